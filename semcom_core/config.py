@@ -1,0 +1,57 @@
+"""Experiment configs: small TOML files in `configs/`, loaded into a dataclass. Every shipped
+artifact names the config file (and its hash) and the command that made it."""
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+
+@dataclass
+class TrainConfig:
+    name: str
+    dataset: str = "cifar10"
+    backbone: str = "resnet18"
+    kind: str = "backbone"  # "backbone" | "split"
+    epochs: int = 20
+    batch_size: int = 128
+    lr: float = 0.1
+    momentum: float = 0.9
+    nesterov: bool = True
+    weight_decay: float = 5e-4
+    label_smoothing: float = 0.1
+    warmup_epochs: float = 1.0
+    schedule: str = "cosine"  # linear warm-up, then cosine to zero (per step)
+    n_val: int = 5000  # carved from train by `seed`, used for model selection
+    seed: int = 0
+    eval_batch_size: int = 500
+    # split-model training (kind = "split")
+    init_from: str = ""  # backbone weights (safetensors) to start from
+    splits: list[str] = field(default_factory=list)
+    k_max: int = 1024
+    decompress_stages: int = 2
+    snr_db_range: tuple[float, float] = (-5.0, 20.0)
+    freeze_transmitter_backbone: bool = False
+    distill_weight: float = 0.0
+    source_path: str = ""
+    source_sha256: str = ""
+
+    @classmethod
+    def load(cls, path: str | Path) -> "TrainConfig":
+        path = Path(path)
+        raw = path.read_bytes()
+        data = tomllib.loads(raw.decode())
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"{path}: unknown config keys {sorted(unknown)}")
+        if "snr_db_range" in data:
+            data["snr_db_range"] = tuple(data["snr_db_range"])
+        cfg = cls(**data)
+        cfg.source_path = str(path)
+        cfg.source_sha256 = hashlib.sha256(raw).hexdigest()
+        return cfg
+
+    def to_dict(self) -> dict:
+        return asdict(self)

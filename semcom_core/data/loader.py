@@ -1,0 +1,103 @@
+"""Batches from a prepared cache, kept as in-memory uint8 tensors on the model's device.
+
+Augmentation (random crop with zero padding, horizontal flip) and normalization run on whole
+batches with tensor ops, so they cost almost nothing next to the model and run on the GPU too.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+import torch
+
+from .prepare import cache_path, read_meta
+from .registry import DatasetError, DatasetSpec, get_spec
+
+
+def random_crop_flip(x: torch.Tensor, pad: int, flip: bool, generator: torch.Generator | None = None
+                     ) -> torch.Tensor:
+    """x: (B, C, H, W) uint8 or float. Pads by `pad` zeros, takes a random HxW window per image,
+    and (if `flip`) mirrors each image left-right with probability 1/2."""
+    b, c, h, w = x.shape
+    dev = x.device
+    if pad > 0:
+        padded = torch.nn.functional.pad(x, (pad, pad, pad, pad))
+        dy = torch.randint(0, 2 * pad + 1, (b,), generator=generator, device="cpu").to(dev)
+        dx = torch.randint(0, 2 * pad + 1, (b,), generator=generator, device="cpu").to(dev)
+        rows = (dy[:, None] + torch.arange(h, device=dev)[None, :])  # (B, H)
+        cols = (dx[:, None] + torch.arange(w, device=dev)[None, :])  # (B, W)
+        bi = torch.arange(b, device=dev)[:, None, None]
+        x = padded.permute(0, 2, 3, 1)[bi, rows[:, :, None], cols[:, None, :]].permute(0, 3, 1, 2)
+    if flip:
+        m = (torch.rand(b, generator=generator, device="cpu") < 0.5).to(dev)
+        x = torch.where(m[:, None, None, None], x.flip(3), x)
+    return x.contiguous()
+
+
+def normalize(x_uint8: torch.Tensor, mean: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
+    return (x_uint8.float().div_(255.0) - mean[None, :, None, None]) / std[None, :, None, None]
+
+
+def split_indices(n: int, n_val: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Deterministic train/validation split of range(n): the same (n, n_val, seed), the same split."""
+    if not 0 <= n_val < n:
+        raise ValueError(f"validation size {n_val} must be in [0, {n})")
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed)).numpy()
+    return np.sort(perm[n_val:]), np.sort(perm[:n_val])
+
+
+@dataclass
+class Split:
+    images: torch.Tensor  # (N, C, H, W) uint8 on device
+    labels: torch.Tensor  # (N,) int64 on device
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+
+class ImageData:
+    """A prepared dataset in memory: `train`, `val` (carved from train by seed) and `test`."""
+
+    def __init__(self, name: str, device: torch.device | str = "cpu", n_val: int = 5000, seed: int = 0,
+                 path=None):
+        self.spec: DatasetSpec = get_spec(name)
+        path = path or cache_path(self.spec.name)
+        if not path.is_file():
+            raise DatasetError(f"{self.spec.name} is not prepared; run "
+                               f"`python -m semcom_core data prepare {self.spec.name}`")
+        self.meta = read_meta(path)
+        self.device = torch.device(device)
+        with np.load(path) as z:
+            xtr, ytr, xte, yte = (z[k] for k in ("x_train", "y_train", "x_test", "y_test"))
+        tr, va = split_indices(len(ytr), n_val, seed)
+        to = lambda a: torch.from_numpy(np.ascontiguousarray(a)).to(self.device)  # noqa: E731
+        nchw = lambda a: to(a.transpose(0, 3, 1, 2))  # noqa: E731
+        self.train = Split(nchw(xtr[tr]), to(ytr[tr]))
+        self.val = Split(nchw(xtr[va]), to(ytr[va]))
+        self.test = Split(nchw(xte), to(yte))
+        self.mean = torch.tensor(self.spec.mean, device=self.device)
+        self.std = torch.tensor(self.spec.std, device=self.device)
+        self.classes: list[str] = list(self.meta["classes"])
+
+    @property
+    def provenance(self) -> str:
+        return self.meta["provenance"]
+
+    def normalize(self, x_uint8: torch.Tensor) -> torch.Tensor:
+        return normalize(x_uint8, self.mean, self.std)
+
+    def batches(self, split: str, batch_size: int, shuffle: bool = False, augment: bool = False,
+                seed: int = 0, limit: int | None = None, pad: int = 4
+                ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """Yield (normalized float images, labels). `limit` takes the first n images (in order)."""
+        s: Split = getattr(self, split)
+        n = len(s) if limit is None else min(limit, len(s))
+        g = torch.Generator().manual_seed(seed)
+        order = torch.randperm(n, generator=g).to(self.device) if shuffle else torch.arange(n, device=self.device)
+        for i in range(0, n, batch_size):
+            idx = order[i:i + batch_size]
+            x = s.images[idx]
+            if augment:
+                x = random_crop_flip(x, pad, self.spec.hflip, g)
+            yield self.normalize(x), s.labels[idx]

@@ -1,0 +1,161 @@
+"""Resumable, config-driven training. One loop for backbones and split models.
+
+Per run folder (`runs/<name>/`, or --out): `last.pt` (model, optimizer, epoch, RNG; written
+atomically every epoch), `best.safetensors` (best validation accuracy so far, fp32),
+`metrics.jsonl` (one line per epoch) and `config.json`. `--resume` continues from `last.pt`, so a
+crash or the end of a session loses at most one epoch.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import time
+from pathlib import Path
+from typing import Callable
+
+import torch
+from safetensors.torch import save_file
+from torch import nn
+from tqdm.auto import tqdm
+
+from . import paths
+from .config import TrainConfig
+from .data.loader import ImageData
+from .device import DevicePolicy, get_policy
+from .models import build_backbone
+
+
+def lr_at(step: int, total: int, warmup: int, peak: float) -> float:
+    """Linear warm-up to `peak` over `warmup` steps, then cosine to zero at `total`."""
+    if warmup > 0 and step < warmup:
+        return peak * (step + 1) / warmup
+    t = (step - warmup) / max(1, total - warmup)
+    return peak * 0.5 * (1.0 + math.cos(math.pi * min(1.0, t)))
+
+
+def build_model(cfg: TrainConfig, num_classes: int, in_channels: int) -> nn.Module:
+    if cfg.kind == "backbone":
+        return build_backbone(cfg.backbone, num_classes, in_channels)
+    if cfg.kind == "split":
+        from .models.split import build_trainable_split_model
+        return build_trainable_split_model(cfg, num_classes, in_channels)
+    raise ValueError(f"unknown config kind {cfg.kind!r}")
+
+
+@torch.no_grad()
+def evaluate_accuracy(model: nn.Module, data: ImageData, split: str, policy: DevicePolicy,
+                      batch_size: int = 500, limit: int | None = None,
+                      forward: Callable[[torch.Tensor], torch.Tensor] | None = None) -> float:
+    model.eval()
+    fwd = forward or model
+    correct = total = 0
+    for x, y in data.batches(split, batch_size, limit=limit):
+        with policy.autocast():
+            logits = fwd(policy.prepare_input(x))
+        correct += int((logits.argmax(1) == y).sum())
+        total += len(y)
+    return correct / max(1, total)
+
+
+def _atomic_torch_save(obj, path: Path) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
+          max_epochs_this_run: int | None = None, limit_train: int | None = None,
+          data: ImageData | None = None, progress: bool = True) -> dict:
+    """Train per `cfg`; returns a summary dict (best val accuracy, epochs done, wall time)."""
+    policy = get_policy()
+    out = Path(out_dir) if out_dir else paths.runs_dir() / cfg.name
+    out.mkdir(parents=True, exist_ok=True)
+    data = data or ImageData(cfg.dataset, policy.device, n_val=cfg.n_val, seed=cfg.seed)
+    h, w, c = data.spec.image_shape
+    torch.manual_seed(cfg.seed)
+    model = policy.prepare_model(build_model(cfg, data.spec.num_classes, c))
+    decay, no_decay = [], []
+    for n_, p in model.named_parameters():
+        if p.requires_grad:
+            (no_decay if p.ndim <= 1 else decay).append(p)
+    opt = torch.optim.SGD([{"params": decay, "weight_decay": cfg.weight_decay},
+                           {"params": no_decay, "weight_decay": 0.0}],
+                          lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov)
+    crit = nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
+    n_train = len(data.train) if limit_train is None else min(limit_train, len(data.train))
+    steps_per_epoch = math.ceil(n_train / cfg.batch_size)
+    total_steps = steps_per_epoch * cfg.epochs
+    warmup = int(cfg.warmup_epochs * steps_per_epoch)
+
+    state = {"epoch": 0, "best_val": -1.0, "wall_seconds": 0.0}
+    ckpt = out / "last.pt"
+    if resume and ckpt.is_file():
+        saved = torch.load(ckpt, map_location=policy.device, weights_only=True)
+        model.load_state_dict(saved["model"])
+        opt.load_state_dict(saved["optimizer"])
+        state = saved["state"]
+        torch.set_rng_state(saved["rng"])
+        print(f"resumed {cfg.name} after epoch {state['epoch']} (best val {state['best_val']:.4f})")
+    elif resume:
+        print(f"no checkpoint in {out}; starting {cfg.name} from scratch")
+    (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2))
+
+    epochs_run = 0
+    while state["epoch"] < cfg.epochs:
+        if max_epochs_this_run is not None and epochs_run >= max_epochs_this_run:
+            break
+        epoch = state["epoch"]
+        model.train()
+        t0 = time.time()
+        seen = correct = 0
+        loss_sum = 0.0
+        bar = tqdm(data.batches("train", cfg.batch_size, shuffle=True, augment=True,
+                                seed=cfg.seed * 1000 + epoch, limit=limit_train),
+                   total=steps_per_epoch, desc=f"{cfg.name} epoch {epoch + 1}/{cfg.epochs}",
+                   disable=not progress, mininterval=2.0)
+        for i, (x, y) in enumerate(bar):
+            step = epoch * steps_per_epoch + i
+            for g in opt.param_groups:
+                g["lr"] = lr_at(step, total_steps, warmup, cfg.lr)
+            x = policy.prepare_input(x)
+            with policy.autocast():
+                logits = model(x)
+                loss = crit(logits.float(), y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            seen += len(y)
+            loss_sum += float(loss.detach()) * len(y)
+            correct += int((logits.argmax(1) == y).sum())
+            bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.3f}",
+                            ips=f"{seen / (time.time() - t0):.0f}")
+        train_time = time.time() - t0
+        val_acc = evaluate_accuracy(model, data, "val", policy, cfg.eval_batch_size)
+        state["epoch"] = epoch + 1
+        state["wall_seconds"] += time.time() - t0
+        row = {"epoch": epoch + 1, "train_loss": loss_sum / max(1, seen), "train_acc": correct / max(1, seen),
+               "val_acc": val_acc, "lr_end": opt.param_groups[0]["lr"], "epoch_seconds": time.time() - t0,
+               "images_per_second": seen / max(1e-9, train_time)}
+        if val_acc > state["best_val"]:
+            state["best_val"] = val_acc
+            state["best_epoch"] = epoch + 1
+            sd = {k: v.detach().float().contiguous().cpu() for k, v in model.state_dict().items()}
+            save_file(sd, str(out / "best.safetensors.tmp"))
+            os.replace(out / "best.safetensors.tmp", out / "best.safetensors")
+        _atomic_torch_save({"model": model.state_dict(), "optimizer": opt.state_dict(), "state": state,
+                            "rng": torch.get_rng_state()}, ckpt)
+        with open(out / "metrics.jsonl", "a") as f:
+            f.write(json.dumps(row) + "\n")
+        print(f"{cfg.name} epoch {epoch + 1}: loss {row['train_loss']:.3f} train {row['train_acc']:.4f} "
+              f"val {val_acc:.4f} ({row['epoch_seconds']:.0f}s, {row['images_per_second']:.0f} img/s)", flush=True)
+        epochs_run += 1
+
+    summary = {"name": cfg.name, "epochs_done": state["epoch"], "epochs": cfg.epochs,
+               "best_val_acc": state["best_val"], "best_epoch": state.get("best_epoch"),
+               "wall_seconds": state["wall_seconds"], "device": policy.description,
+               "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cpus",
+               "finished": state["epoch"] >= cfg.epochs, "run_dir": str(out)}
+    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    return summary
