@@ -49,6 +49,13 @@ def cmd_data_info(a) -> int:
     return 0
 
 
+def cmd_data_samples(a) -> int:
+    from .data.samples import export_samples
+    for name in a.names:
+        print(f"{name}: samples -> {export_samples(name, a.per_class)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m semcom_core", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -63,6 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
     di = data.add_parser("info", help="list prepared datasets")
     di.add_argument("--json", action="store_true")
     di.set_defaults(func=cmd_data_info)
+    ds = data.add_parser("samples", help="export sample test images into pretrained/samples/")
+    ds.add_argument("names", nargs="+", metavar="NAME")
+    ds.add_argument("--per-class", type=int, default=10)
+    ds.set_defaults(func=cmd_data_samples)
 
     from . import cli_models
     cli_models.register(sub)

@@ -222,3 +222,22 @@ LINK_PRESETS: dict[str, float] = {
     "Wi-Fi 5 (802.11ac, 1x1, 80 MHz)": 433e6,  # IEEE 802.11ac MCS9, one spatial stream
     "5G NR uplink (typical peak)": 200e6,  # order of magnitude for a sub-6 GHz FR1 uplink
 }
+
+
+def cost_table(backbone: str, num_classes: int = 10, k: int = 1024, decompress: int = 2,
+               conventions: tuple[str, ...] = CONVENTIONS):
+    """Paper 000's Table II for every split point, one row per (split, convention), as a DataFrame."""
+    import pandas as pd
+    net = build_backbone(backbone, num_classes)
+    rows = []
+    for conv in conventions:
+        for sp in split_points(net):
+            c = split_costs(backbone, num_classes, sp, k, decompress, conv)
+            total_params = max(1, c.tx_params + c.rx_params)
+            rows.append({"split": sp, "convention": conv, "k": c.k, "tx_macs": c.tx_macs,
+                         "tx_share_%": 100 * c.tx_share, "tx_params": c.tx_params,
+                         "tx_params_%": 100 * c.tx_params / total_params, "rx_macs": c.rx_macs,
+                         "rx_share_%": 100 * (1 - c.tx_share), "rx_params": c.rx_params,
+                         "rx_params_%": 100 * c.rx_params / total_params, "unsplit_macs": c.unsplit_macs,
+                         "z_elements": c.z_elements, "normalized_communication": c.normalized_communication})
+    return pd.DataFrame(rows)

@@ -1,0 +1,45 @@
+import pandas as pd
+import streamlit as st
+
+from semcom_core.channels import CONVENTIONS as CHANNEL_CONVENTIONS
+from semcom_core.costs import CONVENTION_NOTES
+from semcom_core.status import status
+
+st.title("semcom-explorer")
+st.markdown(
+    "See, not just read, how **split inference** and **task-oriented (semantic) communication** trade "
+    "accuracy against computation and communication. A ResNet is cut in two: the transmitter (an edge "
+    "device) runs the first part and sends **k numbers** over a noisy channel; the receiver (a server) "
+    "runs the rest. Where to cut, how many numbers to send, how noisy the channel is and how much faster "
+    "the receiver is (γ) decide accuracy, compute and air time.")
+
+st.subheader("Pages")
+st.markdown(
+    "- **Split costs**: per-side multiply-accumulates and parameters for every split point "
+    "(paper 000's Table II, in both counting conventions), normalized computation against the hardware "
+    "ratio γ (Fig. 5) and end-to-end latency with device and link presets.")
+st.caption("Sources: paper 000 (split ResNets over AWGN), 001 (task-oriented communication under a compute "
+           "budget), 002 (survey: which split is best), 003 (learned IoT transceiver vs JPEG+LDPC+QPSK).")
+
+st.subheader("Status")
+s = status()
+c1, c2, c3 = st.columns(3)
+c1.metric("Datasets prepared", len([d for d in s["datasets"] if "error" not in d]))
+c2.metric("Trained models shipped", len([m for m in s["models"] if "error" not in m]))
+c3.metric("Sample images shipped", sum(s["samples"].values()))
+st.write(f"**Compute device:** {s['device']}")
+if s["datasets"]:
+    st.dataframe(pd.DataFrame([{k: d.get(k) for k in ("name", "train", "test", "provenance", "error")}
+                               for d in s["datasets"]]), hide_index=True)
+else:
+    st.info("No dataset prepared yet. Run `python -m semcom_core data prepare cifar10 mnist fashion-mnist` "
+            "(reads ../shared/datasets or a folder you pass with --source).")
+if s["models"]:
+    st.dataframe(pd.DataFrame(s["models"]), hide_index=True)
+else:
+    st.info("No trained model is shipped yet in pretrained/ (the model zoo is being trained); the cost "
+            "model below needs no weights.")
+
+with st.expander("Conventions used everywhere in this app"):
+    st.markdown(f"- {CONVENTION_NOTES['units']}\n- {CONVENTION_NOTES['paper']}\n- {CONVENTION_NOTES['true']}\n"
+                f"- {CONVENTION_NOTES['difference']}\n- Channel: {CHANNEL_CONVENTIONS}")

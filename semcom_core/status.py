@@ -1,0 +1,38 @@
+"""What is available right now: prepared datasets, shipped models and samples, the device.
+Used by the app's status panel and by `python -m semcom_core status`."""
+from __future__ import annotations
+
+import json
+
+from . import paths
+from .data.prepare import info as datasets_info
+from .data.registry import DATASETS
+
+
+def shipped_models() -> list[dict]:
+    """Model cards (`pretrained/**/<name>.json` next to `<name>.safetensors`)."""
+    out = []
+    root = paths.pretrained_dir()
+    for w in sorted(root.rglob("*.safetensors")):
+        card = w.with_suffix(".json")
+        entry = {"name": w.stem, "weights": str(w.relative_to(root)), "size_mb": round(w.stat().st_size / 1e6, 2)}
+        if card.is_file():
+            try:
+                entry.update(json.loads(card.read_text()))
+            except json.JSONDecodeError as e:
+                entry["error"] = f"unreadable model card: {e}"
+        else:
+            entry["error"] = "no model card"
+        out.append(entry)
+    return out
+
+
+def shipped_samples() -> dict[str, int]:
+    root = paths.pretrained_dir() / "samples"
+    return {name: len(list((root / name).glob("*.png"))) for name in DATASETS if (root / name).is_dir()}
+
+
+def status() -> dict:
+    from .device import get_policy
+    return {"datasets": datasets_info(), "models": shipped_models(), "samples": shipped_samples(),
+            "device": get_policy().description}
