@@ -66,7 +66,7 @@ m1.metric("Transmitter MACs", f"{cur.tx_macs / 1e6:,.2f} M", f"{cur['tx_share_%'
 m2.metric("Receiver MACs", f"{cur.rx_macs / 1e6:,.2f} M", f"{cur['rx_share_%']:.1f} %", delta_color="off")
 m3.metric("Normalized computation", f"{C.normalized_computation(cur.tx_macs, cur.rx_macs, cur.unsplit_macs, gamma):.3f}",
           help="(F_t + γ·F_r) / F_unsplit (paper 000, eq. 6)")
-m4.metric("Normalized communication", f"{cur.normalized_communication:.4f}",
+m4.metric("Normalized communication", f"{cur.normalized_communication:.4g}",
           help=f"{cur.z_elements} real numbers = {math.ceil(cur.z_elements / 2)} complex channel uses, "
                "relative to the 3x32x32 image")
 

@@ -1,0 +1,79 @@
+"""The app, run headless with streamlit.testing: every page renders without an exception and the numbers
+shown move the way the cost model says they should."""
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def metric(at, label):
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def mmacs(s):
+    return float(s.split()[0].replace(",", ""))
+
+
+@pytest.fixture
+def costs_page():
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.switch_page("pages/costs.py").run()
+    assert not at.exception
+    return at
+
+
+def test_home_page_status_panel(cache_dir):
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert not at.exception
+    labels = [m.label for m in at.metric]
+    assert labels == ["Datasets prepared", "Trained models shipped", "Sample images shipped"]
+    assert int(metric(at, "Sample images shipped")) >= 100  # the shipped samples in pretrained/
+    assert metric(at, "Datasets prepared") == "0"  # an empty private cache
+    assert any("data prepare" in i.value for i in at.info)
+    assert any("Compute device" in m.value for m in at.markdown)
+
+
+def test_later_split_raises_transmitter_macs(costs_page):
+    at = costs_page
+    seen = []
+    for sp in ["SP-1", "SP-2", "SP-3", "SP-4", "SP-5"]:
+        at.selectbox(key="split").set_value(sp).run()
+        assert not at.exception
+        seen.append((mmacs(metric(at, "Transmitter MACs")), mmacs(metric(at, "Receiver MACs"))))
+    tx = [s[0] for s in seen]
+    rx = [s[1] for s in seen]
+    assert tx == sorted(tx) and rx == sorted(rx, reverse=True)
+    assert at.query_params["split"] == ["SP-5"] or at.query_params["split"] == "SP-5"
+
+
+def test_gamma_and_k_move_the_normalized_numbers(costs_page):
+    at = costs_page
+    at.selectbox(key="split").set_value("SP-2").run()
+    low = float(metric(at, "Normalized computation"))
+    at.slider(key="lg").set_value(0.0).run()
+    high = float(metric(at, "Normalized computation"))
+    assert high > low  # a slower receiver makes splitting cost more
+    comm_big = float(metric(at, "Normalized communication"))
+    at.select_slider(key="k").set_value(16).run()
+    small = float(metric(at, "Normalized communication"))
+    assert small == pytest.approx(16 / 3072, rel=1e-3) and small < comm_big
+    at.radio(key="conv").set_value("paper").run()
+    assert not at.exception
+
+
+def test_url_state_round_trip_and_bad_values_fall_back():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update({"split": "SP-4", "k": "64", "backbone": "resnet34", "lg": "-1.0"})
+    at.run()
+    at.switch_page("pages/costs.py").run()
+    assert at.selectbox(key="split").value == "SP-4" and at.selectbox(key="backbone").value == "resnet34"
+    assert at.select_slider(key="k").value == 64 and at.slider(key="lg").value == -1.0
+    bad = AppTest.from_file(APP, default_timeout=120)
+    bad.query_params.update({"split": "SP-99", "k": "banana", "lg": "7"})
+    bad.run()
+    bad.switch_page("pages/costs.py").run()
+    assert not bad.exception
+    assert bad.selectbox(key="split").value == "SP-2" and bad.select_slider(key="k").value == 1024
+    assert len(bad.warning) == 3

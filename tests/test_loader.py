@@ -1,0 +1,81 @@
+import numpy as np
+import pytest
+import torch
+
+from semcom_core.data.loader import ImageData, normalize, random_crop_flip, split_indices
+from semcom_core.data.prepare import prepare
+
+from .fixtures import write_cifar_pickles
+
+
+def unique_images(b=16, c=3, h=8, w=8):
+    """Images whose pixel values identify their position: every window is distinguishable."""
+    base = torch.arange(c * h * w, dtype=torch.int64).reshape(c, h, w) % 250 + 1
+    return torch.stack([(base + i) % 250 + 1 for i in range(b)]).to(torch.uint8)
+
+
+def test_crop_flip_shapes_dtype_and_determinism():
+    x = unique_images()
+    a = random_crop_flip(x, 4, True, torch.Generator().manual_seed(1))
+    b = random_crop_flip(x, 4, True, torch.Generator().manual_seed(1))
+    c = random_crop_flip(x, 4, True, torch.Generator().manual_seed(2))
+    assert a.shape == x.shape and a.dtype == torch.uint8
+    assert torch.equal(a, b) and not torch.equal(a, c)
+
+
+def test_crop_stays_in_bounds_of_the_padded_image():
+    x = unique_images(b=64)
+    pad = 4
+    out = random_crop_flip(x, pad, False, torch.Generator().manual_seed(0))
+    padded = torch.nn.functional.pad(x, (pad,) * 4)
+    h, w = x.shape[2:]
+    offsets = set()
+    for i in range(len(x)):
+        matches = [(dy, dx) for dy in range(2 * pad + 1) for dx in range(2 * pad + 1)
+                   if torch.equal(out[i], padded[i, :, dy:dy + h, dx:dx + w])]
+        assert len(matches) == 1  # exactly one in-bounds window of the padded image
+        offsets.add(matches[0])
+    assert len(offsets) > 10  # and the windows really vary
+
+
+def test_flip_really_flips_about_half():
+    x = unique_images(b=400)
+    out = random_crop_flip(x, 0, True, torch.Generator().manual_seed(0))
+    flipped = [bool(torch.equal(out[i], x[i].flip(2))) for i in range(len(x))]
+    same = [bool(torch.equal(out[i], x[i])) for i in range(len(x))]
+    assert all(f ^ s for f, s in zip(flipped, same))
+    assert 150 < sum(flipped) < 250
+    assert torch.equal(random_crop_flip(x, 0, False), x)
+
+
+def test_normalize_matches_definition():
+    x = torch.full((1, 3, 2, 2), 255, dtype=torch.uint8)
+    m, s = torch.tensor([0.5, 0.25, 0.0]), torch.tensor([0.5, 0.25, 1.0])
+    out = normalize(x, m, s)
+    assert torch.allclose(out[0, :, 0, 0], torch.tensor([1.0, 3.0, 1.0]))
+
+
+def test_validation_split_is_deterministic_disjoint_and_complete():
+    tr, va = split_indices(1000, 100, seed=3)
+    tr2, va2 = split_indices(1000, 100, seed=3)
+    _, va3 = split_indices(1000, 100, seed=4)
+    assert np.array_equal(va, va2) and np.array_equal(tr, tr2) and not np.array_equal(va, va3)
+    assert len(va) == 100 and len(np.intersect1d(tr, va)) == 0
+    assert np.array_equal(np.sort(np.concatenate([tr, va])), np.arange(1000))
+    with pytest.raises(ValueError):
+        split_indices(10, 10, 0)
+
+
+def test_image_data_batches(tmp_path, cache_dir):
+    write_cifar_pickles(tmp_path / "cifar-10-batches-py", 10, n_train=60, n_test=20)
+    prepare("cifar10", tmp_path / "cifar-10-batches-py")
+    d = ImageData("cifar10", n_val=10, seed=0)
+    assert (len(d.train), len(d.val), len(d.test)) == (50, 10, 20)
+    batches = list(d.batches("train", 16, shuffle=True, augment=True, seed=1))
+    assert [len(y) for _, y in batches] == [16, 16, 16, 2]
+    x, _ = batches[0]
+    assert x.dtype == torch.float32 and x.shape == (16, 3, 32, 32)
+    again = list(d.batches("train", 16, shuffle=True, augment=True, seed=1))
+    assert all(torch.equal(a[0], b[0]) for a, b in zip(batches, again))
+    first = next(d.batches("test", 5, limit=5))
+    assert torch.equal(first[1], d.test.labels[:5])  # `limit` takes the first n, in order

@@ -1,0 +1,91 @@
+import pytest
+import torch
+
+from semcom_core.channels import Channel, seeded_generator
+from semcom_core.models import build_backbone
+from semcom_core.models.split import K_CHOICES, SplitModel, describe_split, keep_first_k, split_points
+
+
+@pytest.mark.parametrize("arch", ["resnet18", "resnet34"])
+def test_forward_through_every_split_point(arch):
+    torch.manual_seed(0)
+    net = build_backbone(arch, num_classes=10).eval()
+    x = torch.randn(2, 3, 32, 32)
+    assert split_points(net) == [f"SP-{i}" for i in range(7)]
+    with torch.no_grad():
+        ref = net(x)
+        for sp in split_points(net):
+            m = SplitModel(net, sp).eval()
+            out = m(x, k=64, snr_db=5.0, channel=Channel("awgn"), generator=seeded_generator(0))
+            assert out.shape == (2, 10) and torch.isfinite(out).all()
+            if sp in ("SP-0", "SP-6"):  # the "no split" references: noiseless = the backbone itself
+                clean = m(x, k=64)
+                assert torch.allclose(clean.argmax(1), ref.argmax(1))
+
+
+def test_split_model_shares_backbone_weights():
+    net = build_backbone("resnet18")
+    m = SplitModel(net, "SP-3")
+    assert m.transmitter.stages[0] is net.stages["conv1"]
+    assert m.receiver.stages[-1] is net.stages["conv5_x"] and m.receiver.head is net.head
+    assert describe_split(net, "SP-3") == "conv3_x | conv4_x"
+    assert describe_split(net, "SP-5") == "conv5_x | avgpool+fc"
+
+
+def test_bottleneck_sends_first_k_with_unit_power():
+    torch.manual_seed(0)
+    m = SplitModel(build_backbone("resnet18"), "SP-4").eval()
+    x = torch.randn(3, 3, 32, 32)
+    full = m.transmitter(x)
+    for k in (1, 4, 64, 1024):
+        z = m.encode(x, k)
+        assert z.shape == (3, 1024)
+        assert torch.allclose(z[:, :k].pow(2).sum(1), torch.full((3,), float(k)), rtol=1e-4)
+        assert (z[:, k:] == 0).all()
+        # the sent numbers are the first k features, rescaled
+        ratio = z[:, :k] / full[:, :k].clamp_min(1e-12)
+        nz = full[:, :k] > 1e-6
+        if nz.any():
+            assert torch.allclose(ratio[nz].reshape(-1)[0], ratio[nz].reshape(-1)[0])
+    # per-image k (training): each row keeps its own k
+    ks = torch.tensor([1, 8, 1024])
+    z = keep_first_k(full, ks)
+    assert [(row != 0).sum().item() <= k for row, k in zip(z, ks)] == [True] * 3
+    assert torch.allclose(z.pow(2).sum(1), ks.float(), rtol=1e-4)
+
+
+def test_receiver_zero_fills_noise_beyond_k():
+    torch.manual_seed(0)
+    m = SplitModel(build_backbone("resnet18"), "SP-2").eval()
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        a = m(x, k=16, snr_db=0.0, channel=Channel("awgn"), generator=seeded_generator(1))
+        # noise on the unsent 1008 positions must not matter: only the first 16 noisy values do
+        z = m.encode(x, 16)
+        y = Channel("awgn")(z, 0.0, seeded_generator(1))
+        y2 = y.clone()
+        y2[:, 16:] = 123.0
+        assert torch.allclose(m.decode(y, 16), m.decode(y2, 16))
+        assert torch.allclose(a, m.decode(y, 16))
+
+
+def test_bad_split_and_k_are_rejected():
+    net = build_backbone("resnet18")
+    with pytest.raises(ValueError, match="unknown split"):
+        SplitModel(net, "SP-7")
+    m = SplitModel(net, "SP-3")
+    with pytest.raises(ValueError, match="k must be"):
+        m.encode(torch.randn(1, 3, 32, 32), 2048)
+    assert SplitModel(net, "SP-0").check_k(5) == 3072 and SplitModel(net, "SP-6").check_k(5) == 10
+    assert K_CHOICES[0] == 1 and K_CHOICES[-1] == 1024
+
+
+@pytest.mark.parametrize("depth,params_m", [(20, 0.27), (32, 0.47), (44, 0.66), (56, 0.86), (110, 1.73)])
+def test_thin_resnets(depth, params_m):
+    net = build_backbone(f"resnet{depth}")
+    n = sum(p.numel() for p in net.parameters()) / 1e6
+    assert abs(n - params_m) / params_m < 0.05  # He et al.: 0.27M, 0.46M, 0.66M, 0.85M, 1.7M
+    assert net.stage_names == ["conv1", "conv2_x", "conv3_x", "conv4_x"]
+    assert net(torch.randn(2, 3, 32, 32)).shape == (2, 10)
+    with pytest.raises(ValueError):
+        build_backbone("resnet19")

@@ -1,0 +1,67 @@
+import json
+
+import numpy as np
+import torch
+from safetensors.torch import load_file
+
+from semcom_core.config import TrainConfig
+from semcom_core.data.formats import RawDataset
+from semcom_core.data.loader import ImageData
+from semcom_core.data.prepare import write_cache
+from semcom_core.models import build_backbone
+from semcom_core.training import lr_at, train
+
+
+def easy_mnist_like(cache_dir, n=400, seed=0):
+    """10 classes told apart by brightness: a tiny net learns it in a couple of epochs."""
+    rng = np.random.default_rng(seed)
+
+    def make(m):
+        y = rng.integers(0, 10, m)
+        x = (y[:, None, None, None] * 25 + rng.integers(0, 20, (m, 28, 28, 1))).astype(np.uint8)
+        return x, y.astype(np.int64)
+    xtr, ytr = make(n)
+    xte, yte = make(100)
+    write_cache("mnist", RawDataset(xtr, ytr, xte, yte, [str(i) for i in range(10)], "synthetic"), cache_dir, "t")
+
+
+def test_lr_schedule_warmup_then_cosine():
+    assert lr_at(0, 100, 10, 0.1) == 0.01 and lr_at(9, 100, 10, 0.1) == 0.1
+    assert abs(lr_at(55, 100, 10, 0.1) - 0.05) < 1e-9 and lr_at(100, 100, 10, 0.1) == 0.0
+    vals = [lr_at(s, 100, 10, 0.1) for s in range(10, 100)]
+    assert vals == sorted(vals, reverse=True)
+
+
+def test_train_resume_and_select_on_validation(tmp_path, cache_dir):
+    easy_mnist_like(cache_dir)
+    cfg = TrainConfig(name="tiny", dataset="mnist", backbone="resnet20", epochs=3, batch_size=50, lr=0.05,
+                      n_val=100, warmup_epochs=0.5, eval_batch_size=100)
+    out = tmp_path / "run"
+    data = ImageData("mnist", n_val=100, seed=0)
+    first = train(cfg, out, max_epochs_this_run=1, data=data, progress=False)
+    assert first["epochs_done"] == 1 and not first["finished"]
+    done = train(cfg, out, resume=True, data=data, progress=False)  # continues, does not restart
+    assert done["epochs_done"] == 3 and done["finished"]
+    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [r["epoch"] for r in rows] == [1, 2, 3]
+    assert done["best_val_acc"] == max(r["val_acc"] for r in rows) > 0.3  # chance is 0.1
+    net = build_backbone("resnet20", 10, in_channels=1)
+    net.load_state_dict(load_file(str(out / "best.safetensors")))
+    assert net(torch.zeros(1, 1, 28, 28)).shape == (1, 10)
+    saved = torch.load(out / "last.pt", weights_only=True)
+    assert saved["state"]["epoch"] == 3
+
+
+def test_config_files_load_and_reject_unknown_keys(tmp_path):
+    from pathlib import Path
+    for p in sorted((Path(__file__).resolve().parent.parent / "configs").glob("*.toml")):
+        cfg = TrainConfig.load(p)
+        assert cfg.name == p.stem and len(cfg.source_sha256) == 64
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "x"\nlearning_rate = 3\n')
+    try:
+        TrainConfig.load(bad)
+    except ValueError as e:
+        assert "learning_rate" in str(e)
+    else:
+        raise AssertionError("unknown key accepted")
