@@ -13,7 +13,7 @@ class TrainConfig:
     name: str
     dataset: str = "cifar10"
     backbone: str = "resnet18"
-    kind: str = "backbone"  # "backbone" | "split"
+    kind: str = "backbone"  # "backbone" | "split" | "iot_learned" | "iot_classifier"
     epochs: int = 20
     batch_size: int = 128
     lr: float = 0.1
@@ -34,6 +34,10 @@ class TrainConfig:
     snr_db_range: tuple[float, float] = (-5.0, 20.0)
     freeze_transmitter_backbone: bool = False
     distill_weight: float = 0.0
+    # paper 003 (kind = "iot_learned" | "iot_classifier")
+    k_complex: int = 16
+    train_channels: list[str] = field(default_factory=lambda: ["complex_awgn"])
+    optimizer: str = "sgd"  # "sgd" | "adam"
     source_path: str = ""
     source_sha256: str = ""
 

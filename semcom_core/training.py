@@ -38,6 +38,15 @@ def lr_at(step: int, total: int, warmup: int, peak: float) -> float:
 def build_model(cfg: TrainConfig, num_classes: int, in_channels: int) -> nn.Module:
     if cfg.kind == "backbone":
         return build_backbone(cfg.backbone, num_classes, in_channels)
+    if cfg.kind == "iot_learned":
+        from .data.registry import get_spec
+        from .iot.learned import DeepSCIoT
+        spec = get_spec(cfg.dataset)
+        return DeepSCIoT(cfg.k_complex, num_classes, in_channels, tuple(cfg.snr_db_range), tuple(cfg.train_channels),
+                         spec.mean[0], spec.std[0])
+    if cfg.kind == "iot_classifier":
+        from .iot.learned import SmallCNN
+        return SmallCNN(num_classes, in_channels)
     if cfg.kind == "split":
         from .models.split import build_trainable_split_model
         return build_trainable_split_model(cfg, num_classes, in_channels)
@@ -80,9 +89,11 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
     for n_, p in model.named_parameters():
         if p.requires_grad:
             (no_decay if p.ndim <= 1 else decay).append(p)
-    opt = torch.optim.SGD([{"params": decay, "weight_decay": cfg.weight_decay},
-                           {"params": no_decay, "weight_decay": 0.0}],
-                          lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov)
+    groups = [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    if cfg.optimizer == "adam":
+        opt = torch.optim.Adam(groups, lr=cfg.lr)
+    else:
+        opt = torch.optim.SGD(groups, lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov)
     crit = nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
     n_train = len(data.train) if limit_train is None else min(limit_train, len(data.train))
     steps_per_epoch = math.ceil(n_train / cfg.batch_size)
@@ -123,6 +134,9 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
             with policy.autocast():
                 logits = model(x)
                 loss = crit(logits.float(), y)
+                extra = getattr(model, "extra_loss", None)  # e.g. a picture head on detached inputs
+                if extra is not None:
+                    loss = loss + extra
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
