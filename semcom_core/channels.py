@@ -105,24 +105,29 @@ def _sigma_per_row(snr_db, z: torch.Tensor, power_exp: float) -> torch.Tensor | 
 def transmit(z: torch.Tensor, snr_db, kind: str = "awgn", equalizer: str = "zf",
              generator: torch.Generator | None = None) -> torch.Tensor:
     """Pass real vectors z (…, n) through the channel; returns what the receiver sees (…, n)."""
+    return transmit_with_csi(z, snr_db, kind, equalizer, generator)[0]
+
+
+def transmit_with_csi(z: torch.Tensor, snr_db, kind: str = "awgn", equalizer: str = "zf",
+                      generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Like `transmit`, also returning the channel power gain |h|^2 per complex symbol (…, ceil(n/2))
+    (ones for AWGN, None for real channels): a soft demapper needs it after zero-forcing, where
+    the noise variance per symbol becomes sigma^2 / |h|^2."""
     if kind == "noiseless":
-        return z
+        return z, None
     if kind == "awgn":
         sigma = _sigma_per_row(snr_db, z, 20.0)
-        return z + sigma * _randn(z.shape, z, generator)
+        return z + sigma * _randn(z.shape, z, generator), None
+    if kind not in CHANNEL_KINDS:
+        raise ValueError(f"unknown channel {kind!r}")
     n = z.shape[-1]
     x = to_complex(z)
     sigma = _sigma_per_row(snr_db, x.real, 20.0)  # std of the complex noise: E|n|^2 = sigma^2
     noise = torch.complex(_randn(x.shape, x.real, generator), _randn(x.shape, x.real, generator)) \
         * (sigma / math.sqrt(2.0))
     if kind == "complex_awgn":
-        return from_complex(x + noise, n).to(z.dtype)
-    if kind == "rayleigh_block":
-        hshape = (*x.shape[:-1], 1)
-    elif kind == "rayleigh_fast":
-        hshape = x.shape
-    else:
-        raise ValueError(f"unknown channel {kind!r}")
+        return from_complex(x + noise, n).to(z.dtype), torch.ones(x.shape, device=z.device)
+    hshape = (*x.shape[:-1], 1) if kind == "rayleigh_block" else x.shape
     h = torch.complex(_randn(hshape, x.real, generator), _randn(hshape, x.real, generator)) / math.sqrt(2.0)
     y = h * x + noise
     if equalizer == "zf":
@@ -130,7 +135,7 @@ def transmit(z: torch.Tensor, snr_db, kind: str = "awgn", equalizer: str = "zf",
     elif equalizer == "mmse":
         s2 = sigma ** 2 if not isinstance(sigma, torch.Tensor) else sigma.pow(2)
         y = h.conj() * y / (h.abs() ** 2 + s2)
-    return from_complex(y, n).to(z.dtype)
+    return from_complex(y, n).to(z.dtype), (h.abs() ** 2).expand(x.shape)
 
 
 def seeded_generator(seed: int, device: torch.device | str = "cpu") -> torch.Generator:

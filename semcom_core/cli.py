@@ -75,8 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     ds.add_argument("--per-class", type=int, default=10)
     ds.set_defaults(func=cmd_data_samples)
 
-    from . import cli_models
+    from . import cli_iot, cli_models
     cli_models.register(sub)
+    cli_iot.register(sub)
     return p
 
 

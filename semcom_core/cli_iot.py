@@ -1,0 +1,146 @@
+"""CLI: `iot evaluate`, `iot sweep` (paper 003) and `zoo export|list`."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def _test_data(dataset: str, n: int | None):
+    from .data.prepare import cache_path
+    from .data.registry import DatasetError, get_spec
+    spec = get_spec(dataset)
+    p = cache_path(spec.name)
+    if not p.is_file():
+        raise DatasetError(f"{spec.name} is not prepared; run `python -m semcom_core data prepare {spec.name}`")
+    with np.load(p) as z:
+        x, y = z["x_test"], z["y_test"]
+    n = len(y) if n is None else min(n, len(y))
+    return x[:n], y[:n]
+
+
+def load_iot_models(dataset: str):
+    from .data.registry import get_spec
+    from .zoo import load_shipped
+    key = get_spec(dataset).name.replace("-", "_")
+    learned, lcard = load_shipped(f"iot_learned_{key}")
+    clf, ccard = load_shipped(f"iot_classifier_{key}")
+    return learned, clf, lcard, ccard
+
+
+def cmd_iot_evaluate(a) -> int:
+    from .cli import UsageError
+    from .iot.evaluate import CHANNELS, iot_evaluate
+    from .iot.separation import SeparationConfig
+    if a.channel not in CHANNELS:
+        raise UsageError(f"--channel must be one of {', '.join(CHANNELS)}")
+    if not 1 <= a.quality <= 95:
+        raise UsageError("--quality must be in 1..95")
+    learned, clf, _, _ = load_iot_models(a.dataset)
+    x, y = _test_data(a.dataset, a.n)
+    t0 = time.time()
+    res = iot_evaluate(learned, clf, x, y, a.dataset, a.snr, a.channel,
+                       SeparationConfig(a.quality, a.send_headers), a.seed)
+    res["seconds"] = round(time.time() - t0, 1)
+    print(json.dumps(res, indent=2) if a.json else "\n".join(f"{k}: {v}" for k, v in res.items()))
+    return 0
+
+
+def cmd_iot_sweep(a) -> int:
+    import pandas as pd
+    from tqdm.auto import tqdm
+
+    from . import paths
+    from .iot.evaluate import SNR_GRID, iot_evaluate
+    from .iot.separation import SeparationConfig
+    out = Path(a.out) if a.out else paths.pretrained_dir() / "iot" / "iot_sweep.csv"
+    rows = []
+    if out.is_file() and a.resume:
+        rows = pd.read_csv(out).to_dict("records")
+    done = {(r["dataset"], r["channel"], float(r["snr_db"])) for r in rows}
+    jobs = [(d, c, s) for d in a.datasets for c in a.channels for s in SNR_GRID if (d, c, float(s)) not in done]
+    t_start = time.time()
+    for d, c, s in tqdm(jobs, desc="iot sweep", unit="point"):
+        learned, clf, _, _ = load_iot_models(d)
+        x, y = _test_data(d, a.n)
+        r = iot_evaluate(learned, clf, x, y, d, float(s), c, SeparationConfig(a.quality, a.send_headers), a.seed)
+        r["learned_ci_low"], r["learned_ci_high"] = r.pop("learned_ci95")
+        r["separation_ci_low"], r["separation_ci_high"] = r.pop("separation_ci95")
+        jpeg = r.pop("jpeg")
+        r.update(jpeg_quality=jpeg["quality"], jpeg_headers_sent=jpeg["send_headers"], ldpc_iterations=jpeg["ldpc_iterations"])
+        rows.append(r)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        pd.DataFrame(rows).sort_values(["dataset", "channel", "snr_db"]).to_csv(out, index=False)  # checkpoint
+    print(f"{len(jobs)} points in {time.time() - t_start:.0f}s -> {out}")
+    return 0
+
+
+def cmd_zoo_export(a) -> int:
+    from .zoo import export_run
+    measure = None
+    if a.measure:
+        from .data.loader import ImageData
+        from .device import get_policy
+        from .training import evaluate_accuracy
+
+        def measure(model, cfg):
+            policy = get_policy()
+            data = ImageData(cfg.dataset, "cpu", n_val=cfg.n_val, seed=cfg.seed)
+            acc = evaluate_accuracy(model, data, "test", policy, 1000)
+            return {"test_accuracy": acc, "test_images": len(data.test),
+                    "test_accuracy_note": "measured on the shipped file, no channel (noiseless)",
+                    "dataset_provenance": data.provenance}
+    card = export_run(Path(a.run), a.name, a.subdir, a.command, a.half, measure)
+    print(json.dumps(card, indent=2))
+    return 0
+
+
+def cmd_zoo_list(a) -> int:
+    from .status import shipped_models
+    rows = shipped_models()
+    if a.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for r in rows:
+            acc = r.get("test_accuracy")
+            print(f"{r['name']:>30}: {r.get('kind', '?')}, {r.get('dataset', '?')}, "
+                  f"test accuracy {acc if acc is not None else 'n/a'}, {r['size_mb']} MB")
+        if not rows:
+            print("no shipped models in pretrained/")
+    return 0
+
+
+def register(sub) -> None:
+    iot = sub.add_parser("iot", help="paper 003: learned transceiver vs JPEG+LDPC+QPSK").add_subparsers(
+        dest="iot_cmd", required=True)
+    for name, fn in (("evaluate", cmd_iot_evaluate), ("sweep", cmd_iot_sweep)):
+        p = iot.add_parser(name)
+        if name == "evaluate":
+            p.add_argument("--dataset", default="mnist")
+            p.add_argument("--snr", type=float, default=0.0, help="SNR in dB (Es/N0 per complex channel use)")
+            p.add_argument("--channel", default="awgn", help="awgn or rayleigh (per-symbol fading, perfect CSI)")
+            p.add_argument("--json", action="store_true")
+        else:
+            p.add_argument("--datasets", nargs="+", default=["mnist", "fashion-mnist"])
+            p.add_argument("--channels", nargs="+", default=["awgn", "rayleigh"])
+            p.add_argument("--out", help="CSV path (default pretrained/iot/iot_sweep.csv)")
+            p.add_argument("--resume", action="store_true", help="skip points already in the CSV")
+        p.add_argument("--n", type=int, default=2000, help="first n test images")
+        p.add_argument("--seed", type=int, default=0)
+        p.add_argument("--quality", type=int, default=25, help="JPEG quality of the separation chain")
+        p.add_argument("--send-headers", action="store_true", help="send JPEG headers too (default: scan data only)")
+        p.set_defaults(func=fn)
+    zoo = sub.add_parser("zoo", help="shipped models").add_subparsers(dest="zoo_cmd", required=True)
+    zl = zoo.add_parser("list")
+    zl.add_argument("--json", action="store_true")
+    zl.set_defaults(func=cmd_zoo_list)
+    ze = zoo.add_parser("export", help="ship a finished run: weights + model card in pretrained/")
+    ze.add_argument("run", help="run folder (with best.safetensors, config.json, summary.json)")
+    ze.add_argument("--name", required=True)
+    ze.add_argument("--subdir", default="", help="folder under pretrained/")
+    ze.add_argument("--command", required=True, help="the command that trained it (recorded in the card)")
+    ze.add_argument("--half", action="store_true", help="store weights in float16")
+    ze.add_argument("--measure", action="store_true", help="measure test accuracy on the shipped file")
+    ze.set_defaults(func=cmd_zoo_export)

@@ -1,0 +1,91 @@
+"""The shipped model zoo: export a finished training run into `pretrained/` as safetensors plus a
+model card (JSON next to the weights), list what is shipped, and load a shipped model safely."""
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import time
+from pathlib import Path
+from typing import Callable
+
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from . import paths
+from .config import TrainConfig
+from .data.registry import DatasetError, get_spec
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def config_from_card(card: dict) -> TrainConfig:
+    cfg = dict(card["config"])
+    if "snr_db_range" in cfg:
+        cfg["snr_db_range"] = tuple(cfg["snr_db_range"])
+    return TrainConfig(**cfg)
+
+
+def build_from_card(card: dict) -> nn.Module:
+    from .training import build_model
+    cfg = config_from_card(card)
+    spec = get_spec(cfg.dataset)
+    return build_model(cfg, spec.num_classes, spec.image_shape[2])
+
+
+def card_path(name: str) -> Path:
+    hits = sorted(paths.pretrained_dir().rglob(f"{name}.json"))
+    if not hits:
+        raise DatasetError(f"no shipped model named {name!r} in {paths.pretrained_dir()}; "
+                           f"`python -m semcom_core zoo list` shows what is shipped")
+    return hits[0]
+
+
+def load_shipped(name: str, device: torch.device | str = "cpu") -> tuple[nn.Module, dict]:
+    """Build the model from its card and load the shipped safetensors (no pickle involved)."""
+    card_file = card_path(name)
+    card = json.loads(card_file.read_text())
+    weights = card_file.with_suffix(".safetensors")
+    if not weights.is_file():
+        raise DatasetError(f"{weights} is missing; re-export it with `python -m semcom_core zoo export`")
+    model = build_from_card(card)
+    state = {k: v.float() for k, v in load_file(str(weights)).items()}
+    model.load_state_dict(state)
+    return model.to(device).eval(), card
+
+
+def export_run(run_dir: Path, name: str, subdir: str, command: str, half: bool = False,
+               measure: Callable[[nn.Module, TrainConfig], dict] | None = None) -> dict:
+    """Copy a run's best weights into pretrained/<subdir>/<name>.safetensors (optionally fp16) and
+    write the model card; `measure` evaluates the *shipped file* and returns accuracy fields."""
+    run_dir = Path(run_dir)
+    cfg_d = json.loads((run_dir / "config.json").read_text())
+    summary = json.loads((run_dir / "summary.json").read_text())
+    dest = paths.pretrained_dir() / subdir
+    dest.mkdir(parents=True, exist_ok=True)
+    weights = dest / f"{name}.safetensors"
+    state = load_file(str(run_dir / "best.safetensors"))
+    state = {k: (v.half() if half and v.is_floating_point() else v).contiguous() for k, v in state.items()}
+    save_file(state, str(weights), metadata={"name": name})
+    card = {"name": name, "kind": cfg_d["kind"], "dataset": cfg_d["dataset"], "config": cfg_d,
+            "config_path": cfg_d.get("source_path", ""), "config_sha256": cfg_d.get("source_sha256", ""),
+            "command": command, "epochs": summary["epochs_done"], "best_epoch": summary.get("best_epoch"),
+            "best_val_acc": summary["best_val_acc"], "wall_seconds": round(summary["wall_seconds"], 1),
+            "machine": summary.get("machine", platform.machine()), "device": summary.get("device", ""),
+            "weights_dtype": "float16" if half else "float32", "file": weights.name,
+            "sha256": sha256_file(weights), "exported_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    card_file = weights.with_suffix(".json")
+    card_file.write_text(json.dumps(card, indent=2))
+    model, _ = load_shipped(name)
+    card["parameters"] = sum(p.numel() for p in model.parameters())
+    if measure is not None:
+        card.update(measure(model, config_from_card(card)))
+    card_file.write_text(json.dumps(card, indent=2))
+    return card
