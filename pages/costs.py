@@ -61,9 +61,10 @@ for n in notices:
 table = st.cache_data(C.cost_table)(backbone, num_classes, k, decompress)
 cur = table[(table.split == split) & (table.convention == convention)].iloc[0]
 m1, m2, m3, m4 = st.columns(4)
-m1.metric("Transmitter MACs", f"{cur.tx_macs / 1e6:,.2f} M", f"{cur['tx_share_%']:.1f} % of both sides",
-          delta_color="off")
-m2.metric("Receiver MACs", f"{cur.rx_macs / 1e6:,.2f} M", f"{cur['rx_share_%']:.1f} %", delta_color="off")
+m1.metric("Transmitter MACs", f"{cur.tx_macs / 1e6:,.2f} M · {cur['tx_share_%']:.1f} %",
+          help="multiply-accumulates per image on the transmitter, and its share of both sides")
+m2.metric("Receiver MACs", f"{cur.rx_macs / 1e6:,.2f} M · {cur['rx_share_%']:.1f} %",
+          help="multiply-accumulates per image on the receiver, and its share of both sides")
 m3.metric("Normalized computation", f"{C.normalized_computation(cur.tx_macs, cur.rx_macs, cur.unsplit_macs, gamma):.3f}",
           help="(F_t + γ·F_r) / F_unsplit (paper 000, eq. 6)")
 m4.metric("Normalized communication", f"{cur.normalized_communication:.4g}",

@@ -66,3 +66,47 @@ def latency_figure(parts: pd.DataFrame, current_split: str | None = None) -> go.
     fig.update_layout(barmode="stack", yaxis=dict(title="latency per image (ms)"),
                       xaxis_title="split point", margin=dict(t=30, b=40), height=380)
     return fig
+
+
+def cliff_snr(snrs, accuracy, chance: float) -> float | None:
+    """The SNR where an accuracy curve crosses halfway between chance and its best value
+    (linear interpolation between grid points); None if it never crosses."""
+    s = np.asarray(snrs, float)
+    a = np.asarray(accuracy, float)
+    order = np.argsort(s)
+    s, a = s[order], a[order]
+    level = chance + 0.5 * (a.max() - chance)
+    for i in range(1, len(s)):
+        if a[i - 1] < level <= a[i]:
+            return float(s[i - 1] + (level - a[i - 1]) * (s[i] - s[i - 1]) / (a[i] - a[i - 1]))
+    return None
+
+
+def iot_accuracy_figure(df: pd.DataFrame, snr: float, train_range: tuple[float, float] | None = None,
+                        chance: float = 0.1) -> go.Figure:
+    """Paper 003 Fig. 2, measured: accuracy vs SNR of both systems with 95 % intervals, the separation
+    cliff marked, the learned system's training SNR range shaded and the current SNR highlighted.
+    `df`: one dataset/channel, columns snr_db, learned_accuracy, learned_ci_low/high,
+    separation_accuracy, separation_ci_low/high, learned_channel_uses, separation_channel_uses."""
+    d = df.sort_values("snr_db")
+    fig = go.Figure()
+    for key, name, color in (("learned", "DeepSC-IoT (learned)", "#d62728"),
+                             ("separation", "JPEG + LDPC + QPSK", "#1f77b4")):
+        uses = int(d[f"{key}_channel_uses"].iloc[0])
+        fig.add_trace(go.Scatter(
+            x=d.snr_db, y=d[f"{key}_accuracy"], mode="lines+markers", name=f"{name}, {uses} channel uses",
+            line=dict(color=color), error_y=dict(type="data", symmetric=False,
+                                                 array=d[f"{key}_ci_high"] - d[f"{key}_accuracy"],
+                                                 arrayminus=d[f"{key}_accuracy"] - d[f"{key}_ci_low"])))
+    if train_range is not None:
+        fig.add_vrect(x0=train_range[0], x1=train_range[1], fillcolor="#d62728", opacity=0.06, line_width=0,
+                      annotation_text="learned system's training SNRs", annotation_position="bottom right")
+    cliff = cliff_snr(d.snr_db, d.separation_accuracy, chance)
+    if cliff is not None:
+        fig.add_vline(x=cliff, line_dash="dot", line_color="#1f77b4",
+                      annotation_text=f"cliff ≈ {cliff:.1f} dB", annotation_position="top left")
+    fig.add_vline(x=snr, line_dash="dash", line_color="black", annotation_text=f"{snr:g} dB")
+    fig.add_hline(y=chance, line_dash="dot", line_color="gray", annotation_text="chance")
+    fig.update_layout(xaxis_title="SNR (dB, per complex channel use)", yaxis=dict(title="test accuracy",
+                      range=[0, 1.02]), margin=dict(t=30, b=40), height=420, legend=dict(x=0.45, y=0.1))
+    return fig

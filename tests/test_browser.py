@@ -1,0 +1,126 @@
+"""End to end in a real browser: Debian's chromium driven by Playwright against `streamlit run app.py`.
+Skipped (with the reason) when chromium or playwright is missing; `.ci/run` installs both.
+Screenshots go to test-artifacts/."""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+
+playwright_sync = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"{CHROMIUM} is absent (apt-get install -y chromium)", allow_module_level=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = free_port()
+    env = {**os.environ, "SEMCOM_OFFLINE": "1", "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+                             "--server.address", "127.0.0.1", "--server.port", str(port)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start: " + proc.stdout.read().decode()[-2000:])
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    ARTIFACTS.mkdir(exist_ok=True)
+    with playwright_sync.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+        yield pg
+        browser.close()
+
+
+def metric_value(page, label):
+    box = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
+    return box.locator('[data-testid="stMetricValue"]').inner_text()
+
+
+def wait_running_done(page):
+    """Streamlit shows a status widget while a script runs; wait until the app is idle."""
+    page.wait_for_timeout(300)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60000)
+
+
+def test_home_and_costs_pages(page, server):
+    page.goto(server)
+    page.get_by_text("Datasets prepared").wait_for(timeout=60000)
+    page.screenshot(path=str(ARTIFACTS / "home.png"), full_page=True)
+    page.goto(server + "/costs?split=SP-2&k=1024&backbone=resnet18")
+    page.get_by_text("Transmitter MACs").wait_for(timeout=60000)
+    wait_running_done(page)
+    tx_sp2 = float(metric_value(page, "Transmitter MACs").split()[0].replace(",", ""))
+    # change the split point with the real widget
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="Split point").get_by_role("combobox").click()
+    page.get_by_role("option", name="SP-4").click()
+    page.wait_for_function("() => window.location.search.includes('split=SP-4')", timeout=60000)
+    wait_running_done(page)
+    tx_sp4 = float(metric_value(page, "Transmitter MACs").split()[0].replace(",", ""))
+    assert tx_sp4 > tx_sp2
+    page.screenshot(path=str(ARTIFACTS / "costs_sp4.png"), full_page=True)
+    # the URL reopens the same view
+    page.goto(server + "/costs?split=SP-4&k=1024&backbone=resnet18")
+    page.get_by_text("Transmitter MACs").wait_for(timeout=60000)
+    wait_running_done(page)
+    assert float(metric_value(page, "Transmitter MACs").split()[0].replace(",", "")) == tx_sp4
+
+
+@pytest.mark.skipif(not (ROOT / "pretrained" / "iot" / "iot_sweep.csv").is_file(), reason="IoT table not shipped")
+def test_iot_page_snr_and_upload(page, server, tmp_path):
+    page.goto(server + "/iot?ds=mnist&ch=awgn&snr=10")
+    page.get_by_text("DeepSC-IoT accuracy").wait_for(timeout=90000)
+    wait_running_done(page)
+    high = float(metric_value(page, "Separation accuracy"))
+    page.goto(server + "/iot?ds=mnist&ch=awgn&snr=-10")
+    page.get_by_text("DeepSC-IoT accuracy").wait_for(timeout=90000)
+    wait_running_done(page)
+    low = float(metric_value(page, "Separation accuracy"))
+    assert low < high  # the separation cliff, as shipped in the table
+    page.get_by_text("DeepSC-IoT:", exact=False).first.wait_for(timeout=60000)
+    page.screenshot(path=str(ARTIFACTS / "iot_sample.png"), full_page=True)
+    # upload a photo-like RGB image of another size
+    from PIL import Image, ImageDraw
+    img = Image.new("RGB", (120, 90), "white")
+    ImageDraw.Draw(img).line([(60, 10), (60, 80)], fill="black", width=12)
+    up = tmp_path / "seven.png"
+    img.save(up)
+    page.get_by_text("upload", exact=True).click()
+    page.locator('input[type="file"]').set_input_files(str(up))
+    page.get_by_text("center-cropped", exact=False).wait_for(timeout=60000)
+    wait_running_done(page)
+    assert page.get_by_text("Separation:", exact=False).count() >= 1
+    page.screenshot(path=str(ARTIFACTS / "iot_upload.png"), full_page=True)
