@@ -1,0 +1,77 @@
+import io
+import json
+from contextlib import redirect_stdout
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from semcom_core.cli import main as cli_main
+from semcom_core.config import TrainConfig
+from semcom_core.data.loader import ImageData
+from semcom_core.imageio import to_model_image
+from semcom_core.training import train
+from semcom_core.zoo import export_run, load_shipped, sha256_file
+
+from .test_training import easy_mnist_like
+
+
+def encode(img: Image.Image, fmt: str) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, format=fmt)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("mode,fmt", [("RGB", "JPEG"), ("RGBA", "PNG"), ("P", "GIF"), ("L", "BMP"),
+                                      ("I;16", "PNG"), ("CMYK", "TIFF"), ("RGB", "WEBP")])
+def test_any_common_image_becomes_a_model_input(mode, fmt):
+    img = Image.new("RGB", (64, 40), (200, 30, 30)).convert(mode)
+    arr, notes = to_model_image(encode(img, fmt), (28, 28), 1)
+    assert arr.shape == (28, 28, 1) and arr.dtype == np.uint8
+    assert any("28x28" in n for n in notes)
+    rgb, _ = to_model_image(encode(img, fmt), (32, 32), 3)
+    assert rgb.shape == (32, 32, 3)
+
+
+def test_light_background_is_inverted_for_digit_models():
+    img = Image.new("L", (28, 28), 255)
+    arr, notes = to_model_image(encode(img, "PNG"), (28, 28), 1, invert_light_background=True)
+    assert arr.max() == 0 and any("inverted" in n for n in notes)
+
+
+@pytest.mark.parametrize("data", [b"", b"not an image at all", b"\x89PNG\r\n\x1a\n" + b"\x00" * 50])
+def test_unreadable_uploads_are_rejected_with_a_message(data):
+    with pytest.raises(ValueError, match="not a readable image"):
+        to_model_image(data, (28, 28), 1)
+
+
+def test_export_and_load_a_shipped_model(tmp_path, cache_dir, monkeypatch):
+    monkeypatch.setenv("SEMCOM_PRETRAINED", str(tmp_path / "pretrained"))
+    easy_mnist_like(cache_dir)
+    cfg = TrainConfig(name="tiny_clf", dataset="mnist", kind="iot_classifier", epochs=1, batch_size=50,
+                      optimizer="adam", lr=1e-3, n_val=100, eval_batch_size=100)
+    run = tmp_path / "run"
+    train(cfg, run, data=ImageData("mnist", n_val=100), progress=False)
+
+    def measure(model, c):
+        return {"test_accuracy": 0.5, "checked_kind": c.kind}
+    card = export_run(run, "tiny_clf", "iot", "python -m semcom_core train x.toml", half=True, measure=measure)
+    weights = tmp_path / "pretrained" / "iot" / "tiny_clf.safetensors"
+    assert card["sha256"] == sha256_file(weights) and card["weights_dtype"] == "float16"
+    assert card["checked_kind"] == "iot_classifier" and card["parameters"] > 1000
+    model, card2 = load_shipped("tiny_clf")
+    assert card2["name"] == "tiny_clf"
+    assert model(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+    buf = io.StringIO()
+    with redirect_stdout(buf):
+        assert cli_main(["zoo", "list", "--json"]) == 0
+    rows = json.loads(buf.getvalue())
+    assert [r["name"] for r in rows] == ["tiny_clf"] and rows[0]["test_accuracy"] == 0.5
+
+
+def test_missing_shipped_model_names_the_command(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SEMCOM_PRETRAINED", str(tmp_path / "empty"))
+    assert cli_main(["iot", "evaluate", "--n", "5"]) == 1
+    err = capsys.readouterr().err
+    assert "zoo list" in err and "Traceback" not in err
