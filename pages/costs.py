@@ -6,56 +6,36 @@ import streamlit as st
 from semcom_core import costs as C
 from semcom_core import plots
 from semcom_core.models.split import K_CHOICES
+from semcom_core.ui_state import QueryState
 
 st.title("Split costs")
 st.caption("Paper 000, Table II and Fig. 5: what each side computes and stores, for every split point. "
            "These numbers need no trained weights: they are counted on the network structure.")
 
-qp = st.query_params
-notices = []
-
-
-def _param(key, default, options=None, cast=str):
-    raw = qp.get(key)
-    if raw is None:
-        return default
-    try:
-        v = cast(raw)
-    except (TypeError, ValueError):
-        notices.append(f"ignored URL parameter {key}={raw!r}")
-        return default
-    if options is not None and v not in options:
-        notices.append(f"ignored URL parameter {key}={raw!r} (not one of the choices)")
-        return default
-    return v
-
+q = QueryState(st.query_params)
 
 BACKBONES = ("resnet18", "resnet34")
 side = st.sidebar
-backbone = side.selectbox("Backbone", BACKBONES, key="backbone", index=BACKBONES.index(_param("backbone", "resnet18", BACKBONES)),
+backbone = side.selectbox("Backbone", BACKBONES, key="backbone", index=BACKBONES.index(q.get("backbone", "resnet18", BACKBONES)),
                           help="CIFAR ResNet (3x3 stem, no max-pool).")
-num_classes = side.selectbox("Classes", (10, 100), key="classes", index=(10, 100).index(_param("classes", 10, (10, 100), int)),
+num_classes = side.selectbox("Classes", (10, 100), key="classes", index=(10, 100).index(q.get("classes", 10, (10, 100), int)),
                              help="10 for CIFAR-10, 100 for CIFAR-100 (the paper's Table II uses 100).")
 split = side.selectbox("Split point", [f"SP-{i}" for i in range(7)], key="split",
-                       index=int(_param("split", "SP-2", [f"SP-{i}" for i in range(7)])[3]),
+                       index=int(q.get("split", "SP-2", [f"SP-{i}" for i in range(7)])[3]),
                        help="SP-0 sends the image, SP-6 the label; SP-1..SP-5 cut after conv1..conv5_x.")
-k = side.select_slider("k (numbers sent)", K_CHOICES, key="k", value=_param("k", 1024, K_CHOICES, int),
+k = side.select_slider("k (numbers sent)", K_CHOICES, key="k", value=q.get("k", 1024, K_CHOICES, int),
                        help="Size of the bottleneck vector z, real numbers.")
-decompress = side.radio("Decompression stages", (1, 2), key="dec", index=(1, 2).index(_param("dec", 2, (1, 2), int)),
+decompress = side.radio("Decompression stages", (1, 2), key="dec", index=(1, 2).index(q.get("dec", 2, (1, 2), int)),
                         horizontal=True, help="ConvTranspose2d stages at the receiver (the paper's Table II uses 2).")
-lg0 = _param("lg", -3.0, None, float)
-if not -5.0 <= lg0 <= 0.0:
-    notices.append(f"ignored URL parameter lg={lg0} (outside -5..0)")
-    lg0 = -3.0
-log_gamma = side.slider("log10 γ", -5.0, 0.0, lg0, 0.1, key="lg",
+log_gamma = side.slider("log10 γ", -5.0, 0.0, q.get("lg", -3.0, cast=float, lo=-5.0, hi=0.0), 0.1, key="lg",
                         help="γ = receiver time per FLOP / transmitter time per FLOP. Small γ: a fast server.")
 gamma = 10 ** log_gamma
 convention = side.radio("Counting convention", C.CONVENTIONS, key="conv", index=C.CONVENTIONS.index(
-    _param("conv", "true", C.CONVENTIONS)), horizontal=True,
+    q.get("conv", "true", C.CONVENTIONS)), horizontal=True,
     help="true: real MACs of every layer; paper: as paper 000's released code counts them.")
 st.query_params.update({"backbone": backbone, "classes": str(num_classes), "split": split, "k": str(k),
                         "dec": str(decompress), "lg": f"{log_gamma:.1f}", "conv": convention})
-for n in notices:
+for n in q.notices:
     st.warning(n + "; using the default.")
 
 table = st.cache_data(C.cost_table)(backbone, num_classes, k, decompress)

@@ -77,3 +77,43 @@ def test_url_state_round_trip_and_bad_values_fall_back():
     assert not bad.exception
     assert bad.selectbox(key="split").value == "SP-2" and bad.select_slider(key="k").value == 1024
     assert len(bad.warning) == 3
+
+
+@pytest.fixture
+def iot_page():
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    at.switch_page("pages/iot.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_iot_page_on_shipped_models_and_table(iot_page):
+    at = iot_page
+    assert metric(at, "DeepSC-IoT channel uses") == "16"
+    assert int(metric(at, "Separation channel uses")) > 16
+    at.slider(key="snr").set_value(20.0).run()
+    sep_high, learned_high = float(metric(at, "Separation accuracy")), float(metric(at, "DeepSC-IoT accuracy"))
+    at.slider(key="snr").set_value(-10.0).run()
+    assert not at.exception
+    sep_low, learned_low = float(metric(at, "Separation accuracy")), float(metric(at, "DeepSC-IoT accuracy"))
+    assert sep_low < sep_high and learned_low <= learned_high  # more noise never raises the shown accuracy
+    assert sep_low < 0.3 < learned_low  # the cliff vs graceful degradation, as measured
+    assert any("DeepSC-IoT:" in m.value for m in at.markdown)
+    before = [c.value for c in at.caption if "Noise seed" in c.value][0]
+    at.button(key="redraw").click().run()
+    after = [c.value for c in at.caption if "Noise seed" in c.value][0]
+    assert "Noise seed 0" in before and "Noise seed 1" in after
+    at.selectbox(key="ch").set_value("rayleigh").run()
+    at.selectbox(key="ds").set_value("fashion-mnist").run()
+    at.checkbox(key="hdr").check().run()
+    assert not at.exception and metric(at, "DeepSC-IoT channel uses") == "16"
+
+
+def test_iot_page_bad_url_values_fall_back():
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params.update({"ds": "cifar77", "snr": "99", "jq": "x"})
+    at.run()
+    at.switch_page("pages/iot.py").run()
+    assert not at.exception
+    assert at.selectbox(key="ds").value == "mnist" and at.slider(key="snr").value == 0.0
+    assert len(at.warning) == 3

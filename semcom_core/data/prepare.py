@@ -117,11 +117,8 @@ def _download(spec: DatasetSpec) -> tuple[Reader, Path]:
 
 
 def _md5(path: Path) -> str:
-    h = hashlib.md5()
     with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "md5").hexdigest()
 
 
 def _fingerprint(path: Path) -> str:
