@@ -32,7 +32,7 @@ class TrainConfig:
     k_max: int = 1024
     decompress_stages: int = 2
     snr_db_range: tuple[float, float] = (-5.0, 20.0)
-    freeze_transmitter_backbone: bool = False
+    freeze_backbone: bool = False  # train only the codecs (cheapest)
     distill_weight: float = 0.0
     # paper 003 (kind = "iot_learned" | "iot_classifier")
     k_complex: int = 16

@@ -48,7 +48,7 @@ def build_model(cfg: TrainConfig, num_classes: int, in_channels: int) -> nn.Modu
         from .iot.learned import SmallCNN
         return SmallCNN(num_classes, in_channels)
     if cfg.kind == "split":
-        from .models.split import build_trainable_split_model
+        from .models.multisplit import build_trainable_split_model
         return build_trainable_split_model(cfg, num_classes, in_channels)
     raise ValueError(f"unknown config kind {cfg.kind!r}")
 

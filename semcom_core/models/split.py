@@ -159,11 +159,27 @@ class Receiver(nn.Module):
         return self.head(x)
 
 
-class SplitModel(nn.Module):
-    """A backbone cut at `split`, with a k-number bottleneck. Shares modules with `backbone`."""
+class Codec(nn.Module):
+    """The trainable bottleneck of one feature split point: compressor (transmitter side) and
+    decompressor (receiver side)."""
 
     def __init__(self, backbone: CifarResNet, split: str, k_max: int = 1024, decompress_stages: int = 2,
                  image_hw: int = 32):
+        super().__init__()
+        cut = split_index(backbone, split)
+        if not 1 <= cut <= len(backbone.stage_names):
+            raise ValueError(f"{split} sends the image or the label: it has no codec")
+        c, h, _ = feature_shapes(backbone, image_hw)[cut - 1]
+        self.compressor = Compressor(c, h, k_max)
+        self.decompressor = Decompressor(k_max, c, h, decompress_stages)
+
+
+class SplitModel(nn.Module):
+    """A backbone cut at `split`, with a k-number bottleneck. Shares modules with `backbone` (and with
+    `codec`, when a trained one is given)."""
+
+    def __init__(self, backbone: CifarResNet, split: str, k_max: int = 1024, decompress_stages: int = 2,
+                 image_hw: int = 32, codec: Codec | None = None):
         super().__init__()
         self.split = split
         self.arch = backbone.arch
@@ -179,10 +195,9 @@ class SplitModel(nn.Module):
             self.k_max = self.k_fixed = backbone.num_classes
             comp = dec = None
         else:
-            c, h, _ = feature_shapes(backbone, image_hw)[cut - 1]
-            self.k_max, self.k_fixed = k_max, None
-            comp = Compressor(c, h, k_max)
-            dec = Decompressor(k_max, c, h, decompress_stages)
+            codec = codec or Codec(backbone, split, k_max, decompress_stages, image_hw)
+            self.k_max, self.k_fixed = codec.compressor.to_k.out_channels, None
+            comp, dec = codec.compressor, codec.decompressor
         self.decompress_stages = decompress_stages
         self.transmitter = Transmitter(backbone, min(cut, n_stages), comp, send_logits=self.kind == "logits")
         self.receiver = Receiver(backbone, min(cut, n_stages), dec, image_shape,

@@ -1,0 +1,98 @@
+"""One network for every split point: a shared backbone plus one codec per feature split
+(SP-1..SP-5 for ResNet-18/34), trained with a random split per batch and a random k and SNR per
+image ("one network trained over random split points"). `view(split)` gives the `SplitModel` of one
+split, sharing the trained modules, for evaluation and live inference."""
+from __future__ import annotations
+
+import random
+
+import torch
+from torch import nn
+
+from ..channels import Channel
+from .resnet import CifarResNet
+from .split import K_CHOICES, Codec, SplitModel, split_points
+
+
+def _key(split: str) -> str:
+    return split.replace("-", "_")
+
+
+class MultiSplitModel(nn.Module):
+    def __init__(self, backbone: CifarResNet, splits: list[str] | None = None, k_max: int = 1024,
+                 decompress_stages: int = 2, snr_db_range: tuple[float, float] = (-5.0, 20.0),
+                 distill_weight: float = 0.0, teacher: CifarResNet | None = None, image_hw: int = 32):
+        super().__init__()
+        self.backbone = backbone
+        all_sp = split_points(backbone)
+        self.splits = splits or all_sp[1:-1]
+        self.k_max, self.decompress_stages = k_max, decompress_stages
+        self.snr_db_range = tuple(snr_db_range)
+        self.codecs = nn.ModuleDict({_key(s): Codec(backbone, s, k_max, decompress_stages, image_hw)
+                                     for s in self.splits})
+        self.distill_weight = distill_weight
+        self.teacher = [teacher] if teacher is not None else []  # a list: not a sub-module, not saved
+        self.extra_loss: torch.Tensor | None = None
+        self._channel = Channel("awgn")
+        self._ks = torch.tensor([k for k in K_CHOICES if k <= k_max])
+
+    @property
+    def backbone_frozen(self) -> bool:
+        return not any(p.requires_grad for p in self.backbone.parameters())
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        if self.backbone_frozen:  # frozen weights: keep their batch-norm statistics frozen too
+            self.backbone.eval()
+        return self
+
+    def view(self, split: str) -> SplitModel:
+        codec = self.codecs[_key(split)] if _key(split) in self.codecs else None
+        return SplitModel(self.backbone, split, self.k_max, self.decompress_stages, codec=codec)
+
+    def forward(self, x: torch.Tensor, split: str | None = None, k=None, snr_db=None,
+                generator: torch.Generator | None = None) -> torch.Tensor:
+        if split is None:  # training: random split per batch, random k and SNR per image
+            split = random.choice(self.splits)
+        model = self.view(split)
+        if k is None:
+            k = self._ks[torch.randint(len(self._ks), (len(x),))].to(x.device)
+        if snr_db is None:
+            lo, hi = self.snr_db_range
+            snr_db = torch.empty(len(x), device=x.device).uniform_(lo, hi)
+        logits = model(x, k=k, snr_db=snr_db, channel=self._channel, generator=generator)
+        if self.training and self.distill_weight > 0 and self.teacher:
+            teacher = self.teacher[0]
+            if next(teacher.parameters()).device != x.device:
+                teacher.to(x.device)
+            with torch.no_grad():
+                t = teacher(x).float()
+            kd = nn.functional.kl_div(nn.functional.log_softmax(logits.float() / 2.0, 1),
+                                      nn.functional.softmax(t / 2.0, 1), reduction="batchmean") * 4.0
+            self.extra_loss = self.distill_weight * kd
+        return logits
+
+
+def build_trainable_split_model(cfg, num_classes: int, in_channels: int) -> MultiSplitModel:
+    """From a TrainConfig of kind "split": backbone (optionally initialised from trained weights and
+    frozen) + one codec per split point."""
+    import copy
+
+    from safetensors.torch import load_file
+
+    from .resnet import build_backbone
+    backbone = build_backbone(cfg.backbone, num_classes, in_channels)
+    teacher = None
+    if cfg.init_from:
+        state = load_file(cfg.init_from)
+        state = {k.removeprefix("backbone."): v.float() for k, v in state.items()}
+        backbone.load_state_dict(state)
+        if cfg.distill_weight > 0:
+            teacher = copy.deepcopy(backbone).eval()
+            for p in teacher.parameters():
+                p.requires_grad_(False)
+    if cfg.freeze_backbone:
+        for p in backbone.parameters():
+            p.requires_grad_(False)
+    return MultiSplitModel(backbone, cfg.splits or None, cfg.k_max, cfg.decompress_stages,
+                           tuple(cfg.snr_db_range), cfg.distill_weight, teacher)

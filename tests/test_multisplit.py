@@ -1,0 +1,44 @@
+import torch
+from safetensors.torch import save_file
+
+from semcom_core.channels import Channel, seeded_generator
+from semcom_core.config import TrainConfig
+from semcom_core.models import build_backbone
+from semcom_core.models.multisplit import MultiSplitModel, build_trainable_split_model
+
+
+def test_views_share_the_trained_modules_and_run_every_split():
+    torch.manual_seed(0)
+    m = MultiSplitModel(build_backbone("resnet18"), k_max=64).eval()
+    assert m.splits == ["SP-1", "SP-2", "SP-3", "SP-4", "SP-5"]
+    x = torch.randn(2, 3, 32, 32)
+    for sp in ["SP-0", *m.splits, "SP-6"]:
+        v = m.view(sp)
+        if sp in m.splits:
+            assert v.transmitter.compressor is m.codecs[sp.replace("-", "_")].compressor
+        with torch.no_grad():
+            out = v(x, k=8, snr_db=5.0, channel=Channel("awgn"), generator=seeded_generator(0))
+        assert out.shape == (2, 10)
+
+
+def test_frozen_backbone_trains_only_codecs_and_distils(tmp_path):
+    torch.manual_seed(0)
+    init = build_backbone("resnet18")
+    path = tmp_path / "backbone.safetensors"
+    save_file({k: v.contiguous() for k, v in init.state_dict().items()}, str(path))
+    cfg = TrainConfig(name="t", kind="split", backbone="resnet18", init_from=str(path), freeze_backbone=True,
+                      splits=["SP-3"], k_max=32, distill_weight=1.0)
+    m = build_trainable_split_model(cfg, 10, 3)
+    before = {k: v.clone() for k, v in m.state_dict().items()}
+    m.train()
+    assert not m.backbone.training  # frozen BN statistics
+    opt = torch.optim.SGD([p for p in m.parameters() if p.requires_grad], lr=0.1)
+    logits = m(torch.randn(8, 3, 32, 32))
+    loss = torch.nn.functional.cross_entropy(logits, torch.randint(0, 10, (8,))) + m.extra_loss
+    assert m.extra_loss is not None and float(m.extra_loss) >= 0
+    loss.backward()
+    opt.step()
+    after = m.state_dict()
+    changed = {k for k in before if not torch.equal(before[k], after[k])}
+    assert changed and all(k.startswith("codecs.") for k in changed)
+    assert all(torch.equal(before[k], after[k]) for k in before if k.startswith("backbone."))
