@@ -41,7 +41,70 @@ def cmd_costs(a) -> int:
     return 0
 
 
+def cmd_evaluate(a) -> int:
+    from .cli import UsageError
+    from .models import BACKBONES
+    from .models.split import K_CHOICES
+    from .split_eval import CLI_CHANNELS, evaluate
+    if a.backbone not in BACKBONES:
+        raise UsageError(f"unknown backbone {a.backbone!r}; known: {', '.join(BACKBONES)}")
+    if a.channel not in CLI_CHANNELS:
+        raise UsageError(f"unknown channel {a.channel!r}; known: {', '.join(CLI_CHANNELS)}")
+    if not 1 <= a.k <= K_CHOICES[-1]:
+        raise UsageError(f"k must be in 1..{K_CHOICES[-1]}, got {a.k}")
+    if a.n < 1:
+        raise UsageError("--n must be at least 1")
+    split = None if a.split.lower() == "none" else a.split
+    if split is not None and not (split.startswith("SP-") and split[3:].isdigit()):
+        raise UsageError(f"--split is SP-0..SP-6 or none, got {a.split!r}")
+    try:
+        res = evaluate(a.dataset, a.backbone, split, a.k, a.snr, a.channel, a.n, a.seed)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    print(json.dumps(res, indent=2) if a.json else "\n".join(f"{k}: {v}" for k, v in res.items()))
+    return 0
+
+
+def cmd_sweep(a) -> int:
+    import pandas as pd
+
+    from . import paths
+    from .split_eval import sweep
+    out = Path(a.out) if a.out else paths.pretrained_dir() / "split" / f"sweep_{a.backbone}_{a.dataset}.csv"
+    rows = pd.read_csv(out).to_dict("records") if (a.resume and out.is_file()) else []
+    done = {(r["split"], int(r["k"]), r["channel"], float(r["snr_db"])) for r in rows}
+
+    def save(row):
+        rows.append(row)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        pd.DataFrame(rows).to_csv(out, index=False)  # after every row: a crash loses one point
+    sweep(a.dataset, a.backbone, a.n, a.seed, channels=tuple(a.channels), done=done, on_row=save)
+    print(f"{len(rows)} rows -> {out}")
+    return 0
+
+
 def register(sub) -> None:
+    e = sub.add_parser("evaluate", help="test accuracy of a shipped split model at one configuration")
+    e.add_argument("--dataset", default="cifar10")
+    e.add_argument("--backbone", default="resnet18")
+    e.add_argument("--split", default="SP-3", help="SP-0..SP-6, or none for the unsplit backbone")
+    e.add_argument("--k", type=int, default=64)
+    e.add_argument("--snr", type=float, default=5.0)
+    e.add_argument("--channel", default="awgn", help="awgn, complex_awgn, rayleigh, rayleigh_block, noiseless")
+    e.add_argument("--n", type=int, default=10000, help="the first n test images")
+    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(func=cmd_evaluate)
+    sw = sub.add_parser("sweep", help="accuracy table over split x k x channel x SNR for a shipped split model")
+    sw.add_argument("--dataset", default="cifar10")
+    sw.add_argument("--backbone", default="resnet18")
+    sw.add_argument("--n", type=int, default=10000)
+    sw.add_argument("--seed", type=int, default=0)
+    sw.add_argument("--channels", nargs="+", default=["awgn"])
+    sw.add_argument("--out", help="CSV (default pretrained/split/sweep_<backbone>_<dataset>.csv)")
+    sw.add_argument("--resume", action="store_true", help="keep rows already in the CSV")
+    sw.set_defaults(func=cmd_sweep)
+
     c = sub.add_parser("costs", help="per-part MACs, parameters and z size of a split model")
     c.add_argument("--backbone", default="resnet18", help="resnet18 or resnet34 (or resnet20..110)")
     c.add_argument("--num-classes", type=int, default=10)

@@ -23,8 +23,14 @@ def sha256_file(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
+RENAMED_CONFIG_KEYS = {"freeze_transmitter_backbone": "freeze_backbone"}
+
+
 def config_from_card(card: dict) -> TrainConfig:
-    cfg = dict(card["config"])
+    from dataclasses import fields
+    known = {f.name for f in fields(TrainConfig)}
+    cfg = {RENAMED_CONFIG_KEYS.get(k, k): v for k, v in card["config"].items()}
+    cfg = {k: v for k, v in cfg.items() if k in known}
     if "snr_db_range" in cfg:
         cfg["snr_db_range"] = tuple(cfg["snr_db_range"])
     return TrainConfig(**cfg)
@@ -40,8 +46,11 @@ def build_from_card(card: dict) -> nn.Module:
 def card_path(name: str) -> Path:
     hits = sorted(paths.pretrained_dir().rglob(f"{name}.json"))
     if not hits:
-        raise DatasetError(f"no shipped model named {name!r} in {paths.pretrained_dir()}; "
-                           f"`python -m semcom_core zoo list` shows what is shipped")
+        cfg = paths.REPO_ROOT / "configs" / f"{name}.toml"
+        how = (f"train it with `python -m semcom_core train configs/{name}.toml`, then ship it with "
+               f"`python -m semcom_core zoo export runs/{name} --name {name} --command ... --measure`"
+               if cfg.is_file() else "`python -m semcom_core zoo list` shows what is shipped")
+        raise DatasetError(f"no shipped model named {name!r} in {paths.pretrained_dir()}; {how}")
     return hits[0]
 
 

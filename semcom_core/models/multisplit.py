@@ -46,7 +46,15 @@ class MultiSplitModel(nn.Module):
             self.backbone.eval()
         return self
 
+    @property
+    def all_splits(self) -> list[str]:
+        """The split points this model can run: the image, its trained codecs, the label."""
+        sp = split_points(self.backbone)
+        return [sp[0], *self.splits, sp[-1]]
+
     def view(self, split: str) -> SplitModel:
+        if split not in self.all_splits:
+            raise ValueError(f"this model has no trained codec for {split}; it serves {', '.join(self.all_splits)}")
         codec = self.codecs[_key(split)] if _key(split) in self.codecs else None
         return SplitModel(self.backbone, split, self.k_max, self.decompress_stages, codec=codec)
 

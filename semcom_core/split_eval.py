@@ -1,0 +1,126 @@
+"""Accuracy of split models over a channel, for one configuration (`evaluate`) or a whole table
+(`sweep`). Both draw the noise the same way (seeded, batch by batch in test-set order), so a sweep
+row and `evaluate` with the same seed agree exactly.
+
+The transmitter's output does not depend on the SNR or the channel: a sweep computes it once per
+(split, k) and reuses it for every (channel, SNR)."""
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import pandas as pd
+import torch
+
+from .channels import Channel, seeded_generator
+from .data.loader import ImageData
+from .data.registry import get_spec
+from .device import DevicePolicy, get_policy
+from .models.split import K_CHOICES, SplitModel
+from .zoo import load_shipped
+
+SWEEP_SNRS = (-5.0, 0.0, 3.0, 5.0, 10.0, 20.0)
+SWEEP_CHANNELS = ("awgn",)
+CLI_CHANNELS = {"awgn": Channel("awgn"), "complex_awgn": Channel("complex_awgn"),
+                "rayleigh": Channel("rayleigh_fast", "mmse"), "rayleigh_block": Channel("rayleigh_block", "mmse"),
+                "noiseless": Channel("noiseless")}
+
+
+def shipped_names(backbone: str, dataset: str) -> tuple[str, str]:
+    key = get_spec(dataset).name.replace("-", "_")
+    return f"{backbone}_{key}", f"split_{backbone}_{key}"
+
+
+def load_split(backbone: str, dataset: str, device="cpu"):
+    """The shipped multi-split model (all split points) of `backbone` on `dataset`, and its card."""
+    return load_shipped(shipped_names(backbone, dataset)[1], device)
+
+
+def load_unsplit(backbone: str, dataset: str, device="cpu"):
+    return load_shipped(shipped_names(backbone, dataset)[0], device)
+
+
+@torch.no_grad()
+def transmit_all(view: SplitModel, data: ImageData, k: int, n: int, policy: DevicePolicy,
+                 batch: int = 500) -> list[torch.Tensor]:
+    """The vectors the transmitter sends for the first n test images, batch by batch."""
+    out = []
+    for x, _ in data.batches("test", batch, limit=n):
+        with policy.autocast():
+            out.append(view.encode(policy.prepare_input(x), k).float())
+    return out
+
+
+@torch.no_grad()
+def receive_accuracy(view: SplitModel, zs: list[torch.Tensor], labels: torch.Tensor, k: int, snr_db: float,
+                     channel: Channel, seed: int, policy: DevicePolicy) -> float:
+    g = seeded_generator(seed)
+    correct, i = 0, 0
+    for z in zs:
+        y = channel(z, snr_db, g)
+        with policy.autocast():
+            logits = view.decode(y, k if view.kind == "features" else None)
+        correct += int((logits.argmax(1) == labels[i:i + len(z)]).sum())
+        i += len(z)
+    return correct / max(1, i)
+
+
+def evaluate(dataset: str, backbone: str, split: str | None, k: int, snr_db: float, channel: str, n: int,
+             seed: int = 0, data: ImageData | None = None) -> dict:
+    policy = get_policy()
+    data = data or ImageData(dataset, policy.device, n_val=0)
+    n = min(n, len(data.test))
+    labels = data.test.labels[:n]
+    t0 = time.time()
+    if split in (None, "none"):
+        model, card = load_unsplit(backbone, dataset, policy.device)
+        model = policy.prepare_model(model)
+        correct = 0
+        for x, y in data.batches("test", 500, limit=n):
+            with torch.no_grad(), policy.autocast():
+                correct += int((model(policy.prepare_input(x)).argmax(1) == y).sum())
+        acc = correct / n
+        return {"accuracy": acc, "n": n, "split": "none", "backbone": backbone, "dataset": dataset,
+                "channel": "none", "model": card["name"], "seconds": round(time.time() - t0, 1)}
+    multi, card = load_split(backbone, dataset, policy.device)
+    view = policy.prepare_model(multi.view(split)).eval()
+    k = view.check_k(k)
+    zs = transmit_all(view, data, k, n, policy)
+    acc = receive_accuracy(view, zs, labels, k, snr_db, CLI_CHANNELS[channel], seed, policy)
+    return {"accuracy": acc, "n": n, "split": split, "k": k, "snr_db": snr_db, "channel": channel, "seed": seed,
+            "backbone": backbone, "dataset": dataset, "model": card["name"], "provenance": data.provenance,
+            "seconds": round(time.time() - t0, 1)}
+
+
+def sweep(dataset: str, backbone: str, n: int = 10000, seed: int = 0, splits: list[str] | None = None,
+          ks: tuple[int, ...] = K_CHOICES, snrs: tuple[float, ...] = SWEEP_SNRS,
+          channels: tuple[str, ...] = SWEEP_CHANNELS, done: set | None = None,
+          on_row: Callable[[dict], None] | None = None, progress: bool = True) -> pd.DataFrame:
+    """Accuracy for every split x k x channel x SNR (SP-0 and SP-6 have a fixed k)."""
+    from tqdm.auto import tqdm
+    policy = get_policy()
+    data = ImageData(dataset, policy.device, n_val=0)
+    n = min(n, len(data.test))
+    labels = data.test.labels[:n]
+    multi, card = load_split(backbone, dataset, policy.device)
+    splits = splits or multi.all_splits
+    done = done or set()
+    rows = []
+    ks = tuple(k for k in ks if k <= multi.k_max)
+    jobs = [(sp, k) for sp in splits for k in (ks if sp in multi.splits else (0,))]
+    for sp, k in tqdm(jobs, desc=f"sweep {backbone}", disable=not progress):
+        view = policy.prepare_model(multi.view(sp)).eval()
+        k_eff = view.check_k(k or 1)
+        todo = [(c, s) for c in channels for s in snrs if (sp, k_eff, c, float(s)) not in done]
+        if not todo:
+            continue
+        zs = transmit_all(view, data, k_eff, n, policy)
+        for c, s in todo:
+            row = {"backbone": backbone, "dataset": dataset, "split": sp, "k": k_eff, "channel": c,
+                   "snr_db": float(s), "accuracy": receive_accuracy(view, zs, labels, k_eff, float(s),
+                                                                     CLI_CHANNELS[c], seed, policy),
+                   "n": n, "seed": seed, "model": card["name"]}
+            rows.append(row)
+            if on_row:
+                on_row(row)
+    return pd.DataFrame(rows)
