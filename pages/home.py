@@ -38,7 +38,8 @@ else:
     st.info("No dataset prepared yet. Run `python -m semcom_core data prepare cifar10 mnist fashion-mnist` "
             "(reads ../shared/datasets or a folder you pass with --source).")
 if s["models"]:
-    st.dataframe(pd.DataFrame(s["models"]), hide_index=True)
+    cols = ["name", "kind", "dataset", "test_accuracy", "epochs", "wall_seconds", "size_mb", "error"]
+    st.dataframe(pd.DataFrame([{c: m.get(c) for c in cols} for m in s["models"]]), hide_index=True)
 else:
     st.info("No trained model is shipped in pretrained/ yet; the Split costs page needs no weights.")
 

@@ -9,7 +9,7 @@ from semcom_core.data.registry import DatasetError, get_spec
 from semcom_core.data.samples import load_samples
 from semcom_core.imageio import to_model_image
 from semcom_core.iot.evaluate import CHANNELS, to_input
-from semcom_core.iot.separation import SeparationConfig, jpeg_encode, payload, send_images
+from semcom_core.iot.separation import DEFAULT_JPEG_QUALITY, SeparationConfig, jpeg_encode, payload, send_images
 from semcom_core.ui_state import QueryState, parse_bool
 
 st.title("Learned IoT transceiver vs separation")
@@ -27,8 +27,9 @@ channel = side.selectbox("Channel", tuple(CHANNELS), index=tuple(CHANNELS).index
                                         "(zero-forcing + matched LLRs for QPSK, MMSE for the learned system).")
 snr = side.slider("SNR (dB)", -10.0, 20.0, q.get("snr", 0.0, cast=float, lo=-10.0, hi=20.0), 0.5, key="snr",
                   help="Signal-to-noise ratio per complex channel use.")
-quality = side.slider("JPEG quality (live demo)", 1, 95, q.get("jq", 25, cast=int, lo=1, hi=95), key="jq",
-                      help="Quality of the separation chain's JPEG for the live demo (the table used 25).")
+quality = side.slider("JPEG quality (live demo)", 1, 95, q.get("jq", DEFAULT_JPEG_QUALITY[dataset], cast=int, lo=1,
+                      hi=95), key="jq", help="Quality of the separation chain's JPEG for the live demo (the "
+                                             "shipped table uses 10 for MNIST, 50 for Fashion-MNIST).")
 headers = side.checkbox("Send JPEG headers", q.get("hdr", False, cast=parse_bool), key="hdr",
                         help="Off: the receiver knows the fixed tables and only the scan data is sent.")
 st.query_params.update({"ds": dataset, "ch": channel, "snr": f"{snr:g}", "jq": str(quality),

@@ -21,6 +21,12 @@ def _test_data(dataset: str, n: int | None):
     return x[:n], y[:n]
 
 
+def quality_for(dataset: str, quality: int | None) -> int:
+    from .data.registry import get_spec
+    from .iot.separation import DEFAULT_JPEG_QUALITY
+    return quality if quality is not None else DEFAULT_JPEG_QUALITY[get_spec(dataset).name]
+
+
 def load_iot_models(dataset: str):
     from .data.registry import get_spec
     from .zoo import load_shipped
@@ -36,13 +42,13 @@ def cmd_iot_evaluate(a) -> int:
     from .iot.separation import SeparationConfig
     if a.channel not in CHANNELS:
         raise UsageError(f"--channel must be one of {', '.join(CHANNELS)}")
-    if not 1 <= a.quality <= 95:
+    if a.quality is not None and not 1 <= a.quality <= 95:
         raise UsageError("--quality must be in 1..95")
     learned, clf, _, _ = load_iot_models(a.dataset)
     x, y = _test_data(a.dataset, a.n)
     t0 = time.time()
     res = iot_evaluate(learned, clf, x, y, a.dataset, a.snr, a.channel,
-                       SeparationConfig(a.quality, a.send_headers), a.seed)
+                       SeparationConfig(quality_for(a.dataset, a.quality), a.send_headers), a.seed)
     res["seconds"] = round(time.time() - t0, 1)
     print(json.dumps(res, indent=2) if a.json else "\n".join(f"{k}: {v}" for k, v in res.items()))
     return 0
@@ -65,7 +71,8 @@ def cmd_iot_sweep(a) -> int:
     for d, c, s in tqdm(jobs, desc="iot sweep", unit="point"):
         learned, clf, _, _ = load_iot_models(d)
         x, y = _test_data(d, a.n)
-        r = iot_evaluate(learned, clf, x, y, d, float(s), c, SeparationConfig(a.quality, a.send_headers), a.seed)
+        r = iot_evaluate(learned, clf, x, y, d, float(s), c,
+                         SeparationConfig(quality_for(d, a.quality), a.send_headers), a.seed)
         r["learned_ci_low"], r["learned_ci_high"] = r.pop("learned_ci95")
         r["separation_ci_low"], r["separation_ci_high"] = r.pop("separation_ci95")
         jpeg = r.pop("jpeg")
@@ -129,7 +136,8 @@ def register(sub) -> None:
             p.add_argument("--resume", action="store_true", help="skip points already in the CSV")
         p.add_argument("--n", type=int, default=2000, help="first n test images")
         p.add_argument("--seed", type=int, default=0)
-        p.add_argument("--quality", type=int, default=25, help="JPEG quality of the separation chain")
+        p.add_argument("--quality", type=int, default=None,
+                       help="JPEG quality of the separation chain (default per dataset: 10 MNIST, 50 Fashion-MNIST)")
         p.add_argument("--send-headers", action="store_true", help="send JPEG headers too (default: scan data only)")
         p.set_defaults(func=fn)
     zoo = sub.add_parser("zoo", help="shipped models").add_subparsers(dest="zoo_cmd", required=True)
