@@ -131,7 +131,8 @@ if image is not None:
     p1.markdown(f"**DeepSC-IoT:** {classes[int(lp.argmax())]} ({lp.max():.2f})")
     p2.markdown("**Separation:** " + (f"{classes[int(sp.argmax())]} ({sp.max():.2f})" if sp is not None
                                       else "failed → random guess"))
-    st.caption(f"Channel uses per image: DeepSC-IoT {learned.k}; separation {plan.channel_uses} "
-               f"({plan.payload_bits} payload bits, {len(jpeg_encode(image, quality))} B JPEG file, "
-               f"{len(payload(image, cfg))} B sent). Bit errors before/after LDPC: "
+    st.caption(f"Per image: DeepSC-IoT {learned.k} complex channel uses (analog symbols, no bits); separation "
+               f"{plan.channel_uses} channel uses = {plan.coded_bits} coded bits carrying {plan.payload_bits} "
+               f"payload bits ({len(jpeg_encode(image, quality))} B JPEG file, {len(payload(image, cfg))} B sent). "
+               "Bit errors before/after LDPC: "
                f"{stats['uncoded_bit_errors']}/{stats['info_bit_errors']}. Noise seed {seed}. " + "; ".join(notes))

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Build the split-inference zoo for one backbone, resumably: every step skips what is already done,
+# so re-running after a crash or the end of a session continues where it stopped.
+#   scripts/build_zoo.sh resnet18          (RUNS=/somewhere/else to keep checkpoints elsewhere)
+# Steps: train the unsplit backbone -> ship it -> train the split codecs from it -> ship them -> sweep.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bb=${1:?usage: scripts/build_zoo.sh resnet18|resnet34}
+ds=cifar10
+runs=${RUNS:-runs}
+py=${PYTHON:-python}
+name=${bb}_${ds}
+split=split_${bb}_${ds}
+
+$py -m semcom_core data prepare $ds
+$py -m semcom_core train configs/$name.toml --out "$runs/$name" --resume
+[ -f pretrained/split/$name.json ] || $py -m semcom_core zoo export "$runs/$name" --name $name --subdir split \
+    --half --measure --command "python -m semcom_core train configs/$name.toml"
+$py -m semcom_core train configs/$split.toml --out "$runs/$split" --resume
+[ -f pretrained/split/$split.json ] || $py -m semcom_core zoo export "$runs/$split" --name $split --subdir split \
+    --half --measure --command "python -m semcom_core train configs/$split.toml"
+$py -m semcom_core sweep --backbone $bb --dataset $ds --channels awgn rayleigh --resume
