@@ -1,15 +1,13 @@
-import numpy as np
 import pandas as pd
 import streamlit as st
-import torch
 
 from semcom_core import paths, plots
-from semcom_core.channels import seeded_generator, transmit
 from semcom_core.data.registry import DatasetError, get_spec
 from semcom_core.data.samples import load_samples
 from semcom_core.imageio import to_model_image
-from semcom_core.iot.evaluate import CHANNELS, to_input
-from semcom_core.iot.separation import DEFAULT_JPEG_QUALITY, SeparationConfig, jpeg_encode, payload, send_images
+from semcom_core.iot.evaluate import CHANNELS
+from semcom_core.iot.live import one_image
+from semcom_core.iot.separation import DEFAULT_JPEG_QUALITY, SeparationConfig
 from semcom_core.ui_state import QueryState, parse_bool
 
 st.title("Learned IoT transceiver vs separation")
@@ -109,30 +107,26 @@ if image is not None:
     if st.button("Re-draw the noise", key="redraw"):
         st.session_state.seed += 1
     seed = st.session_state.seed
-    cfg = SeparationConfig(quality, headers)
-    with st.spinner("sending through both systems"):
-        decoded, plan, stats = send_images(image[None], snr, CHANNELS[channel], cfg, seed)
-        x = to_input(image[None], dataset)
-        with torch.no_grad():
-            z = learned.encode(x)
-            y = transmit(z, snr, CHANNELS[channel], "mmse", seeded_generator(seed))
-            lp = torch.softmax(learned.classify(y), 1)[0].numpy()
-            recon = (learned.reconstruct(y)[0, 0].numpy() * 255).clip(0, 255).astype(np.uint8)
-            sp = torch.softmax(clf(to_input(decoded[0][None], dataset)), 1)[0].numpy() if decoded[0] is not None else None
+    try:
+        with st.spinner("sending through both systems"):
+            r = one_image(learned, clf, image, dataset, snr, channel, SeparationConfig(quality, headers), seed)
+    except Exception as e:  # never a traceback on the page
+        st.error(f"The live run failed ({type(e).__name__}: {e}). Try another image or setting.")
+        st.stop()
     cols = st.columns(3)
     cols[0].image(image[..., 0], caption="original", width=140, clamp=True)
-    if decoded[0] is None:
+    if r.separation_decoded is None:
         cols[1].error("separation: JPEG could not be decoded")
     else:
-        cols[1].image(decoded[0], caption=f"separation receiver decodes (q{quality})", width=140)
-    cols[2].image(recon, caption="DeepSC-IoT picture head (from the noisy 16 symbols)", width=140)
-    classes = lcard.get("classes") or sample_meta.get("classes") or [str(i) for i in range(spec.num_classes)]
+        cols[1].image(r.separation_decoded, caption=f"separation receiver decodes (q{quality})", width=140)
+    cols[2].image(r.learned_picture, caption="DeepSC-IoT picture head (from the noisy 16 symbols)", width=140)
+    classes = sample_meta.get("classes") or [str(i) for i in range(spec.num_classes)]
+    lp, sp = r.learned_probs, r.separation_probs
     p1, p2 = st.columns(2)
     p1.markdown(f"**DeepSC-IoT:** {classes[int(lp.argmax())]} ({lp.max():.2f})")
     p2.markdown("**Separation:** " + (f"{classes[int(sp.argmax())]} ({sp.max():.2f})" if sp is not None
                                       else "failed → random guess"))
-    st.caption(f"Per image: DeepSC-IoT {learned.k} complex channel uses (analog symbols, no bits); separation "
-               f"{plan.channel_uses} channel uses = {plan.coded_bits} coded bits carrying {plan.payload_bits} "
-               f"payload bits ({len(jpeg_encode(image, quality))} B JPEG file, {len(payload(image, cfg))} B sent). "
-               "Bit errors before/after LDPC: "
-               f"{stats['uncoded_bit_errors']}/{stats['info_bit_errors']}. Noise seed {seed}. " + "; ".join(notes))
+    st.caption(f"Per image: DeepSC-IoT {r.learned_uses} complex channel uses (analog symbols, no bits); separation "
+               f"{r.plan.channel_uses} channel uses = {r.plan.coded_bits} coded bits carrying {r.plan.payload_bits} "
+               f"payload bits ({r.jpeg_bytes} B JPEG file, {r.sent_bytes} B sent). Bit errors before/after LDPC: "
+               f"{r.stats['uncoded_bit_errors']}/{r.stats['info_bit_errors']}. Noise seed {seed}. " + "; ".join(notes))

@@ -86,8 +86,9 @@ def cmd_iot_sweep(a) -> int:
 
 def cmd_zoo_export(a) -> int:
     from .zoo import export_run
-    measure = None
-    if a.measure:
+    if not a.measure:
+        measure = None
+    else:
         from .data.loader import ImageData
         from .device import get_policy
         from .training import evaluate_accuracy

@@ -2,7 +2,6 @@
 Skipped (with the reason) when chromium or playwright is missing; `.ci/run` installs both.
 Screenshots go to test-artifacts/."""
 import os
-import shutil
 import socket
 import subprocess
 import sys

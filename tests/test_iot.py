@@ -131,3 +131,15 @@ def test_wilson_interval():
     lo, hi = wilson_interval(50, 100)
     assert lo < 0.5 < hi and abs((hi - lo) - 0.19) < 0.01
     assert wilson_interval(0, 10)[0] == 0.0 and wilson_interval(10, 10)[1] == 1.0
+
+
+def test_one_image_through_both_systems():
+    from semcom_core.iot.live import one_image
+    torch.manual_seed(0)
+    im = digits(1)[0][..., None]
+    cfg = SeparationConfig(10)
+    r = one_image(DeepSCIoT().eval(), SmallCNN().eval(), im, "mnist", 20.0, "awgn", cfg, seed=0)
+    assert abs(r.learned_probs.sum() - 1) < 1e-5 and r.learned_picture.shape == (28, 28)
+    assert np.array_equal(r.separation_decoded, jpeg_decode(payload(im, cfg), cfg, (28, 28)))
+    assert r.separation_probs is not None and r.learned_uses == 16
+    assert r.plan.channel_uses == r.plan.payload_bits and r.sent_bytes < r.jpeg_bytes
