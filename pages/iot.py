@@ -7,6 +7,7 @@ from semcom_core.data.samples import load_samples
 from semcom_core.imageio import to_model_image
 from semcom_core.iot.evaluate import CHANNELS
 from semcom_core.iot.live import one_image
+from semcom_core.iot.shipped import load_iot_models
 from semcom_core.iot.separation import DEFAULT_JPEG_QUALITY, SeparationConfig
 from semcom_core.ui_state import QueryState, parse_bool
 
@@ -44,7 +45,6 @@ def sweep_table() -> pd.DataFrame | None:
 
 @st.cache_resource
 def models(ds: str):
-    from semcom_core.cli_iot import load_iot_models
     return load_iot_models(ds)
 
 

@@ -93,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     except (DatasetError, FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # e.g. piped into `head`
+        return 0
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

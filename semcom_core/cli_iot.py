@@ -5,39 +5,11 @@ import json
 import time
 from pathlib import Path
 
-import numpy as np
-
-
-def _test_data(dataset: str, n: int | None):
-    from .data.prepare import cache_path
-    from .data.registry import DatasetError, get_spec
-    spec = get_spec(dataset)
-    p = cache_path(spec.name)
-    if not p.is_file():
-        raise DatasetError(f"{spec.name} is not prepared; run `python -m semcom_core data prepare {spec.name}`")
-    with np.load(p) as z:
-        x, y = z["x_test"], z["y_test"]
-    n = len(y) if n is None else min(n, len(y))
-    return x[:n], y[:n]
-
-
-def quality_for(dataset: str, quality: int | None) -> int:
-    from .data.registry import get_spec
-    from .iot.separation import DEFAULT_JPEG_QUALITY
-    return quality if quality is not None else DEFAULT_JPEG_QUALITY[get_spec(dataset).name]
-
-
-def load_iot_models(dataset: str):
-    from .data.registry import get_spec
-    from .zoo import load_shipped
-    key = get_spec(dataset).name.replace("-", "_")
-    learned, lcard = load_shipped(f"iot_learned_{key}")
-    clf, ccard = load_shipped(f"iot_classifier_{key}")
-    return learned, clf, lcard, ccard
 
 
 def cmd_iot_evaluate(a) -> int:
     from .cli import UsageError
+    from .iot.shipped import load_iot_models, quality_for, test_images
     from .iot.evaluate import CHANNELS, iot_evaluate
     from .iot.separation import SeparationConfig
     if a.channel not in CHANNELS:
@@ -45,7 +17,7 @@ def cmd_iot_evaluate(a) -> int:
     if a.quality is not None and not 1 <= a.quality <= 95:
         raise UsageError("--quality must be in 1..95")
     learned, clf, _, _ = load_iot_models(a.dataset)
-    x, y = _test_data(a.dataset, a.n)
+    x, y = test_images(a.dataset, a.n)
     t0 = time.time()
     res = iot_evaluate(learned, clf, x, y, a.dataset, a.snr, a.channel,
                        SeparationConfig(quality_for(a.dataset, a.quality), a.send_headers), a.seed)
@@ -61,6 +33,7 @@ def cmd_iot_sweep(a) -> int:
     from . import paths
     from .iot.evaluate import SNR_GRID, iot_evaluate
     from .iot.separation import SeparationConfig
+    from .iot.shipped import load_iot_models, quality_for, test_images
     out = Path(a.out) if a.out else paths.pretrained_dir() / "iot" / "iot_sweep.csv"
     rows = []
     if out.is_file() and a.resume:
@@ -70,7 +43,7 @@ def cmd_iot_sweep(a) -> int:
     t_start = time.time()
     for d, c, s in tqdm(jobs, desc="iot sweep", unit="point"):
         learned, clf, _, _ = load_iot_models(d)
-        x, y = _test_data(d, a.n)
+        x, y = test_images(d, a.n)
         r = iot_evaluate(learned, clf, x, y, d, float(s), c,
                          SeparationConfig(quality_for(d, a.quality), a.send_headers), a.seed)
         r["learned_ci_low"], r["learned_ci_high"] = r.pop("learned_ci95")

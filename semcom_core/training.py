@@ -13,7 +13,6 @@ import os
 import platform
 import time
 from pathlib import Path
-from typing import Callable
 
 import torch
 from safetensors.torch import save_file
@@ -55,14 +54,12 @@ def build_model(cfg: TrainConfig, num_classes: int, in_channels: int) -> nn.Modu
 
 @torch.no_grad()
 def evaluate_accuracy(model: nn.Module, data: ImageData, split: str, policy: DevicePolicy,
-                      batch_size: int = 500, limit: int | None = None,
-                      forward: Callable[[torch.Tensor], torch.Tensor] | None = None) -> float:
+                      batch_size: int = 500, limit: int | None = None) -> float:
     model.eval()
-    fwd = forward or model
     correct = total = 0
     for x, y in data.batches(split, batch_size, limit=limit):
         with policy.autocast():
-            logits = fwd(policy.prepare_input(x))
+            logits = model(policy.prepare_input(x))
         correct += int((logits.argmax(1) == y).sum())
         total += len(y)
     return correct / max(1, total)
@@ -82,11 +79,10 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
     out = Path(out_dir) if out_dir else paths.runs_dir() / cfg.name
     out.mkdir(parents=True, exist_ok=True)
     data = data or ImageData(cfg.dataset, policy.device, n_val=cfg.n_val, seed=cfg.seed)
-    h, w, c = data.spec.image_shape
     torch.manual_seed(cfg.seed)
-    model = policy.prepare_model(build_model(cfg, data.spec.num_classes, c))
+    model = policy.prepare_model(build_model(cfg, data.spec.num_classes, data.spec.image_shape[2]))
     decay, no_decay = [], []
-    for n_, p in model.named_parameters():
+    for p in model.parameters():
         if p.requires_grad:
             (no_decay if p.ndim <= 1 else decay).append(p)
     groups = [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]

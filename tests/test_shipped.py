@@ -71,7 +71,7 @@ def test_iot_sweep_table_covers_the_grid_and_shows_the_cliff():
 @pytest.mark.skipif(not SWEEP.is_file() or not (SHARED / "mnist").is_dir(), reason="table or data missing")
 def test_iot_sweep_row_reproduces(cache_dir):
     """Re-measure one row (MNIST, AWGN, 2.5 dB: in the LDPC waterfall) with `iot_evaluate`, same seed."""
-    from semcom_core.cli_iot import _test_data, load_iot_models
+    from semcom_core.iot.shipped import load_iot_models, test_images
     from semcom_core.data.prepare import prepare
     from semcom_core.iot.evaluate import iot_evaluate
     from semcom_core.iot.separation import SeparationConfig
@@ -79,7 +79,7 @@ def test_iot_sweep_row_reproduces(cache_dir):
     row = t[(t.dataset == "mnist") & (t.channel == "awgn") & (t.snr_db == 2.5)].iloc[0]
     prepare("mnist")
     learned, clf, _, _ = load_iot_models("mnist")
-    x, y = _test_data("mnist", int(row.n))
+    x, y = test_images("mnist", int(row.n))
     torch.set_num_threads(2)
     r = iot_evaluate(learned, clf, x, y, "mnist", 2.5, "awgn",
                      SeparationConfig(int(row.jpeg_quality), bool(row.jpeg_headers_sent)), int(row.seed))
