@@ -1,12 +1,5 @@
-"""semcom-explorer: `streamlit run app.py`. Multipage navigation; each page is a thin file in pages/."""
-import streamlit as st
+"""semcom-explorer: `streamlit run app.py`. Multipage navigation (st.navigation); each page is a thin
+file in pages/, listed in semcom_core/ui_nav.py."""
+from semcom_core.ui_nav import run_navigation
 
-st.set_page_config(page_title="semcom-explorer", page_icon=":material/settings_input_antenna:", layout="wide")
-
-PAGES = [
-    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("pages/costs.py", title="Split costs", icon=":material/calculate:"),
-    st.Page("pages/iot.py", title="IoT: learned vs separation", icon=":material/cell_tower:"),
-]
-
-st.navigation(PAGES).run()
+run_navigation()

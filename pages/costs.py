@@ -7,6 +7,9 @@ from semcom_core import costs as C
 from semcom_core import plots
 from semcom_core.models.split import K_CHOICES
 from semcom_core.ui_state import QueryState
+from semcom_core.ui_nav import ensure_navigation
+
+ensure_navigation()
 
 st.title("Split costs")
 st.caption("Paper 000, Table II and Fig. 5: what each side computes and stores, for every split point. "
@@ -41,16 +44,17 @@ for n in q.notices:
 table = st.cache_data(C.cost_table)(backbone, num_classes, k, decompress)
 cur = table[(table.split == split) & (table.convention == convention)].iloc[0]
 m1, m2, m3, m4 = st.columns(4)
-m1.metric("Transmitter MACs", f"{cur.tx_macs / 1e6:,.2f} M · {cur['tx_share_%']:.1f} %",
-          help="multiply-accumulates per image on the transmitter, and its share of both sides")
-m2.metric("Receiver MACs", f"{cur.rx_macs / 1e6:,.2f} M · {cur['rx_share_%']:.1f} %",
-          help="multiply-accumulates per image on the receiver, and its share of both sides")
+m1.metric("Transmitter MACs", f"{cur.tx_macs / 1e6:,.2f} M", help="multiply-accumulates per image on the transmitter")
+m2.metric("Receiver MACs", f"{cur.rx_macs / 1e6:,.2f} M", help="multiply-accumulates per image on the receiver")
 m3.metric("Normalized computation", f"{C.normalized_computation(cur.tx_macs, cur.rx_macs, cur.unsplit_macs, gamma):.3f}",
           help="(F_t + γ·F_r) / F_unsplit (paper 000, eq. 6)")
 m4.metric("Normalized communication", f"{cur.normalized_communication:.4g}",
           help=f"{cur.z_elements} real numbers = {math.ceil(cur.z_elements / 2)} complex channel uses, "
                "relative to the 3x32x32 image")
 
+st.caption(f"{split} ({convention} convention, k = {int(cur.k)}): the transmitter does {cur['tx_share_%']:.1f} % of "
+           f"the MACs and holds {cur['tx_params_%']:.1f} % of the parameters; the receiver "
+           f"{cur['rx_share_%']:.1f} % and {cur['rx_params_%']:.1f} %.")
 sub = table[table.convention == convention]
 st.plotly_chart(plots.normalized_computation_figure(sub, gamma, split), width="stretch")
 st.plotly_chart(plots.macs_split_figure(sub, split), width="stretch")

@@ -4,6 +4,9 @@ import streamlit as st
 from semcom_core.channels import CONVENTIONS as CHANNEL_CONVENTIONS
 from semcom_core.costs import CONVENTION_NOTES
 from semcom_core.status import status
+from semcom_core.ui_nav import ensure_navigation
+
+ensure_navigation()
 
 st.title("semcom-explorer")
 st.markdown(

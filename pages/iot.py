@@ -10,6 +10,9 @@ from semcom_core.iot.live import one_image
 from semcom_core.iot.shipped import load_iot_models
 from semcom_core.iot.separation import DEFAULT_JPEG_QUALITY, SeparationConfig
 from semcom_core.ui_state import QueryState, parse_bool
+from semcom_core.ui_nav import ensure_navigation
+
+ensure_navigation()
 
 st.title("Learned IoT transceiver vs separation")
 st.caption("Paper 003, measured: DeepSC-IoT (conv encoder → 16 complex symbols → channel → decoder + MLP) "

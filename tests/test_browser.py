@@ -75,6 +75,21 @@ def wait_running_done(page):
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60000)
 
 
+def test_shared_link_on_a_fresh_server_opens_that_view(page, server):
+    """The first request a server sees is a deep link (a shared URL): it must open that page with the
+    app's navigation and the state the URL names, not Streamlit's legacy pages/ view."""
+    page.goto(server + "/costs?split=SP-5&k=32&backbone=resnet34")
+    page.get_by_text("Transmitter MACs").wait_for(timeout=90000)
+    wait_running_done(page)
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "Split costs" in nav and "IoT: learned vs separation" in nav
+    from semcom_core.costs import split_costs
+    expect = split_costs("resnet34", 10, "SP-5", 32, 2, "true").tx_macs / 1e6
+    assert metric_value(page, "Transmitter MACs") == f"{expect:,.2f} M"
+    assert "backbone=resnet34" in page.url and "k=32" in page.url
+    page.screenshot(path=str(ARTIFACTS / "costs_shared_link.png"), full_page=True)
+
+
 def test_home_and_costs_pages(page, server):
     page.goto(server)
     page.get_by_text("Datasets prepared").wait_for(timeout=60000)
