@@ -5,7 +5,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 
 from semcom_core.zoo import load_shipped, sha256_file
 
@@ -80,7 +79,6 @@ def test_iot_sweep_row_reproduces(cache_dir):
     prepare("mnist")
     learned, clf, _, _ = load_iot_models("mnist")
     x, y = test_images("mnist", int(row.n))
-    torch.set_num_threads(2)
     r = iot_evaluate(learned, clf, x, y, "mnist", 2.5, "awgn",
                      SeparationConfig(int(row.jpeg_quality), bool(row.jpeg_headers_sent)), int(row.seed))
     assert r["separation_channel_uses"] == row.separation_channel_uses
