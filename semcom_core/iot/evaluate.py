@@ -30,7 +30,7 @@ def wilson_interval(correct: int, n: int, z: float = 1.96) -> tuple[float, float
 def to_input(images_u8: np.ndarray, dataset: str) -> torch.Tensor:
     """(N, H, W[, C]) uint8 -> normalized float (N, C, H, W)."""
     spec = get_spec(dataset)
-    x = torch.from_numpy(np.ascontiguousarray(images_u8))
+    x = torch.tensor(np.asarray(images_u8), dtype=torch.uint8)  # a copy: inputs may be read-only
     if x.dim() == 3:
         x = x[..., None]
     x = x.permute(0, 3, 1, 2)
