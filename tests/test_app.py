@@ -12,14 +12,22 @@ def metric(at, label):
     return next(m.value for m in at.metric if m.label == label)
 
 
+def open_page(page: str, params: dict | None = None, timeout: int = 180) -> AppTest:
+    """Run the app with these URL parameters and switch to `page`, as a shared link would."""
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    at.query_params.update(params or {})
+    at.run()
+    at.switch_page(page).run()
+    return at
+
+
 def mmacs(s):
     return float(s.split()[0].replace(",", ""))
 
 
 @pytest.fixture
 def costs_page():
-    at = AppTest.from_file(APP, default_timeout=120).run()
-    at.switch_page("pages/costs.py").run()
+    at = open_page("pages/costs.py")
     assert not at.exception
     return at
 
@@ -64,16 +72,10 @@ def test_gamma_and_k_move_the_normalized_numbers(costs_page):
 
 
 def test_url_state_round_trip_and_bad_values_fall_back():
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params.update({"split": "SP-4", "k": "64", "backbone": "resnet34", "lg": "-1.0"})
-    at.run()
-    at.switch_page("pages/costs.py").run()
+    at = open_page("pages/costs.py", {"split": "SP-4", "k": "64", "backbone": "resnet34", "lg": "-1.0"})
     assert at.selectbox(key="split").value == "SP-4" and at.selectbox(key="backbone").value == "resnet34"
     assert at.select_slider(key="k").value == 64 and at.slider(key="lg").value == -1.0
-    bad = AppTest.from_file(APP, default_timeout=120)
-    bad.query_params.update({"split": "SP-99", "k": "banana", "lg": "7"})
-    bad.run()
-    bad.switch_page("pages/costs.py").run()
+    bad = open_page("pages/costs.py", {"split": "SP-99", "k": "banana", "lg": "7"})
     assert not bad.exception
     assert bad.selectbox(key="split").value == "SP-2" and bad.select_slider(key="k").value == 1024
     assert len(bad.warning) == 3
@@ -81,8 +83,7 @@ def test_url_state_round_trip_and_bad_values_fall_back():
 
 @pytest.fixture
 def iot_page():
-    at = AppTest.from_file(APP, default_timeout=180).run()
-    at.switch_page("pages/iot.py").run()
+    at = open_page("pages/iot.py")
     assert not at.exception, at.exception
     return at
 
@@ -110,10 +111,7 @@ def test_iot_page_on_shipped_models_and_table(iot_page):
 
 
 def test_iot_page_bad_url_values_fall_back():
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.query_params.update({"ds": "cifar77", "snr": "99", "jq": "x"})
-    at.run()
-    at.switch_page("pages/iot.py").run()
+    at = open_page("pages/iot.py", {"ds": "cifar77", "snr": "99", "jq": "x"})
     assert not at.exception
     assert at.selectbox(key="ds").value == "mnist" and at.slider(key="snr").value == 0.0
     assert len(at.warning) == 3

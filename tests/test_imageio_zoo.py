@@ -74,4 +74,5 @@ def test_missing_shipped_model_names_the_command(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SEMCOM_PRETRAINED", str(tmp_path / "empty"))
     assert cli_main(["iot", "evaluate", "--n", "5"]) == 1
     err = capsys.readouterr().err
-    assert "zoo list" in err and "Traceback" not in err
+    assert "python -m semcom_core train configs/iot_learned_mnist.toml" in err and "zoo export" in err
+    assert "Traceback" not in err
