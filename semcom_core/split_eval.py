@@ -17,6 +17,7 @@ from .data.loader import ImageData
 from .data.registry import get_spec
 from .device import DevicePolicy, get_policy
 from .models.split import K_CHOICES, SplitModel
+from .training import evaluate_accuracy
 from .zoo import load_shipped
 
 SWEEP_SNRS = (-5.0, 0.0, 3.0, 5.0, 10.0, 20.0)
@@ -74,12 +75,7 @@ def evaluate(dataset: str, backbone: str, split: str | None, k: int, snr_db: flo
     t0 = time.time()
     if split in (None, "none"):
         model, card = load_unsplit(backbone, dataset, policy.device)
-        model = policy.prepare_model(model)
-        correct = 0
-        for x, y in data.batches("test", 500, limit=n):
-            with torch.no_grad(), policy.autocast():
-                correct += int((model(policy.prepare_input(x)).argmax(1) == y).sum())
-        acc = correct / n
+        acc = evaluate_accuracy(policy.prepare_model(model), data, "test", policy, 500, limit=n)
         return {"accuracy": acc, "n": n, "split": "none", "backbone": backbone, "dataset": dataset,
                 "channel": "none", "model": card["name"], "seconds": round(time.time() - t0, 1)}
     multi, card = load_split(backbone, dataset, policy.device)

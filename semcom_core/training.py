@@ -73,8 +73,15 @@ def _atomic_torch_save(obj, path: Path) -> None:
 
 def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
           max_epochs_this_run: int | None = None, limit_train: int | None = None,
-          data: ImageData | None = None, progress: bool = True) -> dict:
-    """Train per `cfg`; returns a summary dict (best val accuracy, epochs done, wall time)."""
+          data: ImageData | None = None, progress: bool = True,
+          checkpoint_seconds: float = 600.0) -> dict:
+    """Train per `cfg`; returns a summary dict (best val accuracy, epochs done, wall time).
+
+    `last.pt` is written at the end of every epoch and also every `checkpoint_seconds` inside one
+    (a CPU epoch can take most of an hour); `resume=True` continues from the exact batch it names:
+    the batch order and augmentation are drawn from a per-epoch seed, so the skipped batches are
+    re-drawn (not trained on) and the run continues as if it had never stopped.
+    """
     policy = get_policy()
     out = Path(out_dir) if out_dir else paths.runs_dir() / cfg.name
     out.mkdir(parents=True, exist_ok=True)
@@ -104,7 +111,8 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
         opt.load_state_dict(saved["optimizer"])
         state = saved["state"]
         torch.set_rng_state(saved["rng"])
-        print(f"resumed {cfg.name} after epoch {state['epoch']} (best val {state['best_val']:.4f})")
+        where = f"epoch {state['epoch']}" + (f" + {state['partial']['step']} batches" if state.get("partial") else "")
+        print(f"resumed {cfg.name} after {where} (best val {state['best_val']:.4f})")
     elif resume:
         print(f"no checkpoint in {out}; starting {cfg.name} from scratch")
     (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2))
@@ -115,14 +123,18 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
             break
         epoch = state["epoch"]
         model.train()
-        t0 = time.time()
-        seen = correct = 0
-        loss_sum = 0.0
+        partial = state.pop("partial", None) or {"step": 0, "seen": 0, "correct": 0, "loss_sum": 0.0, "seconds": 0.0}
+        start_step = partial["step"]
+        t0 = time.time() - partial["seconds"]
+        seen, correct, loss_sum = partial["seen"], partial["correct"], partial["loss_sum"]
+        last_save = time.time()
         bar = tqdm(data.batches("train", cfg.batch_size, shuffle=True, augment=True,
                                 seed=cfg.seed * 1000 + epoch, limit=limit_train),
                    total=steps_per_epoch, desc=f"{cfg.name} epoch {epoch + 1}/{cfg.epochs}",
                    disable=not progress, mininterval=2.0)
         for i, (x, y) in enumerate(bar):
+            if i < start_step:  # resumed mid-epoch: these batches were trained before the stop
+                continue
             step = epoch * steps_per_epoch + i
             for g in opt.param_groups:
                 g["lr"] = lr_at(step, total_steps, warmup, cfg.lr)
@@ -141,6 +153,13 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
             correct += int((logits.argmax(1) == y).sum())
             bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.3f}",
                             ips=f"{seen / (time.time() - t0):.0f}")
+            if time.time() - last_save > checkpoint_seconds and i + 1 < steps_per_epoch:
+                state["partial"] = {"step": i + 1, "seen": seen, "correct": correct, "loss_sum": loss_sum,
+                                    "seconds": time.time() - t0}
+                _atomic_torch_save({"model": model.state_dict(), "optimizer": opt.state_dict(), "state": state,
+                                    "rng": torch.get_rng_state()}, ckpt)
+                state.pop("partial")
+                last_save = time.time()
         train_time = time.time() - t0
         val_acc = evaluate_accuracy(model, data, "val", policy, cfg.eval_batch_size)
         state["epoch"] = epoch + 1

@@ -65,3 +65,41 @@ def test_config_files_load_and_reject_unknown_keys(tmp_path):
         assert "learning_rate" in str(e)
     else:
         raise AssertionError("unknown key accepted")
+
+
+class _StopAfter(Exception):
+    pass
+
+
+def test_resume_mid_epoch_continues_from_the_exact_batch(tmp_path, cache_dir):
+    """A run stopped inside an epoch resumes from its mid-epoch checkpoint and ends where an
+    uninterrupted run ends (same batches, same augmentation, same weights)."""
+    easy_mnist_like(cache_dir)
+    cfg = TrainConfig(name="tiny", dataset="mnist", backbone="resnet20", epochs=1, batch_size=50, lr=0.05,
+                      n_val=100, warmup_epochs=0.0, eval_batch_size=100)
+    data = ImageData("mnist", n_val=100, seed=0)
+    train(cfg, tmp_path / "straight", data=data, progress=False)
+
+    class Crashing(ImageData):
+        calls = 0
+
+        def batches(self, split, *a, **kw):
+            for j, b in enumerate(super().batches(split, *a, **kw)):
+                if split == "train" and j == 3:
+                    raise _StopAfter
+                yield b
+
+    crashing = Crashing("mnist", n_val=100, seed=0)
+    try:
+        train(cfg, tmp_path / "stopped", data=crashing, progress=False, checkpoint_seconds=0.0)
+    except _StopAfter:
+        pass
+    saved = torch.load(tmp_path / "stopped" / "last.pt", weights_only=True)
+    assert saved["state"]["epoch"] == 0 and saved["state"]["partial"]["step"] == 3  # 3 of 6 batches trained
+    done = train(cfg, tmp_path / "stopped", resume=True, data=data, progress=False)
+    assert done["finished"]
+    a = load_file(str(tmp_path / "straight" / "best.safetensors"))
+    b = load_file(str(tmp_path / "stopped" / "best.safetensors"))
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.allclose(a[key], b[key], atol=1e-5), key

@@ -53,10 +53,14 @@ class MultiSplitModel(nn.Module):
         return [sp[0], *self.splits, sp[-1]]
 
     def view(self, split: str) -> SplitModel:
+        """The split model of one split point (built once, then reused: it only holds references)."""
         if split not in self.all_splits:
             raise ValueError(f"this model has no trained codec for {split}; it serves {', '.join(self.all_splits)}")
-        codec = self.codecs[_key(split)] if _key(split) in self.codecs else None
-        return SplitModel(self.backbone, split, self.k_max, self.decompress_stages, codec=codec)
+        views = self.__dict__.setdefault("_views", {})  # a plain cache, not registered as sub-modules
+        if split not in views:
+            codec = self.codecs[_key(split)] if _key(split) in self.codecs else None
+            views[split] = SplitModel(self.backbone, split, self.k_max, self.decompress_stages, codec=codec)
+        return views[split]
 
     def forward(self, x: torch.Tensor, split: str | None = None, k=None, snr_db=None,
                 generator: torch.Generator | None = None) -> torch.Tensor:
