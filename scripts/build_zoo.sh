@@ -5,9 +5,10 @@
 # Steps: train the unsplit backbone -> ship it -> train the split codecs from it -> ship them -> sweep.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bb=${1:?usage: scripts/build_zoo.sh resnet18|resnet34}
+bb=${1:?usage: scripts/build_zoo.sh resnet18|resnet34|resnet20}
 ds=cifar10
 runs=${RUNS:-runs}
+n=${SWEEP_N:-10000}
 py=${PYTHON:-python}
 name=${bb}_${ds}
 split=split_${bb}_${ds}
@@ -19,4 +20,4 @@ $py -m semcom_core train configs/$name.toml --out "$runs/$name" --resume
 $py -m semcom_core train configs/$split.toml --out "$runs/$split" --resume
 [ -f pretrained/split/$split.json ] || $py -m semcom_core zoo export "$runs/$split" --name $split --subdir split \
     --half --measure --command "python -m semcom_core train configs/$split.toml"
-$py -m semcom_core sweep --backbone $bb --dataset $ds --channels awgn rayleigh --resume
+$py -m semcom_core sweep --backbone $bb --dataset $ds --n $n --channels awgn rayleigh --resume

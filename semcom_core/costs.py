@@ -166,6 +166,26 @@ def split_costs(backbone: str, num_classes: int, split: str, k: int = 1024, deco
                       z_elements=k_eff, image_elements=in_channels * image_hw * image_hw)
 
 
+@functools.lru_cache(maxsize=64)
+def stage_costs(backbone: str, num_classes: int, convention: str = "true", image_hw: int = 32,
+                in_channels: int = 3) -> tuple[dict, ...]:
+    """MACs, parameters and output shape of each named stage and of the head (avgpool + fc), in
+    order: the blocks of the network diagram. Weight-independent."""
+    net = build_backbone(backbone, num_classes, in_channels)
+    x = torch.zeros(1, in_channels, image_hw, image_hw)
+    out = []
+    for name in net.stage_names:
+        stage = net.stages[name]
+        macs = count_macs(stage, x, convention)
+        with torch.no_grad():
+            x = stage.eval()(x)
+        out.append({"stage": name, "macs": macs, "params": count_params(stage, convention),
+                    "out_shape": tuple(x.shape[1:])})
+    out.append({"stage": "avgpool+fc", "macs": count_macs(net.head, x, convention),
+                "params": count_params(net.head, convention), "out_shape": (num_classes,)})
+    return tuple(out)
+
+
 # ----------------------------------------------------------------------------- the paper's equations
 def normalized_computation(tx_macs: float, rx_macs: float, unsplit_macs: float, gamma: float) -> float:
     """Eq. 6: (F(M_t) + gamma * F(M_r)) / F(M), gamma = alpha_r / alpha_t (receiver/transmitter time per FLOP)."""

@@ -110,3 +110,165 @@ def iot_accuracy_figure(df: pd.DataFrame, snr: float, train_range: tuple[float, 
     fig.update_layout(xaxis_title="SNR (dB, per complex channel use)", yaxis=dict(title="test accuracy",
                       range=[0, 1.02]), margin=dict(t=30, b=40), height=420, legend=dict(x=0.45, y=0.1))
     return fig
+
+
+# ----------------------------------------------------------------------------- split explorer (paper 000)
+def _k_axis(ks) -> dict:
+    ks = sorted({int(k) for k in ks})
+    return dict(type="log", title="k (real numbers sent)", tickvals=ks, ticktext=[str(k) for k in ks])
+
+
+def accuracy_vs_k_figure(rows: pd.DataFrame, current_k: int, current_snr: float,
+                         unsplit_accuracy: float | None = None) -> go.Figure:
+    """Paper 000 Fig. 3: accuracy against k at every tabulated SNR, for one split and channel.
+    `rows`: columns k, snr_db, accuracy. The SNR nearest to `current_snr` is drawn bold and the
+    current k is marked."""
+    fig = go.Figure()
+    snrs = sorted(rows.snr_db.unique())
+    near = min(snrs, key=lambda s: abs(s - current_snr)) if snrs else None
+    for s in snrs:
+        g = rows[rows.snr_db == s].sort_values("k")
+        fig.add_trace(go.Scatter(x=g.k, y=g.accuracy, mode="lines+markers", name=f"{s:g} dB",
+                                 line=dict(width=4 if s == near else 1.5),
+                                 hovertemplate=f"{s:g} dB<br>k=%{{x}}<br>accuracy=%{{y:.4f}}<extra></extra>"))
+    if unsplit_accuracy is not None:
+        fig.add_hline(y=unsplit_accuracy, line_dash="dot", line_color="gray", annotation_text="unsplit model")
+    fig.add_vline(x=current_k, line_dash="dash", line_color="black", annotation_text=f"k = {current_k}")
+    fig.update_layout(xaxis=_k_axis(rows.k), yaxis=dict(title="test accuracy"), legend_title="SNR",
+                      margin=dict(t=30, b=40), height=400)
+    return fig
+
+
+def accuracy_vs_snr_figure(rows: pd.DataFrame, current_k: int, current_snr: float,
+                           reading: float | None = None) -> go.Figure:
+    """Accuracy against SNR, one line per k (one split, one channel); the current k bold and the
+    current (SNR, accuracy) reading marked. `rows`: columns k, snr_db, accuracy."""
+    fig = go.Figure()
+    ks = sorted(rows.k.unique())
+    for k in ks:
+        g = rows[rows.k == k].sort_values("snr_db")
+        cur = int(k) == int(current_k) or len(ks) == 1
+        fig.add_trace(go.Scatter(x=g.snr_db, y=g.accuracy, mode="lines+markers", name=f"k = {int(k)}",
+                                 line=dict(width=4 if cur else 1.2), opacity=1.0 if cur else 0.55,
+                                 hovertemplate=f"k={int(k)}<br>%{{x:g}} dB<br>accuracy=%{{y:.4f}}<extra></extra>"))
+    fig.add_vline(x=current_snr, line_dash="dash", line_color="black", annotation_text=f"{current_snr:g} dB")
+    if reading is not None:
+        fig.add_trace(go.Scatter(x=[current_snr], y=[reading], mode="markers", name="current setting",
+                                 marker=dict(size=14, symbol="star", color="black")))
+    fig.update_layout(xaxis_title="SNR (dB)", yaxis=dict(title="test accuracy"), legend_title="k",
+                      margin=dict(t=30, b=40), height=400)
+    return fig
+
+
+def accuracy_heatmap_figure(rows: pd.DataFrame, current_split: str, current_k: int, snr_db: float) -> go.Figure:
+    """Accuracy over split point x k at one SNR (one channel). SP-0 and the last split point send a
+    fixed size; they are shown in every k column. `rows`: columns split, k, accuracy."""
+    splits = sorted(rows.split.unique(), key=lambda s: int(s.split("-")[1]))
+    var = rows[rows.groupby("split").k.transform("nunique") > 1]
+    ks = sorted(var.k.unique()) if len(var) else sorted(rows.k.unique())
+    z = np.full((len(splits), len(ks)), np.nan)
+    for i, sp in enumerate(splits):
+        g = rows[rows.split == sp]
+        for j, k in enumerate(ks):
+            hit = g[g.k == k] if g.k.nunique() > 1 else g
+            if len(hit):
+                z[i, j] = float(hit.accuracy.iloc[0])
+    fig = go.Figure(go.Heatmap(z=z, x=[str(int(k)) for k in ks], y=splits, colorscale="Viridis", zmin=0, zmax=1,
+                               colorbar=dict(title="accuracy"), text=np.round(z, 3), texttemplate="%{text}",
+                               hovertemplate="%{y}, k=%{x}<br>accuracy=%{z:.4f}<extra></extra>"))
+    if current_split in splits and int(current_k) in [int(k) for k in ks]:
+        fig.add_shape(type="rect", x0=[int(k) for k in ks].index(int(current_k)) - 0.5,
+                      x1=[int(k) for k in ks].index(int(current_k)) + 0.5, y0=splits.index(current_split) - 0.5,
+                      y1=splits.index(current_split) + 0.5, line=dict(color="red", width=3))
+    fig.update_layout(xaxis_title="k (real numbers sent)", yaxis_title="split point", height=380,
+                      title=dict(text=f"at {snr_db:g} dB", x=0.01, font=dict(size=13)), margin=dict(t=40, b=40))
+    return fig
+
+
+def min_communication_figure(min_k: pd.DataFrame, target: float, current_snr: float, current_split: str | None,
+                             shannon: pd.DataFrame | None = None) -> go.Figure:
+    """Paper 000 Fig. 6: normalized communication of the smallest k reaching `target` accuracy against
+    SNR, one line per split point (gaps where no k reaches it), with the Shannon bound for sending the
+    label as a reference. `min_k`: columns split, snr_db, normalized_communication; `shannon`:
+    columns snr_db, normalized_communication."""
+    fig = go.Figure()
+    for sp, g in min_k.groupby("split"):
+        g = g.sort_values("snr_db")
+        fig.add_trace(go.Scatter(x=g.snr_db, y=g.normalized_communication, mode="lines+markers", name=sp,
+                                 line=dict(color=SPLIT_COLORS.get(sp), width=4 if sp == current_split else 1.8),
+                                 connectgaps=False,
+                                 hovertemplate=f"{sp}<br>%{{x:g}} dB<br>k/image = %{{y:.3g}}<extra></extra>"))
+    if shannon is not None and len(shannon):
+        fig.add_trace(go.Scatter(x=shannon.snr_db, y=shannon.normalized_communication, mode="lines",
+                                 name="Shannon bound (label)", line=dict(color="black", dash="dot")))
+    fig.add_vline(x=current_snr, line_dash="dash", line_color="black", annotation_text=f"{current_snr:g} dB")
+    fig.update_layout(xaxis_title="SNR (dB)", yaxis=dict(type="log", title="normalized communication (k / image size)"),
+                      title=dict(text=f"smallest k reaching {100 * target:.1f} % accuracy", x=0.01, font=dict(size=13)),
+                      legend_title="split point", margin=dict(t=40, b=40), height=420)
+    return fig
+
+
+def network_diagram_figure(stages: list[dict], cut: int, k: int, split: str) -> go.Figure:
+    """The network as a row of blocks, transmitter side blue and receiver side orange, with the cut and
+    the channel between them. `stages`: dicts stage, macs, params, out_shape (costs.stage_costs);
+    `cut`: how many stages run on the transmitter (0: it sends the image; len(stages): the logits)."""
+    blocks = [{"label": "image", "macs": 0, "params": 0, "side": "tx", "shape": "3x32x32"}]
+    for i, s in enumerate(stages):
+        blocks.append({"label": s["stage"], "macs": s["macs"], "params": s["params"],
+                       "side": "tx" if i < cut else "rx", "shape": "x".join(map(str, s["out_shape"]))})
+    blocks.append({"label": "label", "macs": 0, "params": 0, "side": "rx", "shape": "1"})
+    tx_macs = sum(b["macs"] for b in blocks if b["side"] == "tx")
+    rx_macs = sum(b["macs"] for b in blocks if b["side"] == "rx")
+    total = max(1, tx_macs + rx_macs)
+    fig = go.Figure()
+    colors = {"tx": "#1f77b4", "rx": "#ff7f0e"}
+    cut_x = cut + 0.5  # between block `cut` (last transmitter block) and the next
+    for i, b in enumerate(blocks):
+        x = i + (0.6 if i > cut else 0)  # leave room for the channel
+        fig.add_shape(type="rect", x0=x - 0.42, x1=x + 0.42, y0=0, y1=1, fillcolor=colors[b["side"]],
+                      opacity=0.85 if b["macs"] else 0.35, line=dict(color="white"))
+        text = f"<b>{b['label']}</b><br>{b['shape']}"
+        if b["macs"]:
+            text += f"<br>{b['macs'] / 1e6:,.1f} M MACs<br>{100 * b['macs'] / total:.0f} %"
+        fig.add_annotation(x=x, y=0.5, text=text, showarrow=False, font=dict(color="white", size=11))
+    cx = cut_x + 0.3
+    fig.add_shape(type="line", x0=cx, x1=cx, y0=-0.25, y1=1.25, line=dict(color="red", dash="dash", width=3))
+    fig.add_annotation(x=cx, y=1.38, text=f"<b>{split}</b>: channel carries {k} numbers", showarrow=False,
+                       font=dict(color="red"))
+    fig.add_annotation(x=0, y=-0.32, xanchor="left", showarrow=False,
+                       text=f"transmitter: {tx_macs / 1e6:,.1f} M MACs ({100 * tx_macs / total:.0f} %)",
+                       font=dict(color=colors["tx"]))
+    fig.add_annotation(x=len(blocks) - 0.4, y=-0.32, xanchor="right", showarrow=False,
+                       text=f"receiver: {rx_macs / 1e6:,.1f} M MACs ({100 * rx_macs / total:.0f} %)",
+                       font=dict(color=colors["rx"]))
+    fig.update_layout(xaxis=dict(visible=False, range=[-0.6, len(blocks) + 0.2]),
+                      yaxis=dict(visible=False, range=[-0.5, 1.5]), height=230, margin=dict(t=10, b=10, l=10, r=10),
+                      plot_bgcolor="rgba(0,0,0,0)", showlegend=False)
+    return fig
+
+
+def vector_figure(sent: np.ndarray, received: np.ndarray, max_points: int = 256) -> go.Figure:
+    """The transmitted vector z and the received noisy vector, element by element (the first
+    `max_points` elements when z is long, e.g. the image at SP-0)."""
+    n = min(len(sent), max_points)
+    idx = np.arange(n)
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=idx, y=sent[:n], name="sent z", marker_color="#1f77b4", opacity=0.8))
+    fig.add_trace(go.Scatter(x=idx, y=received[:n], mode="markers", name="received (noisy)",
+                             marker=dict(color="#d62728", size=6)))
+    title = f"first {n} of {len(sent)} elements" if n < len(sent) else f"{len(sent)} elements"
+    fig.update_layout(xaxis_title="element", yaxis_title="value", height=300, margin=dict(t=40, b=40),
+                      title=dict(text=title, x=0.01, font=dict(size=13)), legend=dict(orientation="h", y=1.12))
+    return fig
+
+
+def top5_figure(clean: list[tuple[str, float]], noisy: list[tuple[str, float]]) -> go.Figure:
+    """Top-5 classes with probabilities over a noiseless and the noisy channel, side by side."""
+    fig = go.Figure()
+    fig.add_trace(go.Bar(y=[c for c, _ in clean][::-1], x=[p for _, p in clean][::-1], orientation="h",
+                         name="noiseless channel", marker_color="#7f7f7f"))
+    fig.add_trace(go.Bar(y=[c for c, _ in noisy][::-1], x=[p for _, p in noisy][::-1], orientation="h",
+                         name="noisy channel", marker_color="#d62728"))
+    fig.update_layout(barmode="group", xaxis=dict(title="probability", range=[0, 1]), height=300,
+                      margin=dict(t=30, b=40), legend=dict(orientation="h", y=1.15))
+    return fig

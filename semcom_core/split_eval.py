@@ -43,18 +43,21 @@ def load_unsplit(backbone: str, dataset: str, device="cpu"):
 
 @torch.no_grad()
 def transmit_all(view: SplitModel, data: ImageData, k: int, n: int, policy: DevicePolicy,
-                 batch: int = 500) -> list[torch.Tensor]:
+                 batch: int = 500, on_batch: Callable[[int], None] | None = None) -> list[torch.Tensor]:
     """The vectors the transmitter sends for the first n test images, batch by batch."""
     out = []
     for x, _ in data.batches("test", batch, limit=n):
         with policy.autocast():
             out.append(view.encode(policy.prepare_input(x), k).float())
+        if on_batch:
+            on_batch(len(x))
     return out
 
 
 @torch.no_grad()
 def receive_accuracy(view: SplitModel, zs: list[torch.Tensor], labels: torch.Tensor, k: int, snr_db: float,
-                     channel: Channel, seed: int, policy: DevicePolicy) -> float:
+                     channel: Channel, seed: int, policy: DevicePolicy,
+                     on_batch: Callable[[int], None] | None = None) -> float:
     g = seeded_generator(seed)
     correct, i = 0, 0
     for z in zs:
@@ -63,11 +66,16 @@ def receive_accuracy(view: SplitModel, zs: list[torch.Tensor], labels: torch.Ten
             logits = view.decode(y, k if view.kind == "features" else None)
         correct += int((logits.argmax(1) == labels[i:i + len(z)]).sum())
         i += len(z)
+        if on_batch:
+            on_batch(len(z))
     return correct / max(1, i)
 
 
 def evaluate(dataset: str, backbone: str, split: str | None, k: int, snr_db: float, channel: str, n: int,
-             seed: int = 0, data: ImageData | None = None) -> dict:
+             seed: int = 0, data: ImageData | None = None,
+             progress: Callable[[float], None] | None = None) -> dict:
+    """Test accuracy of one configuration on the first n test images (`split` None/"none": the
+    unsplit backbone, no channel). `progress` gets the fraction done (0..1) as batches finish."""
     policy = get_policy()
     data = data or ImageData(dataset, policy.device, n_val=0)
     n = min(n, len(data.test))
@@ -81,8 +89,14 @@ def evaluate(dataset: str, backbone: str, split: str | None, k: int, snr_db: flo
     multi, card = load_split(backbone, dataset, policy.device)
     view = policy.prepare_model(multi.view(split)).eval()
     k = view.check_k(k)
-    zs = transmit_all(view, data, k, n, policy)
-    acc = receive_accuracy(view, zs, labels, k, snr_db, CLI_CHANNELS[channel], seed, policy)
+    done = [0]
+
+    def tick(m: int) -> None:  # transmitter and receiver passes count half each
+        done[0] += m
+        if progress:
+            progress(min(1.0, done[0] / (2 * n)))
+    zs = transmit_all(view, data, k, n, policy, on_batch=tick)
+    acc = receive_accuracy(view, zs, labels, k, snr_db, CLI_CHANNELS[channel], seed, policy, on_batch=tick)
     return {"accuracy": acc, "n": n, "split": split, "k": k, "snr_db": snr_db, "channel": channel, "seed": seed,
             "backbone": backbone, "dataset": dataset, "model": card["name"], "provenance": data.provenance,
             "seconds": round(time.time() - t0, 1)}

@@ -17,6 +17,7 @@ _state = threading.local()  # one script run per thread: is the navigation alrea
 def pages() -> list:
     return [
         st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+        st.Page("pages/explorer.py", title="Split explorer", icon=":material/call_split:"),
         st.Page("pages/costs.py", title="Split costs", icon=":material/calculate:"),
         st.Page("pages/iot.py", title="IoT: learned vs separation", icon=":material/cell_tower:"),
     ]

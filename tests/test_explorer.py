@@ -1,0 +1,192 @@
+"""The explorer's logic (table readings, Fig. 6, monotonicity checks, live inference) and its plot
+builders, on small tables and models the tests make."""
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+import torch
+
+from semcom_core import costs as C
+from semcom_core import explorer as X
+from semcom_core import plots
+from semcom_core.data.registry import DatasetError
+from semcom_core.models import build_backbone
+from semcom_core.models.multisplit import MultiSplitModel
+
+SNRS = (-5.0, 0.0, 3.0, 5.0, 10.0, 20.0)
+KS = (1, 2, 4, 8, 16)
+
+
+def synthetic_table(n=2000) -> pd.DataFrame:
+    """Accuracy rising with k and SNR, saturating at a split-dependent ceiling (SP-0/SP-5: fixed k)."""
+    rows = []
+    for sp, ceil in (("SP-1", 0.9), ("SP-2", 0.85), ("SP-3", 0.8)):
+        for k in KS:
+            for s in SNRS:
+                acc = 0.1 + (ceil - 0.1) * (1 - math.exp(-k / 4)) / (1 + math.exp(-(s - 2) / 2))
+                rows.append({"split": sp, "k": k, "channel": "awgn", "snr_db": s, "accuracy": acc, "n": n})
+    for sp, k, acc in (("SP-0", 3072, 0.3), ("SP-5", 10, 0.92)):
+        for s in SNRS:
+            rows.append({"split": sp, "k": k, "channel": "awgn", "snr_db": s, "accuracy": acc * min(1, (s + 10) / 15),
+                         "n": n})
+    return pd.DataFrame(rows)
+
+
+def test_accuracy_at_exact_interpolated_and_outside():
+    t = synthetic_table()
+    exact = X.accuracy_at(t, "SP-2", 8, 3.0, "awgn")
+    row = t[(t.split == "SP-2") & (t.k == 8) & (t.snr_db == 3.0)].accuracy.item()
+    assert exact.exact and exact.accuracy == row and exact.n == 2000 and "3 dB" in exact.how
+    mid = X.accuracy_at(t, "SP-2", 8, 4.0, "awgn")
+    a3, a5 = row, t[(t.split == "SP-2") & (t.k == 8) & (t.snr_db == 5.0)].accuracy.item()
+    assert not mid.exact and mid.accuracy == pytest.approx((a3 + a5) / 2) and "between 3 and 5" in mid.how
+    hi = X.accuracy_at(t, "SP-2", 8, 30.0, "awgn")
+    assert hi.accuracy == t[(t.split == "SP-2") & (t.k == 8) & (t.snr_db == 20.0)].accuracy.item()
+    assert "nearest" in hi.how
+    # fixed-size split points ignore k; unknown rows give None
+    assert X.accuracy_at(t, "SP-5", 64, 20.0, "awgn").accuracy == pytest.approx(0.92)
+    assert X.accuracy_at(t, "SP-2", 64, 5.0, "awgn") is None
+    assert X.accuracy_at(t, "SP-2", 8, 5.0, "rayleigh") is None
+
+
+def test_min_k_for_target_is_the_smallest_k_reaching_it():
+    t = synthetic_table()
+    mk = X.min_k_for_target(t, 0.7, "awgn")
+    for r in mk.itertuples():
+        g = t[(t.split == r.split) & (t.snr_db == r.snr_db)]
+        reaching = sorted(g[g.accuracy >= 0.7].k)
+        if reaching:
+            assert r.min_k == reaching[0] and r.normalized_communication == pytest.approx(reaching[0] / 3072)
+        else:
+            assert math.isnan(r.normalized_communication)
+    # more SNR never needs more numbers on this monotone table; an unreachable target gives NaN everywhere
+    for sp, g in mk[mk.split.isin(["SP-1", "SP-2", "SP-3"])].groupby("split"):
+        ks = g.sort_values("snr_db").min_k.dropna().to_numpy()
+        assert np.all(np.diff(ks) <= 0), sp
+    assert X.min_k_for_target(t, 0.99, "awgn").normalized_communication.isna().all()
+
+
+def test_monotonicity_report_flags_real_drops_only():
+    t = synthetic_table(n=10000)
+    assert X.monotonicity_report(t).empty
+    i = t[(t.split == "SP-1") & (t.k == 8) & (t.snr_db == 10.0)].index[0]
+    lower_k = t[(t.split == "SP-1") & (t.k == 4) & (t.snr_db == 10.0)].accuracy.item()
+    lower_snr = t[(t.split == "SP-1") & (t.k == 8) & (t.snr_db == 5.0)].accuracy.item()
+    bad = t.copy()
+    bad.loc[i, "accuracy"] = min(lower_k, lower_snr) - 0.05  # a real dip, below both neighbours
+    rep = X.monotonicity_report(bad)
+    assert set(rep.along) == {"k", "snr_db"} and (rep.split == "SP-1").all()
+    assert rep["drop"].min() >= 0.05 - 1e-9
+    noisy = t.copy()
+    noisy.loc[i, "accuracy"] = max(lower_k, lower_snr) - 0.002  # a dip within sampling noise at n = 10,000
+    assert X.monotonicity_report(noisy).empty
+
+
+def test_load_sweep_names_the_command_when_missing(tmp_path, monkeypatch):
+    monkeypatch.setenv("SEMCOM_PRETRAINED", str(tmp_path))
+    with pytest.raises(DatasetError, match="build_zoo.sh resnet18"):
+        X.load_sweep("resnet18", "cifar10")
+    (tmp_path / "split").mkdir()
+    pd.DataFrame({"split": ["SP-1"], "k": [1]}).to_csv(X.sweep_path("resnet18", "cifar10"), index=False)
+    with pytest.raises(DatasetError, match="lacks columns"):
+        X.load_sweep("resnet18", "cifar10")
+    assert not X.has_split_model("resnet18", "cifar10") and X.unsplit_accuracy("resnet18", "cifar10") is None
+
+
+@pytest.fixture(scope="module")
+def tiny_multi():
+    torch.manual_seed(0)
+    return MultiSplitModel(build_backbone("resnet20", 10), ["SP-1", "SP-2", "SP-3", "SP-4"], k_max=16).eval()
+
+
+def test_live_split_noise_is_seeded_and_vanishes_at_high_snr(tiny_multi):
+    img = np.random.default_rng(0).integers(0, 256, (32, 32, 3), dtype=np.uint8)
+    a = X.live_split(tiny_multi, "SP-2", img, "cifar10", 8, 0.0, "awgn", seed=3)
+    b = X.live_split(tiny_multi, "SP-2", img, "cifar10", 8, 0.0, "awgn", seed=3)
+    c = X.live_split(tiny_multi, "SP-2", img, "cifar10", 8, 0.0, "awgn", seed=4)
+    assert a.k == 8 and a.sent.shape == a.received.shape == (8,)
+    assert np.allclose(a.received, b.received) and not np.allclose(a.received, c.received)
+    assert np.sum(a.sent ** 2) == pytest.approx(8, rel=1e-4)  # power-normalized: ||z_k||^2 = k
+    noise = a.received - a.sent
+    assert 0.5 < np.mean(noise ** 2) < 2.0  # 0 dB: noise power ~ signal power per element
+    quiet = X.live_split(tiny_multi, "SP-2", img, "cifar10", 8, 60.0, "awgn", seed=3)
+    assert np.allclose(quiet.probs_clean, quiet.probs_noisy, atol=1e-3) and not quiet.changed
+    assert abs(a.probs_noisy.sum() - 1) < 1e-5 and len(a.top("noisy")) == 5
+    assert [p for _, p in a.top("clean")] == sorted([p for _, p in a.top("clean")], reverse=True)
+    # the image and the logits are sent whole, whatever k says
+    assert X.live_split(tiny_multi, "SP-0", img, "cifar10", 8, 10.0, "awgn").k == 3072
+    assert X.live_split(tiny_multi, "SP-5", img, "cifar10", 8, 10.0, "awgn").k == 10
+    with pytest.raises(ValueError):
+        X.live_split(tiny_multi, "SP-2", img, "cifar10", 32, 10.0, "awgn")  # beyond k_max = 16
+
+
+def test_image_to_input_uses_the_dataset_statistics():
+    img = np.full((32, 32, 3), 255, np.uint8)
+    x = X.image_to_input(img, "cifar10")
+    assert x.shape == (1, 3, 32, 32)
+    assert x[0, 0, 0, 0].item() == pytest.approx((1 - 0.4914) / 0.2470, rel=1e-4)
+
+
+# ----------------------------------------------------------------------------- plot builders
+def widths(fig):
+    return {t.name: t.line.width for t in fig.data if isinstance(t, go.Scatter) and t.line.width}
+
+
+def test_accuracy_vs_k_and_snr_highlight_the_current_choice():
+    t = synthetic_table()
+    rows = t[t.split == "SP-2"]
+    fig = plots.accuracy_vs_k_figure(rows, 8, 4.2, unsplit_accuracy=0.93)
+    assert len(fig.data) == len(SNRS) and widths(fig)["5 dB"] == 4 and widths(fig)["3 dB"] == 1.5
+    assert list(fig.data[0].x) == list(KS) and fig.layout.xaxis.type == "log"
+    fig = plots.accuracy_vs_snr_figure(rows, 8, 4.2, reading=0.5)
+    assert widths(fig)["k = 8"] == 4 and widths(fig)["k = 1"] == 1.2
+    star = [d for d in fig.data if d.name == "current setting"][0]
+    assert list(star.x) == [4.2] and list(star.y) == [0.5]
+
+
+def test_heatmap_has_one_cell_per_split_and_k_with_the_choice_boxed():
+    t = synthetic_table()
+    fig = plots.accuracy_heatmap_figure(t[t.snr_db == 5.0], "SP-2", 4, 5.0)
+    z = np.array(fig.data[0].z)
+    assert z.shape == (5, len(KS)) and list(fig.data[0].y) == ["SP-0", "SP-1", "SP-2", "SP-3", "SP-5"]
+    assert z[0, 0] == z[0, -1]  # SP-0 sends a fixed size: the same in every column
+    assert z[2, 2] == pytest.approx(t[(t.split == "SP-2") & (t.k == 4) & (t.snr_db == 5.0)].accuracy.item())
+    box = fig.layout.shapes[0]
+    assert (box.x0 + box.x1) / 2 == 2 and (box.y0 + box.y1) / 2 == 2
+
+
+def test_min_communication_figure_with_shannon_bound():
+    t = synthetic_table()
+    mk = X.min_k_for_target(t, 0.6, "awgn")
+    grid = np.linspace(-10, 30, 41)
+    sh = pd.DataFrame({"snr_db": grid, "normalized_communication":
+                       [2 * C.shannon_min_channel_uses(10, s) / 3072 for s in grid]})
+    fig = plots.min_communication_figure(mk, 0.6, 5.0, "SP-2", sh)
+    names = [d.name for d in fig.data]
+    assert "Shannon bound (label)" in names and set(mk.split) <= set(names)
+    assert widths(fig)["SP-2"] == 4 and fig.layout.yaxis.type == "log"
+    bound = np.array(fig.data[-1].y)
+    assert np.all(np.diff(bound) < 0)  # more SNR, fewer channel uses
+
+
+def test_network_diagram_colours_each_side_and_counts_its_macs():
+    st = list(C.stage_costs("resnet18", 10))
+    assert sum(s["macs"] for s in st) == C.split_costs("resnet18", 10, "SP-1").unsplit_macs
+    for cut in (0, 3, len(st)):
+        fig = plots.network_diagram_figure(st, cut, 64, f"SP-{cut}")
+        rects = [s for s in fig.layout.shapes if s.type == "rect"]
+        assert len(rects) == len(st) + 2  # image, stages, label
+        tx = [r for r in rects if r.fillcolor == "#1f77b4"]
+        assert len(tx) == cut + 1  # the image and the first `cut` stages
+        text = " ".join(a.text for a in fig.layout.annotations)
+        tx_macs = sum(s["macs"] for s in st[:cut])
+        assert f"transmitter: {tx_macs / 1e6:,.1f} M MACs" in text and f"SP-{cut}" in text
+
+
+def test_vector_and_top5_figures():
+    fig = plots.vector_figure(np.arange(1000.0), np.arange(1000.0) + 1, max_points=256)
+    assert len(fig.data[0].x) == 256 and "first 256 of 1000" in fig.layout.title.text
+    fig = plots.top5_figure([("cat", 0.6), ("dog", 0.3)], [("dog", 0.5), ("cat", 0.4)])
+    assert list(fig.data[0].y) == ["dog", "cat"] and list(fig.data[1].x) == [0.4, 0.5]
