@@ -161,7 +161,7 @@ class LiveSplitResult:
 def image_to_input(image: np.ndarray, dataset: str) -> torch.Tensor:
     """(H, W, C) uint8 -> (1, C, H, W) normalized with the dataset's statistics."""
     spec = get_spec(dataset)
-    x = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None].float().div_(255.0)
+    x = torch.from_numpy(np.array(image, dtype=np.uint8, copy=True)).permute(2, 0, 1)[None].float().div_(255.0)
     mean = torch.tensor(spec.mean)[None, :, None, None]
     std = torch.tensor(spec.std)[None, :, None, None]
     return (x - mean) / std

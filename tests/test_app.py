@@ -115,3 +115,104 @@ def test_iot_page_bad_url_values_fall_back():
     assert not at.exception
     assert at.selectbox(key="ds").value == "mnist" and at.slider(key="snr").value == 0.0
     assert len(at.warning) == 3
+
+
+# ----------------------------------------------------------------------------- split explorer
+@pytest.fixture
+def explorer_zoo(tmp_path, cache_dir, monkeypatch):
+    """An untrained ResNet-20 split model, a tiny CIFAR-10 and a sweep table made by the real `sweep`
+    on them, in a private pretrained/ (with the real shipped samples linked in)."""
+    import shutil
+
+    import torch
+    from semcom_core import paths
+    from semcom_core.config import TrainConfig
+    from semcom_core.data.prepare import prepare
+    from semcom_core.models import build_backbone
+    from semcom_core.models.multisplit import MultiSplitModel
+    from semcom_core.split_eval import sweep
+
+    from .fixtures import write_cifar_pickles
+    from .test_split_eval import ship
+
+    real_samples = paths.pretrained_dir() / "samples"
+    pt = tmp_path / "pt"
+    monkeypatch.setenv("SEMCOM_PRETRAINED", str(pt))
+    shutil.copytree(real_samples, pt / "samples")
+    write_cifar_pickles(tmp_path / "cifar-10-batches-py", 10, n_train=20, n_test=40)
+    prepare("cifar10", tmp_path / "cifar-10-batches-py")
+    torch.manual_seed(0)
+    net = build_backbone("resnet20")
+    multi = MultiSplitModel(net, ["SP-1", "SP-2", "SP-3", "SP-4"], k_max=16)
+    cfg = TrainConfig(name="split_resnet20_cifar10", backbone="resnet20", kind="split",
+                      splits=["SP-1", "SP-2", "SP-3", "SP-4"], k_max=16)
+    ship(multi, "split_resnet20_cifar10", cfg, pt / "split")
+    table = sweep("cifar10", "resnet20", n=40, ks=(1, 4, 16), snrs=(0.0, 10.0), channels=("awgn", "rayleigh"),
+                  progress=False)
+    table.to_csv(pt / "split" / "sweep_resnet20_cifar10.csv", index=False)
+    return table
+
+
+def test_explorer_without_models_still_answers_costs(tmp_path, monkeypatch):
+    monkeypatch.setenv("SEMCOM_PRETRAINED", str(tmp_path))  # nothing shipped at all
+    at = open_page("pages/explorer.py", {"bb": "resnet18", "split": "SP-3", "k": "64"})
+    assert not at.exception
+    assert metric(at, "Accuracy") == "—"
+    assert any("build_zoo.sh resnet18" in i.value for i in at.info)
+    assert any("Live inference needs the trained split model" in i.value for i in at.info)
+    seen = []
+    for sp in ["SP-1", "SP-2", "SP-3", "SP-4", "SP-5"]:
+        at.selectbox(key="split").set_value(sp).run()
+        assert not at.exception
+        seen.append(mmacs(metric(at, "Transmitter MACs")))
+    assert seen == sorted(seen) and len(set(seen)) == 5  # a later cut runs more on the transmitter
+    at.select_slider(key="k").set_value(16).run()
+    assert float(metric(at, "Normalized communication")) == pytest.approx(16 / 3072, rel=1e-3)
+    at.selectbox(key="split").set_value("SP-0").run()
+    assert float(metric(at, "Normalized communication")) == 1.0  # the image itself
+    low = float(metric(at, "Normalized computation"))
+    at.selectbox(key="split").set_value("SP-2").run()
+    at.slider(key="lg").set_value(-5.0).run()
+    fast_rx = float(metric(at, "Normalized computation"))
+    at.slider(key="lg").set_value(0.0).run()
+    assert fast_rx < float(metric(at, "Normalized computation"))
+    assert low == pytest.approx(1e-3, abs=1e-3)  # SP-0: the receiver runs everything, (0 + γ·F) / F = γ
+    at.toggle(key="sec").set_value(True).run()
+    assert not at.exception and "ms" in metric(at, "End-to-end latency")
+    slow = mmacs(metric(at, "End-to-end latency"))
+    at.selectbox(key="link").set_value("Wi-Fi 5 (802.11ac, 1x1, 80 MHz)").run()
+    assert mmacs(metric(at, "End-to-end latency")) < slow  # a faster link, less air time
+
+
+def test_explorer_reads_the_table_and_runs_live_inference(explorer_zoo):
+    table = explorer_zoo
+    at = open_page("pages/explorer.py", {"bb": "resnet20", "split": "SP-2", "k": "4", "snr": "10", "ch": "awgn"})
+    assert not at.exception, at.exception
+    want = table[(table.split == "SP-2") & (table.k == 4) & (table.snr_db == 10.0) & (table.channel == "awgn")]
+    assert metric(at, "Accuracy") == f"{100 * want.accuracy.item():.2f} %"
+    assert any("Prediction: noiseless" in m.value and "noise seed 0" in m.value for m in at.markdown)
+    at.button(key="redraw").click().run()
+    assert any("noise seed 1" in m.value for m in at.markdown)
+    for ch in ("rayleigh", "awgn"):
+        at.radio(key="ch").set_value(ch).run()
+        assert not at.exception
+    at.slider(key="snr").set_value(5.0).run()  # between the table's 0 and 10 dB: interpolated, and said so
+    assert any("interpolated between 0 and 10 dB" in c.value for c in at.caption)
+    at.select_slider(key="k").set_value(64).run()  # beyond this model's k_max = 16
+    assert any("serves k ≤ 16" in w.value for w in at.warning) and not at.exception
+    at.selectbox(key="split").set_value("SP-5").run()  # the logits: fixed size, k ignored
+    assert not at.exception and float(metric(at, "Normalized communication")) == pytest.approx(10 / 3072, rel=1e-3)
+    at.selectbox(key="split").set_value("SP-3").run()
+    at.select_slider(key="n_eval").set_value(100).run()
+    at.button(key="measure").click().run()
+    assert not at.exception
+    assert any("Measured:" in s.value and "on 40 test images" in s.value for s in at.success)
+
+
+def test_explorer_bad_url_values_fall_back(explorer_zoo):
+    at = open_page("pages/explorer.py", {"bb": "resnet99", "split": "SP-42", "k": "3", "snr": "99", "ch": "x",
+                                         "target": "2"})
+    assert not at.exception
+    assert at.selectbox(key="bb").value == "resnet20"  # the backbone with a shipped model comes first
+    assert at.slider(key="snr").value == 5.0 and at.radio(key="ch").value == "awgn"
+    assert len([w for w in at.warning if "ignored URL parameter" in w.value]) == 6
