@@ -39,6 +39,7 @@ def config_from_card(card: dict) -> TrainConfig:
 def build_from_card(card: dict) -> nn.Module:
     from .training import build_model
     cfg = config_from_card(card)
+    cfg.init_from = ""  # the shipped file (and `backbone_from`) hold every weight; nothing else is read
     spec = get_spec(cfg.dataset)
     return build_model(cfg, spec.num_classes, spec.image_shape[2])
 
@@ -63,8 +64,35 @@ def load_shipped(name: str, device: torch.device | str = "cpu") -> tuple[nn.Modu
         raise DatasetError(f"{weights} is missing; re-export it with `python -m semcom_core zoo export`")
     model = build_from_card(card)
     state = {k: v.float() for k, v in load_file(str(weights)).items()}
+    if "backbone_from" in card:  # a split model stored without the (frozen) backbone it shares
+        ref = card["backbone_from"]
+        ref_card = json.loads(card_path(ref["name"]).read_text())
+        ref_file = card_path(ref["name"]).with_suffix(".safetensors")
+        if ref_card.get("sha256") != ref["sha256"] or not ref_file.is_file() or sha256_file(ref_file) != ref["sha256"]:
+            raise DatasetError(f"{name} was exported against backbone {ref['name']} with sha256 {ref['sha256'][:12]}..., "
+                               "which is not the shipped one; re-export it with `python -m semcom_core zoo export`")
+        state.update({f"backbone.{k}": v.float() for k, v in load_file(str(ref_file)).items()})
     model.load_state_dict(state)
     return model.to(device).eval(), card
+
+
+def shared_backbone(state: dict, cfg_d: dict) -> tuple[dict, dict | None]:
+    """If a split model's backbone tensors equal a shipped backbone artifact's (it was frozen), drop
+    them from `state` and return a reference to that artifact, so pretrained/ holds them once."""
+    init = cfg_d.get("init_from") or ""
+    if cfg_d.get("kind") != "split" or not init:
+        return state, None
+    ref_weights = paths.REPO_ROOT / init if not Path(init).is_absolute() else Path(init)
+    ref_card = ref_weights.with_suffix(".json")
+    if not (ref_weights.is_file() and ref_card.is_file()):
+        return state, None
+    ref = load_file(str(ref_weights))
+    mine = {k.removeprefix("backbone."): v for k, v in state.items() if k.startswith("backbone.")}
+    if set(mine) != set(ref) or any(not torch.equal(mine[k], ref[k].to(mine[k].dtype)) or
+                                    mine[k].dtype != ref[k].dtype for k in ref):
+        return state, None
+    rest = {k: v for k, v in state.items() if not k.startswith("backbone.")}
+    return rest, {"name": json.loads(ref_card.read_text())["name"], "sha256": sha256_file(ref_weights)}
 
 
 def export_run(run_dir: Path, name: str, subdir: str, command: str, half: bool = False,
@@ -79,6 +107,7 @@ def export_run(run_dir: Path, name: str, subdir: str, command: str, half: bool =
     weights = dest / f"{name}.safetensors"
     state = load_file(str(run_dir / "best.safetensors"))
     state = {k: (v.half() if half and v.is_floating_point() else v).contiguous() for k, v in state.items()}
+    state, backbone_from = shared_backbone(state, cfg_d)
     save_file(state, str(weights), metadata={"name": name})
     card = {"name": name, "kind": cfg_d["kind"], "dataset": cfg_d["dataset"], "config": cfg_d,
             "config_path": cfg_d.get("source_path", ""), "config_sha256": cfg_d.get("source_sha256", ""),
@@ -87,6 +116,8 @@ def export_run(run_dir: Path, name: str, subdir: str, command: str, half: bool =
             "machine": summary.get("machine", platform.machine()), "device": summary.get("device", ""),
             "weights_dtype": "float16" if half else "float32", "file": weights.name,
             "sha256": sha256_file(weights), "exported_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    if backbone_from:
+        card["backbone_from"] = backbone_from  # the file holds the codecs; the backbone is that artifact
     card_file = weights.with_suffix(".json")
     card_file.write_text(json.dumps(card, indent=2))
     model, _ = load_shipped(name)

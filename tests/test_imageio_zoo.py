@@ -76,3 +76,39 @@ def test_missing_shipped_model_names_the_command(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "python -m semcom_core train configs/iot_learned_mnist.toml" in err and "zoo export" in err
     assert "Traceback" not in err
+
+
+def test_split_model_ships_without_its_frozen_backbone(tmp_path, cache_dir, monkeypatch):
+    """A split model trained on a frozen, shipped backbone stores only its codecs and points at the
+    backbone artifact (sha256-checked); loading rebuilds exactly the trained model."""
+    from safetensors.torch import load_file
+
+    from semcom_core.data.registry import DatasetError
+    pt = tmp_path / "pretrained"
+    monkeypatch.setenv("SEMCOM_PRETRAINED", str(pt))
+    easy_mnist_like(cache_dir)
+    data = ImageData("mnist", n_val=100)
+    base = TrainConfig(name="bb", dataset="mnist", backbone="resnet20", epochs=1, batch_size=50, n_val=100,
+                       eval_batch_size=100)
+    train(base, tmp_path / "bb", data=data, progress=False)
+    export_run(tmp_path / "bb", "resnet20_mnist", "split", "cmd", half=True)
+    backbone_file = pt / "split" / "resnet20_mnist.safetensors"
+    split_cfg = TrainConfig(name="sp", dataset="mnist", backbone="resnet20", kind="split", epochs=1, batch_size=50,
+                            n_val=100, eval_batch_size=100, init_from=str(backbone_file), freeze_backbone=True,
+                            splits=["SP-2"], k_max=8)
+    train(split_cfg, tmp_path / "sp", data=data, progress=False)
+    card = export_run(tmp_path / "sp", "split_resnet20_mnist", "split", "cmd", half=True)
+    assert card["backbone_from"] == {"name": "resnet20_mnist", "sha256": sha256_file(backbone_file)}
+    stored = load_file(str(pt / "split" / "split_resnet20_mnist.safetensors"))
+    assert stored and not any(k.startswith("backbone.") for k in stored)
+    model, _ = load_shipped("split_resnet20_mnist")
+    trained = load_file(str(tmp_path / "sp" / "best.safetensors"))
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, trained[k].half().float()), k
+    # a different backbone file under that name is refused, not silently combined
+    tampered = {k: v.clone() for k, v in load_file(str(backbone_file)).items()}
+    next(t for t in tampered.values() if t.is_floating_point()).add_(1)
+    from safetensors.torch import save_file
+    save_file(tampered, str(backbone_file))
+    with pytest.raises(DatasetError, match="re-export"):
+        load_shipped("split_resnet20_mnist")
