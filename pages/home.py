@@ -18,6 +18,10 @@ st.markdown(
 
 st.subheader("Pages")
 st.markdown(
+    "- **Split explorer**: pick backbone, split point, k, channel, SNR, γ and a target accuracy; see "
+    "accuracy (from measured tables), normalized computation and communication, latency, the network with "
+    "its cut, paper 000's Figs. 3, 5 and 6 and Table II, and classify a sample image or your own upload "
+    "through the noisy channel, live.\n"
     "- **Split costs**: per-side multiply-accumulates and parameters for every split point "
     "(paper 000's Table II, in both counting conventions), normalized computation against the hardware "
     "ratio γ (Fig. 5) and end-to-end latency with device and link presets.\n"

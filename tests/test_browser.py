@@ -138,3 +138,55 @@ def test_iot_page_snr_and_upload(page, server, tmp_path):
     wait_running_done(page)
     assert page.get_by_text("Separation:", exact=False).count() >= 1
     page.screenshot(path=str(ARTIFACTS / "iot_upload.png"), full_page=True)
+
+
+def tx_mmacs(page):
+    return float(metric_value(page, "Transmitter MACs").split()[0].replace(",", ""))
+
+
+@pytest.mark.skipif(not (ROOT / "pretrained" / "split" / "sweep_resnet20_cifar10.csv").is_file(),
+                    reason="no split model and table shipped")
+def test_explorer_split_snr_upload_and_shared_link(page, server, tmp_path):
+    """The explorer on the shipped ResNet-20 demo model: change the split point and the SNR with the real
+    widgets, watch the headline numbers and the live prediction follow, upload a photo, reopen the link."""
+    page.goto(server + "/explorer?bb=resnet20&split=SP-2&k=16&snr=20&ch=awgn")
+    page.get_by_text("Normalized computation").wait_for(timeout=90000)
+    page.get_by_text("Prediction: noiseless", exact=False).wait_for(timeout=90000)
+    wait_running_done(page)
+    tx_sp2 = tx_mmacs(page)
+    acc_20 = float(metric_value(page, "Accuracy").rstrip(" %"))
+    page.screenshot(path=str(ARTIFACTS / "explorer_sp2_20db.png"), full_page=True)
+    # split point through its selectbox
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="Split point").get_by_role("combobox").click()
+    page.get_by_role("option", name="SP-3").click()
+    page.wait_for_function("() => window.location.search.includes('split=SP-3')", timeout=60000)
+    wait_running_done(page)
+    assert tx_mmacs(page) > tx_sp2  # a later cut runs more on the transmitter
+    acc_sp3_20 = float(metric_value(page, "Accuracy").rstrip(" %"))
+    # SNR through its slider, by keyboard: Home = the lowest SNR (-10 dB)
+    page.locator('[data-testid="stSlider"]').filter(has_text="SNR (dB)").get_by_role("slider").press("Home")
+    page.wait_for_function("() => window.location.search.includes('snr=-10')", timeout=60000)
+    wait_running_done(page)
+    acc_low = float(metric_value(page, "Accuracy").rstrip(" %"))
+    assert acc_low < acc_sp3_20 and acc_low < acc_20  # more noise, lower accuracy (as measured)
+    page.get_by_text("Prediction: noiseless", exact=False).wait_for(timeout=60000)
+    assert "-10 dB awgn" in page.get_by_text("Prediction: noiseless", exact=False).inner_text()
+    page.screenshot(path=str(ARTIFACTS / "explorer_sp3_low_snr.png"), full_page=True)
+    # an upload of another size and mode
+    from PIL import Image, ImageDraw
+    img = Image.new("RGBA", (200, 120), (30, 90, 200, 255))
+    ImageDraw.Draw(img).ellipse([60, 20, 140, 100], fill=(240, 200, 40, 255))
+    up = tmp_path / "photo.png"
+    img.save(up)
+    page.get_by_text("upload", exact=True).click()
+    page.locator('input[type="file"]').set_input_files(str(up))
+    page.get_by_text("center-cropped", exact=False).wait_for(timeout=60000)
+    wait_running_done(page)
+    assert page.get_by_text("Prediction: noiseless", exact=False).count() == 1
+    page.screenshot(path=str(ARTIFACTS / "explorer_upload.png"), full_page=True)
+    # the link reopens the same view
+    link = page.url
+    page.goto(link)
+    page.get_by_text("Normalized computation").wait_for(timeout=90000)
+    wait_running_done(page)
+    assert float(metric_value(page, "Accuracy").rstrip(" %")) == acc_low and "split=SP-3" in page.url
