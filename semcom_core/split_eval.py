@@ -71,6 +71,16 @@ def receive_accuracy(view: SplitModel, zs: list[torch.Tensor], labels: torch.Ten
     return correct / max(1, i)
 
 
+def noiseless_split_accuracy(multi, split: str, data: ImageData, n: int | None = None) -> float:
+    """Test accuracy of one split point sending all k_max numbers over a noiseless channel."""
+    policy = get_policy()
+    view = policy.prepare_model(multi.view(split)).eval()
+    n = min(n or len(data.test), len(data.test))
+    k = view.check_k(view.k_max)
+    zs = transmit_all(view, data, k, n, policy)
+    return receive_accuracy(view, zs, data.test.labels[:n], k, 0.0, CLI_CHANNELS["noiseless"], 0, policy)
+
+
 def evaluate(dataset: str, backbone: str, split: str | None, k: int, snr_db: float, channel: str, n: int,
              seed: int = 0, data: ImageData | None = None,
              progress: Callable[[float], None] | None = None) -> dict:

@@ -84,3 +84,65 @@ def test_iot_sweep_row_reproduces(cache_dir):
     assert r["separation_channel_uses"] == row.separation_channel_uses
     assert abs(r["separation_accuracy"] - row.separation_accuracy) <= 0.002
     assert abs(r["learned_accuracy"] - row.learned_accuracy) <= 0.002
+
+
+SPLIT_CARDS = [p for p in CARDS if p.parent.name == "split"]
+
+
+@pytest.mark.skipif(not (SHARED / "cifar10").is_dir(), reason="../shared/datasets not present")
+@pytest.mark.parametrize("card_file", SPLIT_CARDS, ids=lambda p: p.stem)
+def test_split_zoo_accuracy_reproduces_on_the_shipped_file(card_file, cache_dir):
+    """Backbones: test accuracy on the full test set; split models: every split point at k = k_max over a
+    noiseless channel, as the card reports."""
+    from semcom_core.data.loader import ImageData
+    from semcom_core.data.prepare import prepare
+    from semcom_core.device import get_policy
+    from semcom_core.split_eval import noiseless_split_accuracy
+    from semcom_core.training import evaluate_accuracy
+    card = json.loads(card_file.read_text())
+    model, _ = load_shipped(card["name"])
+    prepare(card["dataset"])
+    data = ImageData(card["dataset"], n_val=0)
+    if card["kind"] == "split":
+        assert set(card["split_test_accuracy"]) == set(model.splits)
+        for sp, acc in card["split_test_accuracy"].items():
+            assert abs(noiseless_split_accuracy(model, sp, data) - acc) <= 0.001, sp
+        assert card["test_accuracy"] == min(card["split_test_accuracy"].values())
+    else:
+        acc = evaluate_accuracy(model, data, "test", get_policy(), 1000)
+        assert abs(acc - card["test_accuracy"]) <= 0.001
+
+
+SPLIT_SWEEPS = sorted((PRE / "split").glob("sweep_*.csv"))
+
+
+@pytest.mark.parametrize("sweep_file", SPLIT_SWEEPS, ids=lambda p: p.stem)
+def test_split_sweep_covers_the_grid(sweep_file):
+    from semcom_core.models.split import K_CHOICES
+    from semcom_core.split_eval import SWEEP_SNRS
+    t = pd.read_csv(sweep_file)
+    backbone, dataset = t.backbone.iloc[0], t.dataset.iloc[0]
+    model, card = load_shipped(f"split_{backbone}_{dataset}")
+    ks = [k for k in K_CHOICES if k <= model.k_max]
+    for ch in ("awgn", "rayleigh"):
+        for sp in model.all_splits:
+            sub = t[(t.split == sp) & (t.channel == ch)]
+            want = len(SWEEP_SNRS) * (len(ks) if sp in model.splits else 1)
+            assert len(sub) == want and set(sub.snr_db) == set(SWEEP_SNRS), (ch, sp)
+            if sp in model.splits:
+                assert sorted(sub.k.unique()) == ks
+    assert (t.n >= 2000).all() and t.seed.nunique() == 1 and (t.model == card["name"]).all()
+    assert t.accuracy.between(0, 1).all()
+
+
+@pytest.mark.skipif(not SPLIT_SWEEPS or not (SHARED / "cifar10").is_dir(), reason="table or data missing")
+def test_split_sweep_row_reproduces_with_evaluate(cache_dir):
+    """One row per shipped table re-measured with `evaluate` (same seed, same images): the same number."""
+    from semcom_core.data.prepare import prepare
+    from semcom_core.split_eval import evaluate
+    prepare("cifar10")
+    for f in SPLIT_SWEEPS:
+        t = pd.read_csv(f)
+        row = t[(t.split == "SP-2") & (t.k == 16) & (t.snr_db == 0.0) & (t.channel == "awgn")].iloc[0]
+        r = evaluate(row.dataset, row.backbone, "SP-2", 16, 0.0, "awgn", int(row.n), seed=int(row.seed))
+        assert r["n"] == row.n and abs(r["accuracy"] - row.accuracy) <= 0.001, (f.name, r, row.accuracy)
