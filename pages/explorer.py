@@ -242,10 +242,12 @@ if multi is None:
     st.stop()
 samples, meta = load_samples(dataset)
 classes = meta.get("classes") or [str(i) for i in range(spec.num_classes)]
-src = st.radio("Image", ("shipped sample", "upload"), horizontal=True, key="src")
+src = st.radio("Image", ("shipped sample", "upload"), horizontal=True, key="src",
+               help="A CIFAR-10 test image shipped with the app, or your own picture.")
 image, notes = None, []
 if src == "upload":
-    up = st.file_uploader("An image (any common format, any size)", type=None, key="upload")
+    up = st.file_uploader("An image (any common format, any size)", type=None, key="upload",
+                          help="Decoded with Pillow only; converted to 32x32 RGB (the note says what was done).")
     if up is not None:
         try:
             image, notes = to_model_image(up.getvalue(), spec.image_shape[:2], spec.image_shape[2])
@@ -259,7 +261,7 @@ elif samples:
     notes = [f"test image #{samples[idx].test_index}, true class {samples[idx].cls}"]
 if image is not None:
     st.session_state.setdefault("noise_seed", 0)
-    if st.button("Re-draw the noise", key="redraw"):
+    if st.button("Re-draw the noise", key="redraw", help="A new noise realization for the same image and setting."):
         st.session_state.noise_seed += 1
     seed = st.session_state.noise_seed
     try:

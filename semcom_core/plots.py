@@ -34,7 +34,8 @@ def normalized_computation_figure(costs: pd.DataFrame, gamma: float, current_spl
     fig.add_hrect(y0=1.0, y1=ymax * 1.05, fillcolor="red", opacity=0.07, line_width=0,
                   annotation_text="splitting costs more than not splitting", annotation_position="top left")
     fig.add_hline(y=1.0, line_dash="dot", line_color="gray")
-    fig.add_vline(x=gamma, line_dash="dash", line_color="black", annotation_text=f"γ = {gamma:.2g}")
+    # shapes on a log axis are placed in log10 units (plotly.js), so the marker goes at log10(gamma)
+    fig.add_vline(x=np.log10(gamma), line_dash="dash", line_color="black", annotation_text=f"γ = {gamma:.2g}")
     fig.update_layout(xaxis=dict(type="log", title="γ = receiver / transmitter time per FLOP"),
                       yaxis=dict(title="normalized computation (F_t + γ·F_r) / F"),
                       legend_title="split point", margin=dict(t=30, b=40), height=420)
@@ -133,7 +134,8 @@ def accuracy_vs_k_figure(rows: pd.DataFrame, current_k: int, current_snr: float,
                                  hovertemplate=f"{s:g} dB<br>k=%{{x}}<br>accuracy=%{{y:.4f}}<extra></extra>"))
     if unsplit_accuracy is not None:
         fig.add_hline(y=unsplit_accuracy, line_dash="dot", line_color="gray", annotation_text="unsplit model")
-    fig.add_vline(x=current_k, line_dash="dash", line_color="black", annotation_text=f"k = {current_k}")
+    fig.add_vline(x=np.log10(current_k), line_dash="dash", line_color="black",  # log axis: log10 units
+                  annotation_text=f"k = {current_k}")
     fig.update_layout(xaxis=_k_axis(rows.k), yaxis=dict(title="test accuracy"), legend_title="SNR",
                       margin=dict(t=30, b=40), height=400)
     return fig

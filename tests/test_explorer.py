@@ -140,6 +140,7 @@ def test_accuracy_vs_k_and_snr_highlight_the_current_choice():
     fig = plots.accuracy_vs_k_figure(rows, 8, 4.2, unsplit_accuracy=0.93)
     assert len(fig.data) == len(SNRS) and widths(fig)["5 dB"] == 4 and widths(fig)["3 dB"] == 1.5
     assert list(fig.data[0].x) == list(KS) and fig.layout.xaxis.type == "log"
+    assert [sh.x0 for sh in fig.layout.shapes if sh.type == "line" and sh.x0 == sh.x1] == [math.log10(8)]
     fig = plots.accuracy_vs_snr_figure(rows, 8, 4.2, reading=0.5)
     assert widths(fig)["k = 8"] == 4 and widths(fig)["k = 1"] == 1.2
     star = [d for d in fig.data if d.name == "current setting"][0]

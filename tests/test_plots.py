@@ -22,7 +22,8 @@ def test_normalized_computation_figure_values():
     assert widths["SP-3"] > widths["SP-2"]  # the current split is highlighted
     shapes = fig.layout.shapes
     assert any(s.type == "rect" and s.y0 == 1.0 for s in shapes)  # "splitting costs more" region
-    assert any(s.x0 == 0.01 and s.x1 == 0.01 for s in shapes)  # current gamma marked
+    # current gamma marked; shapes on a log axis are in log10 units (plotly.js), so log10(0.01) = -2
+    assert fig.layout.xaxis.type == "log" and any(s.x0 == -2 and s.x1 == -2 for s in shapes)
     assert fig.layout.xaxis.type == "log"
 
 
