@@ -150,7 +150,7 @@ def test_explorer_split_snr_upload_and_shared_link(page, server, tmp_path):
     """The explorer on the shipped ResNet-20 demo model: change the split point and the SNR with the real
     widgets, watch the headline numbers and the live prediction follow, upload a photo, reopen the link."""
     page.goto(server + "/explorer?bb=resnet20&split=SP-2&k=16&snr=20&ch=awgn")
-    page.get_by_text("Normalized computation").wait_for(timeout=90000)
+    page.get_by_text("Normalized computation", exact=True).wait_for(timeout=90000)
     page.get_by_text("Prediction: noiseless", exact=False).wait_for(timeout=90000)
     wait_running_done(page)
     tx_sp2 = tx_mmacs(page)
@@ -187,6 +187,6 @@ def test_explorer_split_snr_upload_and_shared_link(page, server, tmp_path):
     # the link reopens the same view
     link = page.url
     page.goto(link)
-    page.get_by_text("Normalized computation").wait_for(timeout=90000)
+    page.get_by_text("Normalized computation", exact=True).wait_for(timeout=90000)
     wait_running_done(page)
     assert float(metric_value(page, "Accuracy").rstrip(" %")) == acc_low and "split=SP-3" in page.url
