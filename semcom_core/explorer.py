@@ -35,10 +35,12 @@ def has_split_model(backbone: str, dataset: str) -> bool:
 def unsplit_accuracy(backbone: str, dataset: str) -> float | None:
     """Test accuracy of the shipped unsplit backbone (from its model card), the reference line."""
     import json
-    p = paths.pretrained_dir() / "split" / f"{shipped_names(backbone, dataset)[0]}.json"
-    if not p.is_file():
+
+    from .zoo import card_path
+    try:
+        acc = json.loads(card_path(shipped_names(backbone, dataset)[0]).read_text()).get("test_accuracy")
+    except DatasetError:
         return None
-    acc = json.loads(p.read_text()).get("test_accuracy")
     return float(acc) if acc is not None else None
 
 

@@ -69,6 +69,15 @@ def metric_value(page, label):
     return box.locator('[data-testid="stMetricValue"]').inner_text()
 
 
+def upload(page, img, path):
+    """Choose 'upload', send `img` (a PIL image) saved at `path`, and wait for the conversion note."""
+    img.save(path)
+    page.get_by_text("upload", exact=True).click()
+    page.locator('input[type="file"]').set_input_files(str(path))
+    page.get_by_text("center-cropped", exact=False).wait_for(timeout=60000)
+    wait_running_done(page)
+
+
 def wait_running_done(page):
     """Streamlit shows a status widget while a script runs; wait until the app is idle."""
     page.wait_for_timeout(300)
@@ -130,12 +139,7 @@ def test_iot_page_snr_and_upload(page, server, tmp_path):
     from PIL import Image, ImageDraw
     img = Image.new("RGB", (120, 90), "white")
     ImageDraw.Draw(img).line([(60, 10), (60, 80)], fill="black", width=12)
-    up = tmp_path / "seven.png"
-    img.save(up)
-    page.get_by_text("upload", exact=True).click()
-    page.locator('input[type="file"]').set_input_files(str(up))
-    page.get_by_text("center-cropped", exact=False).wait_for(timeout=60000)
-    wait_running_done(page)
+    upload(page, img, tmp_path / "seven.png")
     assert page.get_by_text("Separation:", exact=False).count() >= 1
     page.screenshot(path=str(ARTIFACTS / "iot_upload.png"), full_page=True)
 
@@ -176,12 +180,7 @@ def test_explorer_split_snr_upload_and_shared_link(page, server, tmp_path):
     from PIL import Image, ImageDraw
     img = Image.new("RGBA", (200, 120), (30, 90, 200, 255))
     ImageDraw.Draw(img).ellipse([60, 20, 140, 100], fill=(240, 200, 40, 255))
-    up = tmp_path / "photo.png"
-    img.save(up)
-    page.get_by_text("upload", exact=True).click()
-    page.locator('input[type="file"]').set_input_files(str(up))
-    page.get_by_text("center-cropped", exact=False).wait_for(timeout=60000)
-    wait_running_done(page)
+    upload(page, img, tmp_path / "photo.png")
     assert page.get_by_text("Prediction: noiseless", exact=False).count() == 1
     page.screenshot(path=str(ARTIFACTS / "explorer_upload.png"), full_page=True)
     # the link reopens the same view
