@@ -34,6 +34,7 @@ class TrainConfig:
     snr_db_range: tuple[float, float] = (-5.0, 20.0)
     freeze_backbone: bool = False  # train only the codecs (cheapest)
     distill_weight: float = 0.0
+    adapt: dict[str, list[str]] = field(default_factory=dict)  # split -> stages it gets its own copy of
     # paper 003 (kind = "iot_learned" | "iot_classifier")
     k_complex: int = 16
     train_channels: list[str] = field(default_factory=lambda: ["complex_awgn"])

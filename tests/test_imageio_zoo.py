@@ -79,8 +79,9 @@ def test_missing_shipped_model_names_the_command(tmp_path, monkeypatch, capsys):
 
 
 def test_split_model_ships_without_its_frozen_backbone(tmp_path, cache_dir, monkeypatch):
-    """A split model trained on a frozen, shipped backbone stores only its codecs and points at the
-    backbone artifact (sha256-checked); loading rebuilds exactly the trained model."""
+    """A split model trained on a frozen, shipped backbone stores only its codecs and its own stage
+    copies and points at the backbone artifact (sha256-checked); loading rebuilds exactly the trained
+    model."""
     from safetensors.torch import load_file
 
     from semcom_core.data.registry import DatasetError
@@ -95,12 +96,13 @@ def test_split_model_ships_without_its_frozen_backbone(tmp_path, cache_dir, monk
     backbone_file = pt / "split" / "resnet20_mnist.safetensors"
     split_cfg = TrainConfig(name="sp", dataset="mnist", backbone="resnet20", kind="split", epochs=1, batch_size=50,
                             n_val=100, eval_batch_size=100, init_from=str(backbone_file), freeze_backbone=True,
-                            splits=["SP-2"], k_max=8)
+                            splits=["SP-2"], k_max=8, adapt={"SP-2": ["conv3_x"]})
     train(split_cfg, tmp_path / "sp", data=data, progress=False)
     card = export_run(tmp_path / "sp", "split_resnet20_mnist", "split", "cmd", half=True)
     assert card["backbone_from"] == {"name": "resnet20_mnist", "sha256": sha256_file(backbone_file)}
     stored = load_file(str(pt / "split" / "split_resnet20_mnist.safetensors"))
     assert stored and not any(k.startswith("backbone.") for k in stored)
+    assert any(k.startswith("adapted.SP_2.conv3_x.") for k in stored)
     model, _ = load_shipped("split_resnet20_mnist")
     trained = load_file(str(tmp_path / "sp" / "best.safetensors"))
     for k, v in model.state_dict().items():

@@ -42,3 +42,39 @@ def test_frozen_backbone_trains_only_codecs_and_distils(tmp_path):
     changed = {k for k in before if not torch.equal(before[k], after[k])}
     assert changed and all(k.startswith("codecs.") for k in changed)
     assert all(torch.equal(before[k], after[k]) for k in before if k.startswith("backbone."))
+
+
+def test_adapted_stages_are_per_split_copies_that_train_alone(tmp_path):
+    """`adapt` gives a split its own copies of the stages next to its cut: the split's view runs them
+    instead of the shared backbone's, only they and the codecs learn, other splits are untouched."""
+    torch.manual_seed(0)
+    init = build_backbone("resnet20")
+    path = tmp_path / "backbone.safetensors"
+    save_file({k: v.contiguous() for k, v in init.state_dict().items()}, str(path))
+    cfg = TrainConfig(name="t", kind="split", backbone="resnet20", init_from=str(path), freeze_backbone=True,
+                      splits=["SP-2", "SP-4"], k_max=16, adapt={"SP-2": ["conv2_x", "conv3_x"]})
+    m = build_trainable_split_model(cfg, 10, 3)
+    own = m.adapted["SP_2"]
+    assert torch.equal(own["conv3_x"][0].conv1.weight, m.backbone.stages["conv3_x"][0].conv1.weight)  # starts equal
+    v2, v4 = m.view("SP-2"), m.view("SP-4")
+    assert v2.transmitter.stages[1] is own["conv2_x"] and v2.receiver.stages[0] is own["conv3_x"]
+    assert v4.transmitter.stages[2] is m.backbone.stages["conv3_x"]  # SP-4 has no copies of its own
+    m.train()
+    assert own.training and not m.backbone.training  # the copies' BN statistics adapt; the shared ones do not
+    before = {k: v.clone() for k, v in m.state_dict().items()}
+    opt = torch.optim.SGD([p for p in m.parameters() if p.requires_grad], lr=0.1)
+    x, y = torch.randn(8, 3, 32, 32), torch.randint(0, 10, (8,))
+    torch.nn.functional.cross_entropy(m(x, split="SP-2"), y).backward()
+    opt.step()
+    changed = {k for k, v in m.state_dict().items() if not torch.equal(before[k], v)}
+    assert any(k.startswith("adapted.SP_2.conv2_x.") for k in changed)
+    assert any(k.startswith("adapted.SP_2.conv3_x.") for k in changed)
+    assert all(k.startswith(("adapted.SP_2.", "codecs.SP_2.")) for k in changed)
+
+
+def test_adapt_rejects_unknown_splits_and_stages():
+    import pytest
+    with pytest.raises(ValueError, match="SP-3"):
+        MultiSplitModel(build_backbone("resnet20"), ["SP-2"], k_max=8, adapt={"SP-3": ["conv3_x"]})
+    with pytest.raises(ValueError, match="conv9_x"):
+        MultiSplitModel(build_backbone("resnet20"), ["SP-2"], k_max=8, adapt={"SP-2": ["conv9_x"]})

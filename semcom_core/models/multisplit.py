@@ -1,7 +1,16 @@
 """One network for every split point: a shared backbone plus one codec per feature split
 (SP-1..SP-5 for ResNet-18/34), trained with a random split per batch and a random k and SNR per
 image ("one network trained over random split points"). `view(split)` gives the `SplitModel` of one
-split, sharing the trained modules, for evaluation and live inference."""
+split, sharing the trained modules, for evaluation and live inference.
+
+`adapt` gives a split its own trained copy of chosen stages (e.g. {"SP-2": ["conv2_x", "conv3_x"]}:
+the last stage before the cut and the first after it), initialised from the backbone. Paper 000
+trains one whole network per split point; a frozen shared backbone with codecs alone is weak at
+early splits (its features are not made to survive global pooling, and the stages after the cut
+never learn to read the decompressed map), while one shared backbone fine-tuned for all splits mixes
+their batch-norm statistics. Per-split copies of the stages next to the cut are the middle ground:
+each split's copies and batch-norm statistics see only that split, the rest stays shared and frozen,
+and the file grows only by the copied stages."""
 from __future__ import annotations
 
 import random
@@ -21,7 +30,8 @@ def _key(split: str) -> str:
 class MultiSplitModel(nn.Module):
     def __init__(self, backbone: CifarResNet, splits: list[str] | None = None, k_max: int = 1024,
                  decompress_stages: int = 2, snr_db_range: tuple[float, float] = (-5.0, 20.0),
-                 distill_weight: float = 0.0, teacher: CifarResNet | None = None, image_hw: int = 32):
+                 distill_weight: float = 0.0, teacher: CifarResNet | None = None, image_hw: int = 32,
+                 adapt: dict[str, list[str]] | None = None):
         super().__init__()
         self.backbone = backbone
         all_sp = split_points(backbone)
@@ -30,11 +40,26 @@ class MultiSplitModel(nn.Module):
         self.snr_db_range = tuple(snr_db_range)
         self.codecs = nn.ModuleDict({_key(s): Codec(backbone, s, k_max, decompress_stages, image_hw)
                                      for s in self.splits})
+        self.adapted = nn.ModuleDict({_key(s): self._copies(s, names) for s, names in (adapt or {}).items()})
         self.distill_weight = distill_weight
         self.teacher = [teacher] if teacher is not None else []  # a list: not a sub-module, not saved
         self.extra_loss: torch.Tensor | None = None
         self._channel = Channel("awgn")
         self._ks = torch.tensor([k for k in K_CHOICES if k <= k_max])
+
+    def _copies(self, split: str, names: list[str]) -> nn.ModuleDict:
+        import copy
+        if split not in self.splits:
+            raise ValueError(f"adapt names {split}, which is not one of this model's splits ({', '.join(self.splits)})")
+        known = [*self.backbone.stage_names, "head"]
+        bad = [n for n in names if n not in known]
+        if bad:
+            raise ValueError(f"adapt[{split!r}] names unknown stages {bad}; known: {', '.join(known)}")
+        copies = nn.ModuleDict({n: copy.deepcopy(self.backbone.head if n == "head" else self.backbone.stages[n])
+                                for n in names})
+        for p in copies.parameters():
+            p.requires_grad_(True)  # a split's own copy trains even when the shared backbone is frozen
+        return copies
 
     @property
     def backbone_frozen(self) -> bool:
@@ -59,7 +84,9 @@ class MultiSplitModel(nn.Module):
         views = self.__dict__.setdefault("_views", {})  # a plain cache, not registered as sub-modules
         if split not in views:
             codec = self.codecs[_key(split)] if _key(split) in self.codecs else None
-            views[split] = SplitModel(self.backbone, split, self.k_max, self.decompress_stages, codec=codec)
+            own = dict(self.adapted[_key(split)].items()) if _key(split) in self.adapted else None
+            views[split] = SplitModel(self.backbone, split, self.k_max, self.decompress_stages, codec=codec,
+                                      overrides=own)
         return views[split]
 
     def forward(self, x: torch.Tensor, split: str | None = None, k=None, snr_db=None,
@@ -107,4 +134,4 @@ def build_trainable_split_model(cfg, num_classes: int, in_channels: int) -> Mult
         for p in backbone.parameters():
             p.requires_grad_(False)
     return MultiSplitModel(backbone, cfg.splits or None, cfg.k_max, cfg.decompress_stages,
-                           tuple(cfg.snr_db_range), cfg.distill_weight, teacher)
+                           tuple(cfg.snr_db_range), cfg.distill_weight, teacher, adapt=cfg.adapt or None)

@@ -123,12 +123,20 @@ def keep_first_k(z: torch.Tensor, k) -> torch.Tensor:
     return zk * scale
 
 
+def _stage(backbone: CifarResNet, name: str, overrides: dict[str, nn.Module] | None) -> nn.Module:
+    """The backbone's stage `name` ("head" for the head), or this split's own trained copy of it."""
+    if overrides and name in overrides:
+        return overrides[name]
+    return backbone.head if name == "head" else backbone.stages[name]
+
+
 class Transmitter(nn.Module):
-    def __init__(self, backbone: CifarResNet, cut: int, compressor: nn.Module | None, send_logits: bool):
+    def __init__(self, backbone: CifarResNet, cut: int, compressor: nn.Module | None, send_logits: bool,
+                 overrides: dict[str, nn.Module] | None = None):
         super().__init__()
-        self.stages = nn.ModuleList([backbone.stages[n] for n in backbone.stage_names[:cut]])
+        self.stages = nn.ModuleList([_stage(backbone, n, overrides) for n in backbone.stage_names[:cut]])
         self.compressor = compressor
-        self.head = backbone.head if send_logits else None
+        self.head = _stage(backbone, "head", overrides) if send_logits else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Returns all k_max features (before truncation and normalization)."""
@@ -143,12 +151,12 @@ class Transmitter(nn.Module):
 
 class Receiver(nn.Module):
     def __init__(self, backbone: CifarResNet, cut: int, decompressor: nn.Module | None, image_shape=None,
-                 receives_logits: bool = False):
+                 receives_logits: bool = False, overrides: dict[str, nn.Module] | None = None):
         super().__init__()
         self.decompressor = decompressor
         self.image_shape = image_shape
-        self.stages = nn.ModuleList([backbone.stages[n] for n in backbone.stage_names[cut:]])
-        self.head = None if receives_logits else backbone.head
+        self.stages = nn.ModuleList([_stage(backbone, n, overrides) for n in backbone.stage_names[cut:]])
+        self.head = None if receives_logits else _stage(backbone, "head", overrides)
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:
         if self.head is None:
@@ -176,10 +184,11 @@ class Codec(nn.Module):
 
 class SplitModel(nn.Module):
     """A backbone cut at `split`, with a k-number bottleneck. Shares modules with `backbone` (and with
-    `codec`, when a trained one is given)."""
+    `codec`, when a trained one is given); `overrides` maps stage names ("head" for the head) to this
+    split's own trained copies, used instead of the backbone's."""
 
     def __init__(self, backbone: CifarResNet, split: str, k_max: int = 1024, decompress_stages: int = 2,
-                 image_hw: int = 32, codec: Codec | None = None):
+                 image_hw: int = 32, codec: Codec | None = None, overrides: dict[str, nn.Module] | None = None):
         super().__init__()
         self.split = split
         self.arch = backbone.arch
@@ -199,9 +208,10 @@ class SplitModel(nn.Module):
             self.k_max, self.k_fixed = codec.compressor.to_k.out_channels, None
             comp, dec = codec.compressor, codec.decompressor
         self.decompress_stages = decompress_stages
-        self.transmitter = Transmitter(backbone, min(cut, n_stages), comp, send_logits=self.kind == "logits")
+        self.transmitter = Transmitter(backbone, min(cut, n_stages), comp, send_logits=self.kind == "logits",
+                                       overrides=overrides)
         self.receiver = Receiver(backbone, min(cut, n_stages), dec, image_shape,
-                                 receives_logits=self.kind == "logits")
+                                 receives_logits=self.kind == "logits", overrides=overrides)
 
     def check_k(self, k: int) -> int:
         if self.k_fixed is not None:
