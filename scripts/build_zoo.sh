@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 bb=${1:?usage: scripts/build_zoo.sh resnet18|resnet34|resnet20}
 ds=cifar10
 runs=${RUNS:-runs}
-n=${SWEEP_N:-10000}
+n=${SWEEP_N:-10000}            # test images per AWGN point
+n_ray=${SWEEP_N_RAYLEIGH:-2000}  # per Rayleigh point (the "if time allows": a fifth of the cost)
 py=${PYTHON:-python}
 name=${bb}_${ds}
 split=split_${bb}_${ds}
@@ -20,4 +21,5 @@ $py -m semcom_core train configs/$name.toml --out "$runs/$name" --resume
 $py -m semcom_core train configs/$split.toml --out "$runs/$split" --resume
 [ -f pretrained/split/$split.json ] || $py -m semcom_core zoo export "$runs/$split" --name $split --subdir split \
     --half --measure --command "python -m semcom_core train configs/$split.toml"
-$py -m semcom_core sweep --backbone $bb --dataset $ds --n $n --channels awgn rayleigh --resume
+$py -m semcom_core sweep --backbone $bb --dataset $ds --n $n --channels awgn --resume
+$py -m semcom_core sweep --backbone $bb --dataset $ds --n $n_ray --channels rayleigh --resume

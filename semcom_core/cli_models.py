@@ -65,6 +65,10 @@ def cmd_evaluate(a) -> int:
     return 0
 
 
+def _point(row: dict) -> tuple:
+    return row["split"], int(row["k"]), row["channel"], float(row["snr_db"])
+
+
 def cmd_sweep(a) -> int:
     import pandas as pd
 
@@ -72,10 +76,10 @@ def cmd_sweep(a) -> int:
     from .split_eval import sweep
     out = Path(a.out) if a.out else paths.pretrained_dir() / "split" / f"sweep_{a.backbone}_{a.dataset}.csv"
     rows = pd.read_csv(out).to_dict("records") if (a.resume and out.is_file()) else []
-    done = {(r["split"], int(r["k"]), r["channel"], float(r["snr_db"])) for r in rows}
+    done = {(r["split"], int(r["k"]), r["channel"], float(r["snr_db"]), int(r["n"]), int(r["seed"])) for r in rows}
 
-    def save(row):
-        rows.append(row)
+    def save(row):  # replaces a row of the same point measured with another n or seed
+        rows[:] = [r for r in rows if _point(r) != _point(row)] + [row]
         out.parent.mkdir(parents=True, exist_ok=True)
         pd.DataFrame(rows).to_csv(out, index=False)  # after every row: a crash loses one point
     sweep(a.dataset, a.backbone, a.n, a.seed, channels=tuple(a.channels), done=done, on_row=save)
@@ -102,7 +106,7 @@ def register(sub) -> None:
     sw.add_argument("--seed", type=int, default=0)
     sw.add_argument("--channels", nargs="+", default=["awgn"])
     sw.add_argument("--out", help="CSV (default pretrained/split/sweep_<backbone>_<dataset>.csv)")
-    sw.add_argument("--resume", action="store_true", help="keep rows already in the CSV")
+    sw.add_argument("--resume", action="store_true", help="keep rows already in the CSV that were measured with this --n and --seed")
     sw.set_defaults(func=cmd_sweep)
 
     c = sub.add_parser("costs", help="per-part MACs, parameters and z size of a split model")

@@ -116,7 +116,8 @@ def sweep(dataset: str, backbone: str, n: int = 10000, seed: int = 0, splits: li
           ks: tuple[int, ...] = K_CHOICES, snrs: tuple[float, ...] = SWEEP_SNRS,
           channels: tuple[str, ...] = SWEEP_CHANNELS, done: set | None = None,
           on_row: Callable[[dict], None] | None = None, progress: bool = True) -> pd.DataFrame:
-    """Accuracy for every split x k x channel x SNR (SP-0 and SP-6 have a fixed k)."""
+    """Accuracy for every split x k x channel x SNR (SP-0 and SP-6 have a fixed k). `done` holds
+    (split, k, channel, snr_db, n, seed) points to skip: rows measured with another n or seed are redone."""
     from tqdm.auto import tqdm
     policy = get_policy()
     data = ImageData(dataset, policy.device, n_val=0)
@@ -131,7 +132,7 @@ def sweep(dataset: str, backbone: str, n: int = 10000, seed: int = 0, splits: li
     for sp, k in tqdm(jobs, desc=f"sweep {backbone}", disable=not progress):
         view = policy.prepare_model(multi.view(sp)).eval()
         k_eff = view.check_k(k or 1)
-        todo = [(c, s) for c in channels for s in snrs if (sp, k_eff, c, float(s)) not in done]
+        todo = [(c, s) for c in channels for s in snrs if (sp, k_eff, c, float(s), n, seed) not in done]
         if not todo:
             continue
         zs = transmit_all(view, data, k_eff, n, policy)

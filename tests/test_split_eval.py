@@ -60,6 +60,13 @@ def test_evaluate_json_and_sweep_agree(shipped):
     assert row.accuracy == one["accuracy"]  # same seed, same noise, same answer
     rc, _ = run_cli(["sweep", "--n", "24", "--seed", "3", "--out", str(csv), "--resume"])
     assert len(pd.read_csv(csv)) == len(table)  # resume recomputes nothing
+    rc, _ = run_cli(["sweep", "--n", "12", "--seed", "3", "--out", str(csv), "--resume", "--channels", "rayleigh"])
+    mixed = pd.read_csv(csv)  # a new channel is added beside the old one, with its own n
+    assert len(mixed) == 2 * len(table) and set(mixed[mixed.channel == "awgn"].n) == {24}
+    assert set(mixed[mixed.channel == "rayleigh"].n) == {12}
+    rc, _ = run_cli(["sweep", "--n", "12", "--seed", "3", "--out", str(csv), "--resume"])
+    redone = pd.read_csv(csv)  # resuming with another n replaces those rows instead of keeping them
+    assert len(redone) == len(mixed) and set(redone.n) == {12} and rc == 0
 
 
 def test_evaluate_unsplit_and_errors(shipped, capsys):

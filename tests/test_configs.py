@@ -1,0 +1,53 @@
+"""Every experiment config in configs/ loads, and every split config builds the model it describes
+(split names, stage names in `adapt`), small enough that its planned artifacts fit pretrained/'s budget."""
+from pathlib import Path
+
+import pytest
+
+from semcom_core.config import TrainConfig
+from semcom_core.models import build_backbone
+from semcom_core.models.multisplit import MultiSplitModel
+
+CONFIGS = sorted((Path(__file__).parent.parent / "configs").glob("*.toml"))
+PRETRAINED_BUDGET = 200e6  # bytes, issue 4
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.stem)
+def test_config_loads_and_names_itself(path):
+    cfg = TrainConfig.load(path)
+    assert cfg.name == path.stem and cfg.epochs > 0
+
+
+def _split_model(cfg: TrainConfig) -> MultiSplitModel:
+    return MultiSplitModel(build_backbone(cfg.backbone), splits=cfg.splits, k_max=cfg.k_max,
+                           decompress_stages=cfg.decompress_stages, adapt=cfg.adapt or None)
+
+
+def _fp16_bytes(tensors) -> int:
+    return 2 * sum(t.numel() for t in tensors)
+
+
+def test_planned_split_zoo_fits_the_pretrained_budget():
+    """fp16 bytes of what the ResNet-18/34 zoo will ship (backbone file + codecs and per-split copies;
+    the frozen backbone is not stored twice) plus everything else already shipped stays < 200 MB."""
+    root = Path(__file__).parent.parent / "pretrained"
+    planned = {}
+    for bb in ("resnet18", "resnet34"):
+        cfg = TrainConfig.load(root.parent / "configs" / f"split_{bb}_cifar10.toml")
+        assert cfg.freeze_backbone and cfg.adapt, "the storage plan relies on a shared frozen backbone"
+        m = _split_model(cfg)
+        planned[f"{bb}_cifar10"] = _fp16_bytes(m.backbone.state_dict().values())
+        planned[f"split_{bb}_cifar10"] = _fp16_bytes(
+            v for k, v in m.state_dict().items() if not k.startswith("backbone."))
+    others = sum(f.stat().st_size for f in root.rglob("*") if f.is_file() and f.stem not in planned)
+    total = others + sum(planned.values())
+    assert total < PRETRAINED_BUDGET, (total, planned)
+
+
+@pytest.mark.parametrize("path", [p for p in CONFIGS if p.stem.startswith("split_")], ids=lambda p: p.stem)
+def test_split_config_builds_with_its_adapted_stages(path):
+    cfg = TrainConfig.load(path)
+    m = _split_model(cfg)  # raises on unknown split or stage names
+    assert m.splits == cfg.splits
+    for split, stages in cfg.adapt.items():
+        assert sorted(m.adapted[split.replace("-", "_")].keys()) == sorted(stages)
