@@ -175,7 +175,8 @@ if multi is not None:
                        f"{snr:g} dB, {channel}, seed {r['seed']}).")
 
 # ---------------------------------------------------------------- the network and the cut
-st.plotly_chart(plots.network_diagram_figure(list(stages), cut, k_sent, split), width="stretch", key="diagram")
+codec = C.codec_costs(C.split_costs(backbone, spec.num_classes, split, k_sent), stages, cut)
+st.plotly_chart(plots.network_diagram_figure(list(stages), cut, k_sent, split, codec), width="stretch", key="diagram")
 
 tabs = st.tabs(["Accuracy (Fig. 3)", "Computation (Fig. 5)", "Communication (Fig. 6)", "Latency", "Costs (Table II)"])
 with tabs[0]:

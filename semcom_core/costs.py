@@ -186,6 +186,18 @@ def stage_costs(backbone: str, num_classes: int, convention: str = "true", image
     return tuple(out)
 
 
+def codec_costs(c: SplitCosts, stages: tuple[dict, ...] | list[dict], cut: int) -> dict:
+    """MACs and parameters of a split's compressor (transmitter) and decompressor (receiver): what
+    `split_costs` counts on each side beyond the backbone stages (`stage_costs`, same convention) that
+    side runs; `cut` = how many stages run on the transmitter. Zero where there is no codec (SP-0 sends
+    the image, the last split the logits)."""
+    tx, rx = stages[:cut], stages[cut:]
+    return {"compress_macs": c.tx_macs - sum(s["macs"] for s in tx),
+            "compress_params": c.tx_params - sum(s["params"] for s in tx),
+            "decompress_macs": c.rx_macs - sum(s["macs"] for s in rx),
+            "decompress_params": c.rx_params - sum(s["params"] for s in rx)}
+
+
 # ----------------------------------------------------------------------------- the paper's equations
 def normalized_computation(tx_macs: float, rx_macs: float, unsplit_macs: float, gamma: float) -> float:
     """Eq. 6: (F(M_t) + gamma * F(M_r)) / F(M), gamma = alpha_r / alpha_t (receiver/transmitter time per FLOP)."""

@@ -210,17 +210,26 @@ def min_communication_figure(min_k: pd.DataFrame, target: float, current_snr: fl
     return fig
 
 
-def network_diagram_figure(stages: list[dict], cut: int, k: int, split: str) -> go.Figure:
+def network_diagram_figure(stages: list[dict], cut: int, k: int, split: str, codec: dict | None = None) -> go.Figure:
     """The network as a row of blocks, transmitter side blue and receiver side orange, with the cut and
     the channel between them. `stages`: dicts stage, macs, params, out_shape (costs.stage_costs);
-    `cut`: how many stages run on the transmitter (0: it sends the image; len(stages): the logits)."""
+    `cut`: how many stages run on the transmitter (0: it sends the image; len(stages): the logits);
+    `codec`: costs.codec_costs, drawn as a compress block before the cut and a decompress block after."""
+    def shape(s):
+        return "x".join(map(str, s["out_shape"]))
     blocks = [{"label": "image", "macs": 0, "params": 0, "side": "tx", "shape": "3x32x32"}]
     for i, s in enumerate(stages):
+        if i == cut and codec and codec["compress_macs"] > 0:
+            blocks.append({"label": "compress", "macs": codec["compress_macs"], "params": codec["compress_params"],
+                           "side": "tx", "shape": f"z: {k} numbers"})
+            blocks.append({"label": "decompress", "macs": codec["decompress_macs"],
+                           "params": codec["decompress_params"], "side": "rx", "shape": shape(stages[i - 1])})
         blocks.append({"label": s["stage"], "macs": s["macs"], "params": s["params"],
-                       "side": "tx" if i < cut else "rx", "shape": "x".join(map(str, s["out_shape"]))})
+                       "side": "tx" if i < cut else "rx", "shape": shape(s)})
     blocks.append({"label": "label", "macs": 0, "params": 0, "side": "rx", "shape": "1"})
-    tx_macs = sum(b["macs"] for b in blocks if b["side"] == "tx")
-    rx_macs = sum(b["macs"] for b in blocks if b["side"] == "rx")
+    cut = max(i for i, b in enumerate(blocks) if b["side"] == "tx")  # the last transmitter block
+    tx_macs, rx_macs = (sum(b["macs"] for b in blocks if b["side"] == side) for side in ("tx", "rx"))
+    tx_params, rx_params = (sum(b["params"] for b in blocks if b["side"] == side) for side in ("tx", "rx"))
     total = max(1, tx_macs + rx_macs)
     fig = go.Figure()
     colors = {"tx": "#1f77b4", "rx": "#ff7f0e"}
@@ -231,20 +240,22 @@ def network_diagram_figure(stages: list[dict], cut: int, k: int, split: str) -> 
                       opacity=0.85 if b["macs"] else 0.35, line=dict(color="white"))
         text = f"<b>{b['label']}</b><br>{b['shape']}"
         if b["macs"]:
-            text += f"<br>{b['macs'] / 1e6:,.1f} M MACs<br>{100 * b['macs'] / total:.0f} %"
+            text += f"<br>{b['macs'] / 1e6:,.1f} M MACs<br>{b['params'] / 1e6:,.2f} M params<br>{100 * b['macs'] / total:.0f} %"
         fig.add_annotation(x=x, y=0.5, text=text, showarrow=False, font=dict(color="white", size=11))
     cx = cut_x + 0.3
     fig.add_shape(type="line", x0=cx, x1=cx, y0=-0.25, y1=1.25, line=dict(color="red", dash="dash", width=3))
     fig.add_annotation(x=cx, y=1.38, text=f"<b>{split}</b>: channel carries {k} numbers", showarrow=False,
                        font=dict(color="red"))
     fig.add_annotation(x=0, y=-0.32, xanchor="left", showarrow=False,
-                       text=f"transmitter: {tx_macs / 1e6:,.1f} M MACs ({100 * tx_macs / total:.0f} %)",
+                       text=f"transmitter: {tx_macs / 1e6:,.1f} M MACs ({100 * tx_macs / total:.0f} %), "
+                            f"{tx_params / 1e6:,.2f} M params",
                        font=dict(color=colors["tx"]))
     fig.add_annotation(x=len(blocks) - 0.4, y=-0.32, xanchor="right", showarrow=False,
-                       text=f"receiver: {rx_macs / 1e6:,.1f} M MACs ({100 * rx_macs / total:.0f} %)",
+                       text=f"receiver: {rx_macs / 1e6:,.1f} M MACs ({100 * rx_macs / total:.0f} %), "
+                            f"{rx_params / 1e6:,.2f} M params",
                        font=dict(color=colors["rx"]))
     fig.update_layout(xaxis=dict(visible=False, range=[-0.6, len(blocks) + 0.2]),
-                      yaxis=dict(visible=False, range=[-0.5, 1.5]), height=230, margin=dict(t=10, b=10, l=10, r=10),
+                      yaxis=dict(visible=False, range=[-0.5, 1.5]), height=250, margin=dict(t=10, b=10, l=10, r=10),
                       plot_bgcolor="rgba(0,0,0,0)", showlegend=False)
     return fig
 

@@ -186,6 +186,27 @@ def test_network_diagram_colours_each_side_and_counts_its_macs():
         assert f"transmitter: {tx_macs / 1e6:,.1f} M MACs" in text and f"SP-{cut}" in text
 
 
+def test_network_diagram_draws_the_codec_and_matches_the_cost_model():
+    st = list(C.stage_costs("resnet18", 10))
+    for cut in (0, 2, 4, len(st)):
+        c = C.split_costs("resnet18", 10, f"SP-{cut}", 64)
+        codec = C.codec_costs(c, st, cut)
+        has_codec = 0 < cut < len(st)
+        assert (codec["compress_macs"] > 0 and codec["decompress_macs"] > 0) == has_codec
+        assert min(codec.values()) >= 0
+        fig = plots.network_diagram_figure(st, cut, 64, f"SP-{cut}", codec)
+        rects = [s for s in fig.layout.shapes if s.type == "rect"]
+        assert len(rects) == len(st) + 2 + 2 * has_codec
+        text = " ".join(a.text for a in fig.layout.annotations)
+        assert ("<b>compress</b>" in text) == has_codec and ("<b>decompress</b>" in text) == has_codec
+        # the side totals are the cost model's (the headline numbers), codec included
+        assert f"transmitter: {c.tx_macs / 1e6:,.1f} M MACs" in text
+        assert f"receiver: {c.rx_macs / 1e6:,.1f} M MACs" in text
+        assert f"{c.rx_params / 1e6:,.2f} M params" in text
+        tx = [r for r in rects if r.fillcolor == "#1f77b4"]
+        assert len(tx) == cut + 1 + has_codec  # the image, the first `cut` stages and the compressor
+
+
 def test_vector_and_top5_figures():
     fig = plots.vector_figure(np.arange(1000.0), np.arange(1000.0) + 1, max_points=256)
     assert len(fig.data[0].x) == 256 and "first 256 of 1000" in fig.layout.title.text
