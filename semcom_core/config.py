@@ -35,6 +35,7 @@ class TrainConfig:
     freeze_backbone: bool = False  # train only the codecs (cheapest)
     distill_weight: float = 0.0
     adapt: dict[str, list[str]] = field(default_factory=dict)  # split -> stages it gets its own copy of
+    split_weights: dict[str, float] = field(default_factory=dict)  # split -> how often it is drawn (default 1)
     # paper 003 (kind = "iot_learned" | "iot_classifier")
     k_complex: int = 16
     train_channels: list[str] = field(default_factory=lambda: ["complex_awgn"])

@@ -1,3 +1,6 @@
+import random
+
+import pytest
 import torch
 from safetensors.torch import save_file
 
@@ -78,3 +81,19 @@ def test_adapt_rejects_unknown_splits_and_stages():
         MultiSplitModel(build_backbone("resnet20"), ["SP-2"], k_max=8, adapt={"SP-3": ["conv3_x"]})
     with pytest.raises(ValueError, match="conv9_x"):
         MultiSplitModel(build_backbone("resnet20"), ["SP-2"], k_max=8, adapt={"SP-2": ["conv9_x"]})
+
+
+def test_split_weights_set_how_often_each_split_trains():
+    m = MultiSplitModel(build_backbone("resnet20"), splits=["SP-1", "SP-2", "SP-3"], k_max=8,
+                        split_weights={"SP-1": 0.5, "SP-3": 3.0})
+    assert m.split_weights == [0.5, 1.0, 3.0]  # unnamed splits weigh 1
+    drawn = []
+    m.view = lambda sp: drawn.append(sp) or (lambda x, **kw: torch.zeros(len(x), 10))  # record, skip the net
+    random.seed(0)
+    for _ in range(3000):
+        m(torch.zeros(1, 3, 32, 32))
+    share = {sp: drawn.count(sp) / len(drawn) for sp in m.splits}
+    assert abs(share["SP-1"] - 0.5 / 4.5) < 0.02 and abs(share["SP-3"] - 3 / 4.5) < 0.03, share
+    for bad in ({"SP-4": 1.0}, {"SP-2": 0.0}):
+        with pytest.raises(ValueError):
+            MultiSplitModel(build_backbone("resnet20"), splits=["SP-1", "SP-2", "SP-3"], k_max=8, split_weights=bad)

@@ -1,6 +1,6 @@
 """One network for every split point: a shared backbone plus one codec per feature split
-(SP-1..SP-5 for ResNet-18/34), trained with a random split per batch and a random k and SNR per
-image ("one network trained over random split points"). `view(split)` gives the `SplitModel` of one
+(SP-1..SP-5 for ResNet-18/34), trained with a random split per batch (`split_weights` sets how
+often each is drawn) and a random k and SNR per image ("one network trained over random split points"). `view(split)` gives the `SplitModel` of one
 split, sharing the trained modules, for evaluation and live inference.
 
 `adapt` gives a split its own trained copy of chosen stages (e.g. {"SP-2": ["conv2_x", "conv3_x"]}:
@@ -31,7 +31,7 @@ class MultiSplitModel(nn.Module):
     def __init__(self, backbone: CifarResNet, splits: list[str] | None = None, k_max: int = 1024,
                  decompress_stages: int = 2, snr_db_range: tuple[float, float] = (-5.0, 20.0),
                  distill_weight: float = 0.0, teacher: CifarResNet | None = None, image_hw: int = 32,
-                 adapt: dict[str, list[str]] | None = None):
+                 adapt: dict[str, list[str]] | None = None, split_weights: dict[str, float] | None = None):
         super().__init__()
         self.backbone = backbone
         all_sp = split_points(backbone)
@@ -41,6 +41,7 @@ class MultiSplitModel(nn.Module):
         self.codecs = nn.ModuleDict({_key(s): Codec(backbone, s, k_max, decompress_stages, image_hw)
                                      for s in self.splits})
         self.adapted = nn.ModuleDict({_key(s): self._copies(s, names) for s, names in (adapt or {}).items()})
+        self.split_weights = self._weights(split_weights or {})
         self.distill_weight = distill_weight
         self.teacher = [teacher] if teacher is not None else []  # a list: not a sub-module, not saved
         self.extra_loss: torch.Tensor | None = None
@@ -60,6 +61,17 @@ class MultiSplitModel(nn.Module):
         for p in copies.parameters():
             p.requires_grad_(True)  # a split's own copy trains even when the shared backbone is frozen
         return copies
+
+    def _weights(self, given: dict[str, float]) -> list[float]:
+        """Relative frequency of each split in training (1 where not given): spend the batches where
+        accuracy is hard to get."""
+        bad = sorted(set(given) - set(self.splits))
+        if bad:
+            raise ValueError(f"split_weights names {bad}, not among this model's splits ({', '.join(self.splits)})")
+        w = [float(given.get(s, 1.0)) for s in self.splits]
+        if any(not v > 0 for v in w):
+            raise ValueError(f"split_weights must be positive (a split drawn never would never train): {given}")
+        return w
 
     @property
     def backbone_frozen(self) -> bool:
@@ -92,7 +104,7 @@ class MultiSplitModel(nn.Module):
     def forward(self, x: torch.Tensor, split: str | None = None, k=None, snr_db=None,
                 generator: torch.Generator | None = None) -> torch.Tensor:
         if split is None:  # training: random split per batch, random k and SNR per image
-            split = random.choice(self.splits)
+            split = random.choices(self.splits, self.split_weights)[0]
         model = self.view(split)
         if k is None:
             k = self._ks[torch.randint(len(self._ks), (len(x),))].to(x.device)
@@ -134,4 +146,5 @@ def build_trainable_split_model(cfg, num_classes: int, in_channels: int) -> Mult
         for p in backbone.parameters():
             p.requires_grad_(False)
     return MultiSplitModel(backbone, cfg.splits or None, cfg.k_max, cfg.decompress_stages,
-                           tuple(cfg.snr_db_range), cfg.distill_weight, teacher, adapt=cfg.adapt or None)
+                           tuple(cfg.snr_db_range), cfg.distill_weight, teacher, adapt=cfg.adapt or None,
+                           split_weights=cfg.split_weights or None)
