@@ -1,7 +1,8 @@
 """One network for every split point: a shared backbone plus one codec per feature split
 (SP-1..SP-5 for ResNet-18/34), trained with a random split per batch (`split_weights` sets how
-often each is drawn) and a random k and SNR per image ("one network trained over random split points"). `view(split)` gives the `SplitModel` of one
-split, sharing the trained modules, for evaluation and live inference.
+often each is drawn) and a random k and SNR per image ("one network trained over random split
+points"). `view(split)` gives the `SplitModel` of one split, sharing the trained modules, for
+evaluation and live inference.
 
 `adapt` gives a split its own trained copy of chosen stages (e.g. {"SP-2": ["conv2_x", "conv3_x"]}:
 the last stage before the cut and the first after it), initialised from the backbone. Paper 000
