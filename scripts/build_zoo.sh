@@ -2,6 +2,7 @@
 # Build the split-inference zoo for one backbone, resumably: every step skips what is already done,
 # so re-running after a crash or the end of a session continues where it stopped.
 #   scripts/build_zoo.sh resnet18          (RUNS=/somewhere/else to keep checkpoints elsewhere)
+#   scripts/build_zoo.sh resnet34          (after resnet18: its backbone grows from the shipped ResNet-18)
 # Steps: train the unsplit backbone -> ship it -> train the split codecs from it -> ship them -> sweep.
 set -euo pipefail
 cd "$(dirname "$0")/.."

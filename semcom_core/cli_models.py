@@ -11,6 +11,10 @@ def cmd_train(a) -> int:
     cfg = TrainConfig.load(a.config)
     if a.epochs is not None:
         cfg.epochs = a.epochs
+    if a.lr is not None:
+        cfg.lr = a.lr
+    if a.scratch:
+        cfg.init_from = ""
     summary = train(cfg, Path(a.out) if a.out else None, resume=a.resume,
                     max_epochs_this_run=a.max_epochs, limit_train=a.limit_train)
     print(json.dumps(summary, indent=2))
@@ -125,6 +129,9 @@ def register(sub) -> None:
     t.add_argument("--out", help="run folder (default runs/<name>)")
     t.add_argument("--resume", action="store_true", help="continue from the run folder's last.pt")
     t.add_argument("--epochs", type=int, help="override the config's epoch count (e.g. 100 on a GPU)")
+    t.add_argument("--lr", type=float, help="override the config's peak learning rate")
+    t.add_argument("--scratch", action="store_true",
+                   help="ignore the config's init_from: start from random weights (e.g. the paper's recipe on a GPU)")
     t.add_argument("--max-epochs", type=int, help="stop after this many epochs in this invocation")
     t.add_argument("--limit-train", type=int, help="train on the first N training images (smoke tests)")
     t.set_defaults(func=cmd_train)

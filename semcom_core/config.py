@@ -26,8 +26,10 @@ class TrainConfig:
     n_val: int = 5000  # carved from train by `seed`, used for model selection
     seed: int = 0
     eval_batch_size: int = 500
+    # weights (safetensors) to start from: for kind "backbone" this network's or a shallower one's of the
+    # same widths, which it grows from (`models.resnet.grow_into`); for kind "split" the backbone's
+    init_from: str = ""
     # split-model training (kind = "split")
-    init_from: str = ""  # backbone weights (safetensors) to start from
     splits: list[str] = field(default_factory=list)
     k_max: int = 1024
     decompress_stages: int = 2

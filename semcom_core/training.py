@@ -36,7 +36,12 @@ def lr_at(step: int, total: int, warmup: int, peak: float) -> float:
 
 def build_model(cfg: TrainConfig, num_classes: int, in_channels: int) -> nn.Module:
     if cfg.kind == "backbone":
-        return build_backbone(cfg.backbone, num_classes, in_channels)
+        model = build_backbone(cfg.backbone, num_classes, in_channels)
+        if cfg.init_from:  # trained weights of this network, or of a shallower one to grow from
+            from .models.resnet import grow_into
+            from .zoo import load_init_weights
+            grow_into(model, load_init_weights(cfg.init_from))
+        return model
     if cfg.kind == "iot_learned":
         from .data.registry import get_spec
         from .iot.learned import DeepSCIoT
@@ -104,6 +109,9 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
     warmup = int(cfg.warmup_epochs * steps_per_epoch)
 
     state = {"epoch": 0, "best_val": -1.0, "wall_seconds": 0.0}
+    if cfg.init_from:  # which weights it started from, for the model card (kept across resumes)
+        from .zoo import sha256_file
+        state["init_from_sha256"] = sha256_file(Path(cfg.init_from))
     ckpt = out / "last.pt"
     if resume and ckpt.is_file():
         saved = torch.load(ckpt, map_location=policy.device, weights_only=True)
@@ -185,6 +193,7 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
                "best_val_acc": state["best_val"], "best_epoch": state.get("best_epoch"),
                "wall_seconds": state["wall_seconds"], "device": policy.description,
                "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cpus",
-               "finished": state["epoch"] >= cfg.epochs, "run_dir": str(out)}
+               "finished": state["epoch"] >= cfg.epochs, "run_dir": str(out),
+               "init_from_sha256": state.get("init_from_sha256")}
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
     return summary

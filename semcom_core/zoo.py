@@ -18,6 +18,18 @@ from .config import TrainConfig
 from .data.registry import DatasetError, get_spec
 
 
+def load_init_weights(path: str | Path) -> dict[str, torch.Tensor]:
+    """The float32 tensors of a config's `init_from` file; if it is missing, a clear error naming
+    the command that makes it (configs start from shipped models: train and export those first)."""
+    path = Path(path)
+    if not path.is_file():
+        cfg = paths.REPO_ROOT / "configs" / f"{path.stem}.toml"
+        how = (f"it is made by `python -m semcom_core train configs/{path.stem}.toml` and `zoo export` "
+               f"(scripts/build_zoo.sh does both)" if cfg.is_file() else "point `init_from` at an existing file")
+        raise DatasetError(f"{path} (the config's init_from) is missing: {how}")
+    return {k: v.float() for k, v in load_file(str(path)).items()}
+
+
 def sha256_file(path: Path) -> str:
     with open(path, "rb") as f:
         return hashlib.file_digest(f, "sha256").hexdigest()
@@ -116,6 +128,8 @@ def export_run(run_dir: Path, name: str, subdir: str, command: str, half: bool =
             "machine": summary.get("machine", platform.machine()), "device": summary.get("device", ""),
             "weights_dtype": "float16" if half else "float32", "file": weights.name,
             "sha256": sha256_file(weights), "exported_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    if cfg_d.get("init_from"):  # the file it started training from (for a split model, its backbone)
+        card["init_from"] = {"path": cfg_d["init_from"], "sha256": summary.get("init_from_sha256")}
     if backbone_from:
         card["backbone_from"] = backbone_from  # the file holds the codecs; the backbone is that artifact
     card_file = weights.with_suffix(".json")

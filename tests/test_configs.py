@@ -51,3 +51,14 @@ def test_split_config_builds_with_its_adapted_stages(path):
     assert m.splits == cfg.splits
     for split, stages in cfg.adapt.items():
         assert sorted(m.adapted[split.replace("-", "_")].keys()) == sorted(stages)
+
+
+@pytest.mark.parametrize("path", [p for p in CONFIGS if TrainConfig.load(p).init_from], ids=lambda p: p.stem)
+def test_init_from_names_an_artifact_some_config_makes(path):
+    """A config that starts from another model names the file that model's config ships
+    (scripts/build_zoo.sh exports every backbone to pretrained/split/<config name>.safetensors)."""
+    cfg = TrainConfig.load(path)
+    init = Path(cfg.init_from)
+    assert init.parent == Path("pretrained/split") and init.suffix == ".safetensors", init
+    maker = TrainConfig.load(path.parent / f"{init.stem}.toml")
+    assert maker.kind == "backbone" and maker.dataset == cfg.dataset and not maker.init_from.endswith(f"{cfg.name}.safetensors")

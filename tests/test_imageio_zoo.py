@@ -100,6 +100,7 @@ def test_split_model_ships_without_its_frozen_backbone(tmp_path, cache_dir, monk
     train(split_cfg, tmp_path / "sp", data=data, progress=False)
     card = export_run(tmp_path / "sp", "split_resnet20_mnist", "split", "cmd", half=True)
     assert card["backbone_from"] == {"name": "resnet20_mnist", "sha256": sha256_file(backbone_file)}
+    assert card["init_from"] == {"path": str(backbone_file), "sha256": sha256_file(backbone_file)}
     stored = load_file(str(pt / "split" / "split_resnet20_mnist.safetensors"))
     assert stored and not any(k.startswith("backbone.") for k in stored)
     assert any(k.startswith("adapted.SP_2.conv3_x.") for k in stored)

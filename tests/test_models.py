@@ -89,3 +89,58 @@ def test_thin_resnets(depth, params_m):
     assert net(torch.randn(2, 3, 32, 32)).shape == (2, 10)
     with pytest.raises(ValueError):
         build_backbone("resnet19")
+
+
+def _trained_like(arch: str, seed: int = 0):
+    """A backbone whose every BN scale and running statistic is non-trivial (like a trained one)."""
+    torch.manual_seed(seed)
+    net = build_backbone(arch)
+    for m in net.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.weight.data.uniform_(0.5, 1.5); m.bias.data.normal_(0, 0.1)
+            m.running_mean.normal_(0, 0.1); m.running_var.uniform_(0.5, 2.0)
+    return net.eval()
+
+
+@pytest.mark.parametrize("small, big, new", [
+    ("resnet20", "resnet32", ["conv2_x.3", "conv2_x.4", "conv3_x.3", "conv3_x.4", "conv4_x.3", "conv4_x.4"]),
+    ("resnet18", "resnet34", ["conv2_x.2", "conv3_x.2", "conv3_x.3", "conv4_x.2", "conv4_x.3", "conv4_x.4",
+                              "conv4_x.5", "conv5_x.2"])])
+def test_grown_network_computes_what_the_trained_one_did(small, big, new):
+    from semcom_core.models.resnet import grow_into
+    src = _trained_like(small)
+    torch.manual_seed(1)
+    grown = build_backbone(big)
+    for m in grown.modules():  # a grown block must be the identity whatever its init was
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.weight.data.fill_(0.7)
+    assert grow_into(grown, src.state_dict()) == new
+    x = torch.randn(3, 3, 32, 32)
+    with torch.no_grad():
+        assert torch.allclose(grown.eval()(x), src(x), atol=1e-4)
+    assert torch.equal(grown.stages["conv2_x"][0].conv1.weight, src.stages["conv2_x"][0].conv1.weight)
+
+
+def test_growing_from_weights_that_do_not_fit_is_refused():
+    from semcom_core.models.resnet import grow_into
+    with pytest.raises(ValueError, match="does not have"):  # deeper into shallower
+        grow_into(build_backbone("resnet20"), build_backbone("resnet32").state_dict())
+    with pytest.raises(ValueError, match="shape"):  # other widths
+        grow_into(build_backbone("resnet18"), {"stages.conv1.0.weight": torch.zeros(16, 3, 3, 3)})
+    state = build_backbone("resnet20").state_dict()
+    del state["head.fc.weight"]
+    with pytest.raises(ValueError, match="missing"):
+        grow_into(build_backbone("resnet32"), state)
+
+
+def test_backbone_config_starts_from_init_weights(tmp_path):
+    from safetensors.torch import save_file
+
+    from semcom_core.config import TrainConfig
+    from semcom_core.training import build_model
+    src = _trained_like("resnet20", seed=3)
+    save_file(src.state_dict(), str(tmp_path / "r20.safetensors"))
+    cfg = TrainConfig(name="t", backbone="resnet32", init_from=str(tmp_path / "r20.safetensors"))
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        assert torch.allclose(build_model(cfg, 10, 3).eval()(x), src(x), atol=1e-4)

@@ -130,14 +130,12 @@ def build_trainable_split_model(cfg, num_classes: int, in_channels: int) -> Mult
     frozen) + one codec per split point."""
     import copy
 
-    from safetensors.torch import load_file
-
     from .resnet import build_backbone
     backbone = build_backbone(cfg.backbone, num_classes, in_channels)
     teacher = None
     if cfg.init_from:
-        state = load_file(cfg.init_from)
-        state = {k.removeprefix("backbone."): v.float() for k, v in state.items()}
+        from ..zoo import load_init_weights
+        state = {k.removeprefix("backbone."): v for k, v in load_init_weights(cfg.init_from).items()}
         backbone.load_state_dict(state)
         if cfg.distill_weight > 0:
             teacher = copy.deepcopy(backbone).eval()

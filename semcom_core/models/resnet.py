@@ -106,3 +106,34 @@ def build_backbone(name: str, num_classes: int = 10, in_channels: int = 3) -> Ci
     widths, blocks = _SPECS[name]
     stem_widths = [widths[0]] + widths  # stem width = first stage width
     return CifarResNet(stem_widths[1:], blocks, num_classes, in_channels, name)
+
+
+def grow_into(deeper: CifarResNet, state: dict[str, torch.Tensor]) -> list[str]:
+    """Start `deeper` from a trained shallower network of the same widths (e.g. ResNet-34 from
+    ResNet-18): block i of every stage, the stem and the head take the trained weights; the extra
+    blocks keep their fresh init, whose last batch-norm scale is zero, so each computes the identity
+    and the grown network computes exactly what the trained one did (function-preserving deepening,
+    as in Net2Net / network morphism). Returns the names of the new blocks. Raises ValueError if
+    `state` does not fit (other widths, more blocks, unknown tensors)."""
+    mine = deeper.state_dict()
+    unknown = [k for k in state if k not in mine]
+    if unknown:
+        raise ValueError(f"cannot grow {deeper.arch} from these weights: {len(unknown)} tensors it does not have, "
+                         f"e.g. {unknown[0]!r} (a deeper or differently named network?)")
+    bad = [k for k, v in state.items() if tuple(v.shape) != tuple(mine[k].shape)]
+    if bad:
+        raise ValueError(f"cannot grow {deeper.arch} from these weights: {bad[0]!r} has shape "
+                         f"{tuple(state[bad[0]].shape)}, {deeper.arch} needs {tuple(mine[bad[0]].shape)} (other widths?)")
+    new = [f"{name}.{i}" for name, stage in deeper.stages.items() if name != "conv1"
+           for i in range(len(stage)) if not any(k.startswith(f"stages.{name}.{i}.") for k in state)]
+    missing = [k for k in mine if k not in state and not any(k.startswith(f"stages.{b}.") for b in new)]
+    if missing:
+        raise ValueError(f"cannot grow {deeper.arch} from these weights: {missing[0]!r} is missing")
+    for b in new:
+        name, i = b.split(".")
+        block = deeper.stages[name][int(i)]
+        if not isinstance(block.shortcut, nn.Identity):
+            raise ValueError(f"new block {b} changes shape: it cannot start as the identity")
+        nn.init.zeros_(block.bn2.weight)
+    deeper.load_state_dict({k: v.to(mine[k].dtype) for k, v in state.items()}, strict=False)
+    return new
