@@ -40,7 +40,11 @@ def build_model(cfg: TrainConfig, num_classes: int, in_channels: int) -> nn.Modu
         if cfg.init_from:  # trained weights of this network, or of a shallower one to grow from
             from .models.resnet import grow_into
             from .zoo import load_init_weights
-            grow_into(model, load_init_weights(cfg.init_from))
+            from .data.registry import DatasetError
+            try:
+                grow_into(model, load_init_weights(cfg.init_from))
+            except ValueError as e:  # weights of another family: one clear line, not a traceback
+                raise DatasetError(f"{cfg.init_from} cannot start {cfg.backbone}: {e}") from e
         return model
     if cfg.kind == "iot_learned":
         from .data.registry import get_spec

@@ -144,3 +144,7 @@ def test_backbone_config_starts_from_init_weights(tmp_path):
     x = torch.randn(2, 3, 32, 32)
     with torch.no_grad():
         assert torch.allclose(build_model(cfg, 10, 3).eval()(x), src(x), atol=1e-4)
+    from semcom_core.data.registry import DatasetError
+    cfg.backbone = "resnet18"  # another family: one clear error for the CLI, not a traceback
+    with pytest.raises(DatasetError, match="cannot start resnet18"):
+        build_model(cfg, 10, 3)
