@@ -113,9 +113,6 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
     warmup = int(cfg.warmup_epochs * steps_per_epoch)
 
     state = {"epoch": 0, "best_val": -1.0, "wall_seconds": 0.0}
-    if cfg.init_from:  # which weights it started from, for the model card (kept across resumes)
-        from .zoo import sha256_file
-        state["init_from_sha256"] = sha256_file(Path(cfg.init_from))
     ckpt = out / "last.pt"
     if resume and ckpt.is_file():
         saved = torch.load(ckpt, map_location=policy.device, weights_only=True)
@@ -127,6 +124,9 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
         print(f"resumed {cfg.name} after {where} (best val {state['best_val']:.4f})")
     elif resume:
         print(f"no checkpoint in {out}; starting {cfg.name} from scratch")
+    if cfg.init_from and "init_from_sha256" not in state:  # the weights it started from, for the card
+        from .zoo import sha256_file
+        state["init_from_sha256"] = sha256_file(Path(cfg.init_from))
     (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2))
 
     epochs_run = 0

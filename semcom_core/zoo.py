@@ -23,11 +23,17 @@ def load_init_weights(path: str | Path) -> dict[str, torch.Tensor]:
     the command that makes it (configs start from shipped models: train and export those first)."""
     path = Path(path)
     if not path.is_file():
-        cfg = paths.REPO_ROOT / "configs" / f"{path.stem}.toml"
-        how = (f"it is made by `python -m semcom_core train configs/{path.stem}.toml` and `zoo export` "
-               f"(scripts/build_zoo.sh does both)" if cfg.is_file() else "point `init_from` at an existing file")
-        raise DatasetError(f"{path} (the config's init_from) is missing: {how}")
+        raise DatasetError(f"{path} (the config's init_from) is missing: {how_to_make(path.stem)}")
     return {k: v.float() for k, v in load_file(str(path)).items()}
+
+
+def how_to_make(name: str) -> str:
+    """The commands that train and ship the model `name`, if a config of that name exists."""
+    if not (paths.REPO_ROOT / "configs" / f"{name}.toml").is_file():
+        return "`python -m semcom_core zoo list` shows what is shipped"
+    return (f"train it with `python -m semcom_core train configs/{name}.toml`, then ship it with "
+            f"`python -m semcom_core zoo export runs/{name} --name {name} --command ... --measure` "
+            f"(scripts/build_zoo.sh does both)")
 
 
 def sha256_file(path: Path) -> str:
@@ -59,11 +65,7 @@ def build_from_card(card: dict) -> nn.Module:
 def card_path(name: str) -> Path:
     hits = sorted(paths.pretrained_dir().rglob(f"{name}.json"))
     if not hits:
-        cfg = paths.REPO_ROOT / "configs" / f"{name}.toml"
-        how = (f"train it with `python -m semcom_core train configs/{name}.toml`, then ship it with "
-               f"`python -m semcom_core zoo export runs/{name} --name {name} --command ... --measure`"
-               if cfg.is_file() else "`python -m semcom_core zoo list` shows what is shipped")
-        raise DatasetError(f"no shipped model named {name!r} in {paths.pretrained_dir()}; {how}")
+        raise DatasetError(f"no shipped model named {name!r} in {paths.pretrained_dir()}; {how_to_make(name)}")
     return hits[0]
 
 
