@@ -24,3 +24,4 @@ $py -m semcom_core train configs/$split.toml --out "$runs/$split" --resume
     --half --measure --command "python -m semcom_core train configs/$split.toml"
 $py -m semcom_core sweep --backbone $bb --dataset $ds --n $n --channels awgn --resume
 $py -m semcom_core sweep --backbone $bb --dataset $ds --n $n_ray --channels rayleigh --resume
+$py -m semcom_core zoo targets --backbone $bb --dataset $ds   # the issue-4 targets against the new table

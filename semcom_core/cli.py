@@ -75,9 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
     ds.add_argument("--per-class", type=int, default=10)
     ds.set_defaults(func=cmd_data_samples)
 
-    from . import cli_iot, cli_models
+    from . import cli_iot, cli_models, cli_zoo
     cli_models.register(sub)
     cli_iot.register(sub)
+    cli_zoo.register(sub)
     return p
 
 

@@ -1,4 +1,4 @@
-"""CLI: `iot evaluate`, `iot sweep` (paper 003) and `zoo export|list`."""
+"""CLI: `iot evaluate`, `iot sweep` (paper 003)."""
 from __future__ import annotations
 
 import json
@@ -57,49 +57,6 @@ def cmd_iot_sweep(a) -> int:
     return 0
 
 
-def cmd_zoo_export(a) -> int:
-    from .zoo import export_run
-    if not a.measure:
-        measure = None
-    else:
-        from .data.loader import ImageData
-        from .device import get_policy
-        from .training import evaluate_accuracy
-
-        def measure(model, cfg):
-            policy = get_policy()
-            data = ImageData(cfg.dataset, "cpu", n_val=cfg.n_val, seed=cfg.seed)
-            if cfg.kind == "split":  # one number per split point: k = k_max over a noiseless channel
-                from .split_eval import noiseless_split_accuracy
-                per = {sp: noiseless_split_accuracy(model, sp, data) for sp in model.splits}
-                return {"test_accuracy": min(per.values()), "split_test_accuracy": per,
-                        "test_images": len(data.test), "dataset_provenance": data.provenance,
-                        "test_accuracy_note": "measured on the shipped file at k = k_max over a noiseless "
-                                              "channel; test_accuracy is the worst split point"}
-            acc = evaluate_accuracy(model, data, "test", policy, 1000)
-            return {"test_accuracy": acc, "test_images": len(data.test),
-                    "test_accuracy_note": "measured on the shipped file, no channel (noiseless)",
-                    "dataset_provenance": data.provenance}
-    card = export_run(Path(a.run), a.name, a.subdir, a.command, a.half, measure)
-    print(json.dumps(card, indent=2))
-    return 0
-
-
-def cmd_zoo_list(a) -> int:
-    from .status import shipped_models
-    rows = shipped_models()
-    if a.json:
-        print(json.dumps(rows, indent=2))
-    else:
-        for r in rows:
-            acc = r.get("test_accuracy")
-            print(f"{r['name']:>30}: {r.get('kind', '?')}, {r.get('dataset', '?')}, "
-                  f"test accuracy {acc if acc is not None else 'n/a'}, {r['size_mb']} MB")
-        if not rows:
-            print("no shipped models in pretrained/")
-    return 0
-
-
 def register(sub) -> None:
     iot = sub.add_parser("iot", help="paper 003: learned transceiver vs JPEG+LDPC+QPSK").add_subparsers(
         dest="iot_cmd", required=True)
@@ -121,15 +78,3 @@ def register(sub) -> None:
                        help="JPEG quality of the separation chain (default per dataset: 10 MNIST, 50 Fashion-MNIST)")
         p.add_argument("--send-headers", action="store_true", help="send JPEG headers too (default: scan data only)")
         p.set_defaults(func=fn)
-    zoo = sub.add_parser("zoo", help="shipped models").add_subparsers(dest="zoo_cmd", required=True)
-    zl = zoo.add_parser("list")
-    zl.add_argument("--json", action="store_true")
-    zl.set_defaults(func=cmd_zoo_list)
-    ze = zoo.add_parser("export", help="ship a finished run: weights + model card in pretrained/")
-    ze.add_argument("run", help="run folder (with best.safetensors, config.json, summary.json)")
-    ze.add_argument("--name", required=True)
-    ze.add_argument("--subdir", default="", help="folder under pretrained/")
-    ze.add_argument("--command", required=True, help="the command that trained it (recorded in the card)")
-    ze.add_argument("--half", action="store_true", help="store weights in float16")
-    ze.add_argument("--measure", action="store_true", help="measure test accuracy on the shipped file")
-    ze.set_defaults(func=cmd_zoo_export)
