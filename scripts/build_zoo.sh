@@ -22,6 +22,10 @@ $py -m semcom_core train configs/$name.toml --out "$runs/$name" --resume
 $py -m semcom_core train configs/$split.toml --out "$runs/$split" --resume
 [ -f pretrained/split/$split.json ] || $py -m semcom_core zoo export "$runs/$split" --name $split --subdir split \
     --half --measure --command "python -m semcom_core train configs/$split.toml"
-$py -m semcom_core sweep --backbone $bb --dataset $ds --n $n --channels awgn --resume
-$py -m semcom_core sweep --backbone $bb --dataset $ds --n $n_ray --channels rayleigh --resume
+# The table grows row by row in the run folder (a crash loses one point) and is shipped only when whole,
+# so the app and git never see a half-measured table.
+table="$runs/sweep_$name.csv"
+$py -m semcom_core sweep --backbone $bb --dataset $ds --n $n --channels awgn --resume --out "$table"
+$py -m semcom_core sweep --backbone $bb --dataset $ds --n $n_ray --channels rayleigh --resume --out "$table"
+cp "$table" pretrained/split/sweep_$name.csv
 $py -m semcom_core zoo targets --backbone $bb --dataset $ds   # the issue-4 targets against the new table
