@@ -62,6 +62,8 @@ def cmd_zoo_targets(a) -> int:
     from .zoo import card_path
     if a.backbone not in BACKBONES:
         raise UsageError(f"unknown backbone {a.backbone!r}; known: {', '.join(BACKBONES)}")
+    if a.n is not None and a.n < 1:
+        raise UsageError("--n must be at least 1")
     dataset = get_spec(a.dataset).name
     try:
         table, table_note = load_sweep(a.backbone, dataset), None

@@ -67,6 +67,7 @@ def test_targets_cli_without_a_zoo_names_the_command(tmp_path, monkeypatch, caps
     assert all(r["verdict"] == "not measured" for r in out["targets"])
     assert "scripts/build_zoo.sh resnet18" in out["table"]
     assert cli_main(["zoo", "targets", "--backbone", "resnet99"]) == 2
+    assert cli_main(["zoo", "targets", "--backbone", "resnet18", "--measure", "--n", "0"]) == 2
 
 
 @pytest.mark.skipif(not (SHARED / "cifar10").is_dir(), reason="../shared/datasets not present")
