@@ -55,7 +55,7 @@ def cmd_zoo_targets(a) -> int:
 
     from .cli import UsageError
     from .data.registry import DatasetError, get_spec
-    from .explorer import load_sweep, unsplit_accuracy
+    from .explorer import load_sweep
     from .models import BACKBONES
     from .split_eval import evaluate, shipped_names
     from .targets import agreement, monotonicity_summary, targets_for, target_report
@@ -69,12 +69,15 @@ def cmd_zoo_targets(a) -> int:
         table, table_note = load_sweep(a.backbone, dataset), None
     except DatasetError as e:
         table, table_note = None, str(e)
-    unsplit = unsplit_accuracy(a.backbone, dataset)
-    unsplit_n = None
-    if unsplit is not None:
-        unsplit_n = json.loads(card_path(shipped_names(a.backbone, dataset)[0]).read_text()).get("test_images")
-    rep = target_report(table, a.backbone, unsplit, unsplit_n)
+    try:  # the unsplit backbone's card: its test accuracy is the reference of the "within" targets
+        card = json.loads(card_path(shipped_names(a.backbone, dataset)[0]).read_text())
+    except DatasetError:
+        card = {}
+    rep = target_report(table, a.backbone, card.get("test_accuracy"), card.get("test_images"))
     if a.measure:
+        from .data.loader import ImageData
+        from .device import get_policy
+        data = ImageData(dataset, get_policy().device, n_val=0)  # loaded once for every point
         seed = int(table.seed.iloc[0]) if table is not None and "seed" in table else 0
         points = [None] + targets_for(a.backbone)
         measured, measured_n, agrees = [], [], []
@@ -82,8 +85,8 @@ def cmd_zoo_targets(a) -> int:
             n = a.n or (int(row.n) if not pd.isna(row.n) else 10000)
             print(f"measuring {row.setting} on {n} test images ...", file=sys.stderr, flush=True)
             try:
-                r = (evaluate(dataset, a.backbone, None, 1, 0.0, "noiseless", n) if t is None else
-                     evaluate(dataset, a.backbone, t.split, t.k, t.snr_db, t.channel, n, seed=seed))
+                r = (evaluate(dataset, a.backbone, None, 1, 0.0, "noiseless", n, data=data) if t is None else
+                     evaluate(dataset, a.backbone, t.split, t.k, t.snr_db, t.channel, n, seed=seed, data=data))
             except DatasetError as e:
                 print(f"  not measured: {e}", file=sys.stderr)
                 r = None
