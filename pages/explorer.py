@@ -11,7 +11,7 @@ from semcom_core.data.registry import DatasetError, get_spec
 from semcom_core.data.samples import load_samples
 from semcom_core.imageio import to_model_image
 from semcom_core.models.split import K_CHOICES
-from semcom_core.split_eval import evaluate, load_split
+from semcom_core.split_eval import evaluate, load_split, load_unsplit
 from semcom_core.ui_nav import ensure_navigation
 from semcom_core.ui_state import QueryState, parse_bool
 
@@ -98,6 +98,11 @@ def sweep_table(bb: str, ds: str) -> pd.DataFrame:
 @st.cache_resource(show_spinner="loading the split model")
 def split_model(bb: str, ds: str):
     return load_split(bb, ds)
+
+
+@st.cache_resource(show_spinner="loading the unsplit model")
+def unsplit_model(bb: str, ds: str):
+    return load_unsplit(bb, ds)[0]
 
 
 @st.cache_data(show_spinner=False)
@@ -238,9 +243,16 @@ with tabs[4]:
 
 # ---------------------------------------------------------------- live inference
 st.subheader("Live: one image through the split model")
+try:
+    reference = unsplit_model(backbone, dataset)
+except DatasetError:
+    reference = None
 if multi is None:
-    st.info(f"Live inference needs the trained split model: {model_error}")
-    st.stop()
+    st.info(f"Live inference needs the trained split model: {model_error}" +
+            (f"\n\nMeanwhile the unsplit {backbone} (no cut, no channel) classifies the image below."
+             if reference is not None else ""))
+    if reference is None:
+        st.stop()
 samples, meta = load_samples(dataset)
 classes = meta.get("classes") or [str(i) for i in range(spec.num_classes)]
 src = st.radio("Image", ("shipped sample", "upload"), horizontal=True, key="src",
@@ -260,7 +272,19 @@ elif samples:
                            help="10 test images per class, shipped in pretrained/samples/")
     image = samples[idx].image
     notes = [f"test image #{samples[idx].test_index}, true class {samples[idx].cls}"]
-if image is not None:
+ref = None  # the unsplit model's top-5 for this image: what the split model is compared with
+if image is not None and reference is not None:
+    try:
+        ref = [(classes[i], p) for i, p in X.top_classes(X.unsplit_probs(reference, image, dataset))]
+    except Exception as e:  # never a traceback on the page
+        st.error(f"The unsplit model failed on this image ({type(e).__name__}: {e}).")
+if image is not None and multi is None and ref is not None:  # only the unsplit reference is shipped
+    c1, c3 = st.columns([1, 4])
+    c1.image(image, caption="input (32x32)", width=160)
+    c1.caption("; ".join(notes))
+    c3.plotly_chart(plots.top5_figure({"unsplit model": ref}), width="stretch", key="top5")
+    st.markdown(f"Prediction of the unsplit {backbone}: **{ref[0][0]}** ({ref[0][1]:.2f}).")
+elif image is not None and multi is not None:
     st.session_state.setdefault("noise_seed", 0)
     if st.button("Re-draw the noise", key="redraw", help="A new noise realization for the same image and setting."):
         st.session_state.noise_seed += 1
@@ -276,7 +300,10 @@ if image is not None:
     c2.plotly_chart(plots.vector_figure(res.sent, res.received), width="stretch", key="vec")
     clean = [(classes[i], p) for i, p in res.top("clean")]
     noisy = [(classes[i], p) for i, p in res.top("noisy")]
-    c3.plotly_chart(plots.top5_figure(clean, noisy), width="stretch", key="top5")
+    bars = ({"unsplit model": ref} if ref else {}) | {"noiseless channel": clean, "noisy channel": noisy}
+    c3.plotly_chart(plots.top5_figure(bars), width="stretch", key="top5")
     verdict = ("**changed** by the noise" if res.changed else "unchanged by the noise")
+    reference_note = f" The unsplit {backbone} says **{ref[0][0]}** ({ref[0][1]:.2f})." if ref else ""
     st.markdown(f"Prediction: noiseless **{clean[0][0]}** ({clean[0][1]:.2f}) → noisy **{noisy[0][0]}** "
-                f"({noisy[0][1]:.2f}): {verdict}. {res.k} numbers sent, {snr:g} dB {channel}, noise seed {seed}.")
+                f"({noisy[0][1]:.2f}): {verdict}. {res.k} numbers sent, {snr:g} dB {channel}, noise seed {seed}."
+                + reference_note)

@@ -155,9 +155,13 @@ class LiveSplitResult:
         return int(self.probs_clean.argmax()) != int(self.probs_noisy.argmax())
 
     def top(self, which: str = "noisy", n: int = 5) -> list[tuple[int, float]]:
-        p = self.probs_noisy if which == "noisy" else self.probs_clean
-        idx = np.argsort(-p)[:n]
-        return [(int(i), float(p[i])) for i in idx]
+        return top_classes(self.probs_noisy if which == "noisy" else self.probs_clean, n)
+
+
+def top_classes(p: np.ndarray, n: int = 5) -> list[tuple[int, float]]:
+    """The n most probable classes as (index, probability), most probable first."""
+    idx = np.argsort(-p, kind="stable")[:n]
+    return [(int(i), float(p[i])) for i in idx]
 
 
 def image_to_input(image: np.ndarray, dataset: str) -> torch.Tensor:
@@ -184,3 +188,11 @@ def live_split(multi, split: str, image: np.ndarray, dataset: str, k: int, snr_d
     noisy = torch.softmax(view.decode(y, dk).float(), 1)[0].cpu().numpy()
     n_sent = k if view.kind == "features" else z.shape[1]
     return LiveSplitResult(z[0, :n_sent].cpu().numpy(), y[0, :n_sent].cpu().numpy(), clean, noisy, n_sent)
+
+
+@torch.no_grad()
+def unsplit_probs(backbone: torch.nn.Module, image: np.ndarray, dataset: str) -> np.ndarray:
+    """Class probabilities of the unsplit backbone for one image (no cut, no channel): the reference a
+    split model is compared with."""
+    x = image_to_input(image, dataset).to(next(backbone.parameters()).device)
+    return torch.softmax(backbone.eval()(x).float(), 1)[0].cpu().numpy()

@@ -275,13 +275,16 @@ def vector_figure(sent: np.ndarray, received: np.ndarray, max_points: int = 256)
     return fig
 
 
-def top5_figure(clean: list[tuple[str, float]], noisy: list[tuple[str, float]]) -> go.Figure:
-    """Top-5 classes with probabilities over a noiseless and the noisy channel, side by side."""
+TOP5_COLORS = {"unsplit model": "#1f77b4", "noiseless channel": "#7f7f7f", "noisy channel": "#d62728"}
+
+
+def top5_figure(series: dict[str, list[tuple[str, float]]]) -> go.Figure:
+    """Top-5 classes with probabilities, one bar group per named series (e.g. the unsplit model, the split
+    model over a noiseless and over the noisy channel)."""
     fig = go.Figure()
-    fig.add_trace(go.Bar(y=[c for c, _ in clean][::-1], x=[p for _, p in clean][::-1], orientation="h",
-                         name="noiseless channel", marker_color="#7f7f7f"))
-    fig.add_trace(go.Bar(y=[c for c, _ in noisy][::-1], x=[p for _, p in noisy][::-1], orientation="h",
-                         name="noisy channel", marker_color="#d62728"))
+    for name, top in series.items():
+        fig.add_trace(go.Bar(y=[c for c, _ in top][::-1], x=[p for _, p in top][::-1], orientation="h",
+                             name=name, marker_color=TOP5_COLORS.get(name)))
     fig.update_layout(barmode="group", xaxis=dict(title="probability", range=[0, 1]), height=300,
                       margin=dict(t=30, b=40), legend=dict(orientation="h", y=1.15))
     return fig

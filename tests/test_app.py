@@ -147,6 +147,7 @@ def explorer_zoo(tmp_path, cache_dir, monkeypatch):
     cfg = TrainConfig(name="split_resnet20_cifar10", backbone="resnet20", kind="split",
                       splits=["SP-1", "SP-2", "SP-3", "SP-4"], k_max=16)
     ship(multi, "split_resnet20_cifar10", cfg, pt / "split")
+    ship(net, "resnet20_cifar10", TrainConfig(name="resnet20_cifar10", backbone="resnet20"), pt / "split")
     table = sweep("cifar10", "resnet20", n=40, ks=(1, 4, 16), snrs=(0.0, 10.0), channels=("awgn", "rayleigh"),
                   progress=False)
     table.to_csv(pt / "split" / "sweep_resnet20_cifar10.csv", index=False)
@@ -184,13 +185,43 @@ def test_explorer_without_models_still_answers_costs(tmp_path, monkeypatch):
     assert mmacs(metric(at, "End-to-end latency")) < slow  # a faster link, less air time
 
 
+def test_explorer_with_only_the_backbone_shows_its_prediction(tmp_path, monkeypatch):
+    """Before a backbone's split model ships, live inference shows what the unsplit model says."""
+    import shutil
+
+    import torch
+    from semcom_core import explorer as X
+    from semcom_core import paths
+    from semcom_core.config import TrainConfig
+    from semcom_core.data.samples import load_samples
+    from semcom_core.models import build_backbone
+
+    from .test_split_eval import ship
+    samples, meta = load_samples("cifar10")  # the real shipped samples
+    pt = tmp_path / "pt"
+    shutil.copytree(paths.pretrained_dir() / "samples", pt / "samples")
+    monkeypatch.setenv("SEMCOM_PRETRAINED", str(pt))
+    torch.manual_seed(1)
+    net = build_backbone("resnet20").eval()
+    ship(net, "resnet20_cifar10", TrainConfig(name="resnet20_cifar10", backbone="resnet20"), pt / "split")
+    at = open_page("pages/explorer.py", {"bb": "resnet20", "split": "SP-2", "k": "16"})
+    assert not at.exception, at.exception
+    assert any("Meanwhile the unsplit resnet20" in i.value for i in at.info)
+    for idx in (0, 13):
+        at.select_slider(key="sample").set_value(idx).run()
+        want = meta["classes"][X.top_classes(X.unsplit_probs(net, samples[idx].image, "cifar10"))[0][0]]
+        assert any(m.value.startswith(f"Prediction of the unsplit resnet20: **{want}**") for m in at.markdown), want
+    assert not at.exception
+
+
 def test_explorer_reads_the_table_and_runs_live_inference(explorer_zoo):
     table = explorer_zoo
     at = open_page("pages/explorer.py", {"bb": "resnet20", "split": "SP-2", "k": "4", "snr": "10", "ch": "awgn"})
     assert not at.exception, at.exception
     want = table[(table.split == "SP-2") & (table.k == 4) & (table.snr_db == 10.0) & (table.channel == "awgn")]
     assert metric(at, "Accuracy") == f"{100 * want.accuracy.item():.2f} %"
-    assert any("Prediction: noiseless" in m.value and "noise seed 0" in m.value for m in at.markdown)
+    assert any("Prediction: noiseless" in m.value and "noise seed 0" in m.value and "The unsplit resnet20 says" in m.value
+               for m in at.markdown)
     at.button(key="redraw").click().run()
     assert any("noise seed 1" in m.value for m in at.markdown)
     for ch in ("rayleigh", "awgn"):

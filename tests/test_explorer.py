@@ -122,6 +122,18 @@ def test_live_split_noise_is_seeded_and_vanishes_at_high_snr(tiny_multi):
         X.live_split(tiny_multi, "SP-2", img, "cifar10", 32, 10.0, "awgn")  # beyond k_max = 16
 
 
+def test_unsplit_reference_is_the_backbones_softmax_and_top_classes_are_ordered(tiny_multi):
+    img = np.random.default_rng(1).integers(0, 256, (32, 32, 3), dtype=np.uint8)
+    net = tiny_multi.backbone
+    p = X.unsplit_probs(net, img, "cifar10")
+    with torch.no_grad():
+        want = torch.softmax(net.eval()(X.image_to_input(img, "cifar10")), 1)[0].numpy()
+    assert p.shape == (10,) and np.allclose(p, want, atol=1e-6) and p.sum() == pytest.approx(1, abs=1e-5)
+    top = X.top_classes(p, 3)
+    assert [i for i, _ in top] == list(np.argsort(-p)[:3]) and top[0][1] >= top[1][1] >= top[2][1]
+    assert X.top_classes(np.array([0.2, 0.5, 0.3]), 5) == [(1, 0.5), (2, 0.3), (0, 0.2)]
+
+
 def test_image_to_input_uses_the_dataset_statistics():
     img = np.full((32, 32, 3), 255, np.uint8)
     x = X.image_to_input(img, "cifar10")
@@ -210,5 +222,8 @@ def test_network_diagram_draws_the_codec_and_matches_the_cost_model():
 def test_vector_and_top5_figures():
     fig = plots.vector_figure(np.arange(1000.0), np.arange(1000.0) + 1, max_points=256)
     assert len(fig.data[0].x) == 256 and "first 256 of 1000" in fig.layout.title.text
-    fig = plots.top5_figure([("cat", 0.6), ("dog", 0.3)], [("dog", 0.5), ("cat", 0.4)])
+    fig = plots.top5_figure({"noiseless channel": [("cat", 0.6), ("dog", 0.3)],
+                             "noisy channel": [("dog", 0.5), ("cat", 0.4)]})
     assert list(fig.data[0].y) == ["dog", "cat"] and list(fig.data[1].x) == [0.4, 0.5]
+    assert [t.name for t in fig.data] == ["noiseless channel", "noisy channel"]
+    assert len(plots.top5_figure({"unsplit model": [("cat", 0.9)]}).data) == 1
