@@ -243,10 +243,13 @@ with tabs[4]:
 
 # ---------------------------------------------------------------- live inference
 st.subheader("Live: one image through the split model")
-try:
-    reference = unsplit_model(backbone, dataset)
-except DatasetError:
-    reference = None
+if card and "backbone_from" in card:  # the split model runs on the shipped backbone itself (sha256-checked)
+    reference = multi.backbone
+else:
+    try:
+        reference = unsplit_model(backbone, dataset)
+    except DatasetError:
+        reference = None
 if multi is None:
     st.info(f"Live inference needs the trained split model: {model_error}" +
             (f"\n\nMeanwhile the unsplit {backbone} (no cut, no channel) classifies the image below."
@@ -255,6 +258,12 @@ if multi is None:
         st.stop()
 samples, meta = load_samples(dataset)
 classes = meta.get("classes") or [str(i) for i in range(spec.num_classes)]
+
+
+def named(top: list[tuple[int, float]]) -> list[tuple[str, float]]:
+    return [(classes[i], p) for i, p in top]
+
+
 src = st.radio("Image", ("shipped sample", "upload"), horizontal=True, key="src",
                help="A CIFAR-10 test image shipped with the app, or your own picture.")
 image, notes = None, []
@@ -275,7 +284,7 @@ elif samples:
 ref = None  # the unsplit model's top-5 for this image: what the split model is compared with
 if image is not None and reference is not None:
     try:
-        ref = [(classes[i], p) for i, p in X.top_classes(X.unsplit_probs(reference, image, dataset))]
+        ref = named(X.top_classes(X.unsplit_probs(reference, image, dataset)))
     except Exception as e:  # never a traceback on the page
         st.error(f"The unsplit model failed on this image ({type(e).__name__}: {e}).")
 if image is not None and multi is None and ref is not None:  # only the unsplit reference is shipped
@@ -298,8 +307,7 @@ elif image is not None and multi is not None:
     c1.image(image, caption="input (32x32)", width=160)
     c1.caption("; ".join(notes))
     c2.plotly_chart(plots.vector_figure(res.sent, res.received), width="stretch", key="vec")
-    clean = [(classes[i], p) for i, p in res.top("clean")]
-    noisy = [(classes[i], p) for i, p in res.top("noisy")]
+    clean, noisy = named(res.top("clean")), named(res.top("noisy"))
     bars = ({"unsplit model": ref} if ref else {}) | {"noiseless channel": clean, "noisy channel": noisy}
     c3.plotly_chart(plots.top5_figure(bars), width="stretch", key="top5")
     verdict = ("**changed** by the noise" if res.changed else "unchanged by the noise")

@@ -59,7 +59,7 @@ def cmd_zoo_targets(a) -> int:
     from .models import BACKBONES
     from .split_eval import evaluate, shipped_names
     from .targets import agreement, monotonicity_summary, targets_for, target_report
-    from .zoo import card_path
+    from .zoo import shipped_card
     if a.backbone not in BACKBONES:
         raise UsageError(f"unknown backbone {a.backbone!r}; known: {', '.join(BACKBONES)}")
     if a.n is not None and a.n < 1:
@@ -69,10 +69,7 @@ def cmd_zoo_targets(a) -> int:
         table, table_note = load_sweep(a.backbone, dataset), None
     except DatasetError as e:
         table, table_note = None, str(e)
-    try:  # the unsplit backbone's card: its test accuracy is the reference of the "within" targets
-        card = json.loads(card_path(shipped_names(a.backbone, dataset)[0]).read_text())
-    except DatasetError:
-        card = {}
+    card = shipped_card(shipped_names(a.backbone, dataset)[0])  # its test accuracy: the "within" targets' reference
     rep = target_report(table, a.backbone, card.get("test_accuracy"), card.get("test_images"))
     if a.measure:
         from .data.loader import ImageData

@@ -34,13 +34,8 @@ def has_split_model(backbone: str, dataset: str) -> bool:
 
 def unsplit_accuracy(backbone: str, dataset: str) -> float | None:
     """Test accuracy of the shipped unsplit backbone (from its model card), the reference line."""
-    import json
-
-    from .zoo import card_path
-    try:
-        acc = json.loads(card_path(shipped_names(backbone, dataset)[0]).read_text()).get("test_accuracy")
-    except DatasetError:
-        return None
+    from .zoo import shipped_card
+    acc = shipped_card(shipped_names(backbone, dataset)[0]).get("test_accuracy")
     return float(acc) if acc is not None else None
 
 

@@ -69,6 +69,19 @@ def card_path(name: str) -> Path:
     return hits[0]
 
 
+def read_card(name: str) -> dict:
+    """The model card of the shipped artifact `name`; DatasetError naming the command if absent."""
+    return json.loads(card_path(name).read_text())
+
+
+def shipped_card(name: str) -> dict:
+    """The model card of `name`, or {} if it is not shipped."""
+    try:
+        return read_card(name)
+    except DatasetError:
+        return {}
+
+
 def load_shipped(name: str, device: torch.device | str = "cpu") -> tuple[nn.Module, dict]:
     """Build the model from its card and load the shipped safetensors (no pickle involved)."""
     card_file = card_path(name)
@@ -80,7 +93,7 @@ def load_shipped(name: str, device: torch.device | str = "cpu") -> tuple[nn.Modu
     state = {k: v.float() for k, v in load_file(str(weights)).items()}
     if "backbone_from" in card:  # a split model stored without the (frozen) backbone it shares
         ref = card["backbone_from"]
-        ref_card = json.loads(card_path(ref["name"]).read_text())
+        ref_card = read_card(ref["name"])
         ref_file = card_path(ref["name"]).with_suffix(".safetensors")
         if ref_card.get("sha256") != ref["sha256"] or not ref_file.is_file() or sha256_file(ref_file) != ref["sha256"]:
             raise DatasetError(f"{name} was exported against backbone {ref['name']} with sha256 {ref['sha256'][:12]}..., "
