@@ -31,7 +31,7 @@ BACKBONES = X.PAPER_BACKBONES + X.DEMO_BACKBONES
 dataset = side.selectbox("Dataset", DATASETS, index=DATASETS.index(q.get("ds", "cifar10", DATASETS)), key="ds",
                          help="CIFAR-10 (the JPEG quality-75 copy on these machines). CIFAR-100 is not available here.")
 spec = get_spec(dataset)
-default_bb = next((b for b in BACKBONES if X.has_split_model(b, dataset)), "resnet18")
+default_bb = X.default_backbone(BACKBONES, dataset)
 backbone = side.selectbox("Backbone", BACKBONES, index=BACKBONES.index(q.get("bb", default_bb, BACKBONES)), key="bb",
                           format_func=lambda b: b + (" (small demo model)" if b in X.DEMO_BACKBONES else ""),
                           help="ResNet-18/34: paper 000's models. ResNet-20: a thin CIFAR ResNet trained in under an "

@@ -39,6 +39,16 @@ def unsplit_accuracy(backbone: str, dataset: str) -> float | None:
     return float(acc) if acc is not None else None
 
 
+def default_backbone(backbones: tuple[str, ...], dataset: str) -> str:
+    """What the page opens on: the first backbone with a shipped accuracy table, else the first with a
+    shipped split model (live inference works, the table is still being measured), else the first."""
+    for has in (lambda b: sweep_path(b, dataset).is_file(), lambda b: has_split_model(b, dataset)):
+        found = next((b for b in backbones if has(b)), None)
+        if found:
+            return found
+    return backbones[0]
+
+
 def build_command(backbone: str) -> str:
     return f"scripts/build_zoo.sh {backbone}"
 

@@ -95,6 +95,18 @@ def test_load_sweep_names_the_command_when_missing(tmp_path, monkeypatch):
     assert not X.has_split_model("resnet18", "cifar10") and X.unsplit_accuracy("resnet18", "cifar10") is None
 
 
+def test_default_backbone_prefers_a_table_then_a_split_model(tmp_path, monkeypatch):
+    monkeypatch.setenv("SEMCOM_PRETRAINED", str(tmp_path))
+    bbs = ("resnet18", "resnet34", "resnet20")
+    assert X.default_backbone(bbs, "cifar10") == "resnet18"  # nothing shipped
+    (tmp_path / "split").mkdir()
+    for ext in ("json", "safetensors"):  # a split model but no table yet for resnet34
+        (tmp_path / "split" / f"split_resnet34_cifar10.{ext}").write_text("{}")
+    assert X.default_backbone(bbs, "cifar10") == "resnet34"
+    X.sweep_path("resnet20", "cifar10").write_text("split,k\n")  # a table wins over a model alone
+    assert X.default_backbone(bbs, "cifar10") == "resnet20"
+
+
 @pytest.fixture(scope="module")
 def tiny_multi():
     torch.manual_seed(0)
