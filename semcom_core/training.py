@@ -112,7 +112,8 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
     total_steps = steps_per_epoch * cfg.epochs
     warmup = int(cfg.warmup_epochs * steps_per_epoch)
 
-    state = {"epoch": 0, "best_val": -1.0, "wall_seconds": 0.0}
+    protocol = getattr(model, "VALIDATION", "plain")
+    state = {"epoch": 0, "best_val": -1.0, "wall_seconds": 0.0, "val_protocol": protocol}
     ckpt = out / "last.pt"
     if resume and ckpt.is_file():
         saved = torch.load(ckpt, map_location=policy.device, weights_only=True)
@@ -122,6 +123,10 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
         torch.set_rng_state(saved["rng"])
         where = f"epoch {state['epoch']}" + (f" + {state['partial']['step']} batches" if state.get("partial") else "")
         print(f"resumed {cfg.name} after {where} (best val {state['best_val']:.4f})")
+        if state.get("val_protocol", "plain") != protocol:  # validation numbers no longer comparable
+            print(f"validation is now measured as '{protocol}' (was '{state.get('val_protocol', 'plain')}'): "
+                  "the best-so-far restarts from the next epoch")
+            state.update(best_val=-1.0, val_protocol=protocol)
     elif resume:
         print(f"no checkpoint in {out}; starting {cfg.name} from scratch")
     if cfg.init_from and "init_from_sha256" not in state:  # the weights it started from, for the card
@@ -173,11 +178,14 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
                 state.pop("partial")
                 last_save = time.time()
         train_time = time.time() - t0
-        val_acc = evaluate_accuracy(model, data, "val", policy, cfg.eval_batch_size)
+        if hasattr(model, "validation_accuracy"):  # e.g. multi-split models: a fixed draw of split, k, SNR
+            val_acc = model.validation_accuracy(data, policy, cfg.eval_batch_size, seed=cfg.seed)
+        else:
+            val_acc = evaluate_accuracy(model, data, "val", policy, cfg.eval_batch_size)
         state["epoch"] = epoch + 1
         state["wall_seconds"] += time.time() - t0
         row = {"epoch": epoch + 1, "train_loss": loss_sum / max(1, seen), "train_acc": correct / max(1, seen),
-               "val_acc": val_acc, "lr_end": opt.param_groups[0]["lr"], "epoch_seconds": time.time() - t0,
+               "val_acc": val_acc, "val_protocol": protocol, "lr_end": opt.param_groups[0]["lr"], "epoch_seconds": time.time() - t0,
                "images_per_second": seen / max(1e-9, train_time)}
         if val_acc > state["best_val"]:
             state["best_val"] = val_acc

@@ -97,3 +97,36 @@ def test_split_weights_set_how_often_each_split_trains():
     for bad in ({"SP-4": 1.0}, {"SP-2": 0.0}):
         with pytest.raises(ValueError):
             MultiSplitModel(build_backbone("resnet20"), splits=["SP-1", "SP-2", "SP-3"], k_max=8, split_weights=bad)
+
+
+class _FixedVal:
+    """Stands in for ImageData: the same validation batches every time."""
+    def __init__(self, n_batches=4, batch=6, seed=0):
+        g = torch.Generator().manual_seed(seed)
+        self._b = [(torch.randn(batch, 3, 32, 32, generator=g), torch.randint(0, 10, (batch,), generator=g))
+                   for _ in range(n_batches)]
+
+    def batches(self, split, batch_size, **kw):
+        assert split == "val"
+        yield from self._b
+
+
+def test_validation_is_the_same_draw_every_epoch_and_visits_every_split():
+    """Validation of a multi-split model must compare epochs on the same images, splits, k, SNR and noise:
+    the global RNG (used by training) must not change it, and batch i goes through split i mod n."""
+    from semcom_core.device import get_policy
+    torch.manual_seed(0)
+    m = MultiSplitModel(build_backbone("resnet20"), ["SP-1", "SP-3"], k_max=16)
+    data, policy = _FixedVal(), get_policy()
+    m.train()
+    a = m.validation_accuracy(data, policy, seed=0)
+    assert not m.training
+    torch.manual_seed(123)
+    random.seed(123)
+    assert m.validation_accuracy(data, policy, seed=0) == a
+    seen = []
+    for sp in m.splits:
+        view = m.view(sp)
+        view.register_forward_hook(lambda mod, inp, out, sp=sp: seen.append(sp))
+    m.validation_accuracy(data, policy, seed=0)
+    assert seen == ["SP-1", "SP-3", "SP-1", "SP-3"]

@@ -52,6 +52,27 @@ def test_train_resume_and_select_on_validation(tmp_path, cache_dir):
     assert saved["state"]["epoch"] == 3
 
 
+def test_resume_restarts_best_so_far_when_the_validation_protocol_changed(tmp_path, cache_dir):
+    """A checkpoint whose best validation number was measured another way is not compared with new
+    numbers: its best-so-far restarts; with the same protocol the best-so-far stands."""
+    easy_mnist_like(cache_dir)
+    cfg = TrainConfig(name="tiny", dataset="mnist", backbone="resnet20", epochs=2, batch_size=50, lr=0.05,
+                      n_val=100, warmup_epochs=0.5, eval_batch_size=100)
+    data = ImageData("mnist", n_val=100, seed=0)
+    results = {}
+    for old_protocol in ("plain", "an older way"):
+        out = tmp_path / old_protocol
+        train(cfg, out, max_epochs_this_run=1, data=data, progress=False)
+        saved = torch.load(out / "last.pt", weights_only=True)
+        saved["state"].update(best_val=1.5, val_protocol=old_protocol)  # unbeatable unless restarted
+        torch.save(saved, out / "last.pt")
+        results[old_protocol] = train(cfg, out, resume=True, data=data, progress=False)
+    assert results["plain"]["best_val_acc"] == 1.5
+    rows = [json.loads(line) for line in (tmp_path / "an older way" / "metrics.jsonl").read_text().splitlines()]
+    assert results["an older way"]["best_val_acc"] == rows[-1]["val_acc"] <= 1.0
+    assert rows[-1]["val_protocol"] == "plain" and results["an older way"]["best_epoch"] == 2
+
+
 def test_config_files_load_and_reject_unknown_keys(tmp_path):
     from pathlib import Path
     for p in sorted((Path(__file__).resolve().parent.parent / "configs").glob("*.toml")):

@@ -19,7 +19,7 @@ import random
 import torch
 from torch import nn
 
-from ..channels import Channel
+from ..channels import Channel, seeded_generator
 from .resnet import CifarResNet
 from .split import K_CHOICES, Codec, SplitModel, split_points
 
@@ -101,6 +101,31 @@ class MultiSplitModel(nn.Module):
             views[split] = SplitModel(self.backbone, split, self.k_max, self.decompress_stages, codec=codec,
                                       overrides=own)
         return views[split]
+
+    # How `validation_accuracy` measures; a resumed run whose checkpoint used another protocol restarts
+    # its best-so-far, since the numbers are not comparable.
+    VALIDATION = "round-robin splits, seeded k and SNR (v1)"
+
+    @torch.no_grad()
+    def validation_accuracy(self, data, policy, batch_size: int = 500, seed: int = 0) -> float:
+        """Accuracy on the validation images under the training distribution, drawn the same way every
+        time: batch i goes through split i mod (number of splits), each image gets a seeded random k and
+        SNR and seeded noise. Every epoch is thus compared on the same images, splits, k, SNR and noise
+        (random draws per evaluation made the number swing by 10 points between epochs)."""
+        self.eval()
+        g = seeded_generator(seed)
+        lo, hi = self.snr_db_range
+        correct = total = 0
+        for i, (x, y) in enumerate(data.batches("val", batch_size)):
+            k = self._ks[torch.randint(len(self._ks), (len(x),), generator=g)]
+            snr = torch.empty(len(x)).uniform_(lo, hi, generator=g)
+            x = policy.prepare_input(x)
+            with policy.autocast():
+                logits = self.view(self.splits[i % len(self.splits)])(
+                    x, k=k.to(x.device), snr_db=snr.to(x.device), channel=self._channel, generator=g)
+            correct += int((logits.argmax(1).cpu() == y.cpu()).sum())
+            total += len(y)
+        return correct / max(1, total)
 
     def forward(self, x: torch.Tensor, split: str | None = None, k=None, snr_db=None,
                 generator: torch.Generator | None = None) -> torch.Tensor:
