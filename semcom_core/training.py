@@ -123,8 +123,9 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
         torch.set_rng_state(saved["rng"])
         where = f"epoch {state['epoch']}" + (f" + {state['partial']['step']} batches" if state.get("partial") else "")
         print(f"resumed {cfg.name} after {where} (best val {state['best_val']:.4f})")
-        if state.get("val_protocol", "plain") != protocol:  # validation numbers no longer comparable
-            print(f"validation is now measured as '{protocol}' (was '{state.get('val_protocol', 'plain')}'): "
+        was = state.get("val_protocol", "plain")
+        if was != protocol:  # validation numbers no longer comparable
+            print(f"validation is now measured as '{protocol}' (was '{was}'): "
                   "the best-so-far restarts from the next epoch")
             state.update(best_val=-1.0, val_protocol=protocol)
     elif resume:

@@ -93,8 +93,8 @@ def load_shipped(name: str, device: torch.device | str = "cpu") -> tuple[nn.Modu
     state = {k: v.float() for k, v in load_file(str(weights)).items()}
     if "backbone_from" in card:  # a split model stored without the (frozen) backbone it shares
         ref = card["backbone_from"]
-        ref_card = read_card(ref["name"])
-        ref_file = card_path(ref["name"]).with_suffix(".safetensors")
+        ref_path = card_path(ref["name"])
+        ref_card, ref_file = json.loads(ref_path.read_text()), ref_path.with_suffix(".safetensors")
         if ref_card.get("sha256") != ref["sha256"] or not ref_file.is_file() or sha256_file(ref_file) != ref["sha256"]:
             raise DatasetError(f"{name} was exported against backbone {ref['name']} with sha256 {ref['sha256'][:12]}..., "
                                "which is not the shipped one; re-export it with `python -m semcom_core zoo export`")

@@ -111,7 +111,7 @@ class MultiSplitModel(nn.Module):
         """Accuracy on the validation images under the training distribution, drawn the same way every
         time: batch i goes through split i mod (number of splits), each image gets a seeded random k and
         SNR and seeded noise. Every epoch is thus compared on the same images, splits, k, SNR and noise
-        (random draws per evaluation made the number swing by 10 points between epochs)."""
+        (random draws per evaluation made the number swing by 12 points between epochs)."""
         self.eval()
         g = seeded_generator(seed)
         lo, hi = self.snr_db_range
