@@ -16,16 +16,26 @@ name=${bb}_${ds}
 split=split_${bb}_${ds}
 
 $py -m semcom_core data prepare $ds
-$py -m semcom_core train configs/$name.toml --out "$runs/$name" --resume
-[ -f pretrained/split/$name.json ] || $py -m semcom_core zoo export "$runs/$name" --name $name --subdir split \
-    --half --measure --command "python -m semcom_core train configs/$name.toml"
-$py -m semcom_core train configs/$split.toml --out "$runs/$split" --resume
-[ -f pretrained/split/$split.json ] || $py -m semcom_core zoo export "$runs/$split" --name $split --subdir split \
-    --half --measure --command "python -m semcom_core train configs/$split.toml"
+# A model already shipped in pretrained/ is never retrained (its run folder may be gone: a new machine has no runs/).
+if ! [ -f pretrained/split/$name.json ]; then
+  $py -m semcom_core train configs/$name.toml --out "$runs/$name" --resume
+  $py -m semcom_core zoo export "$runs/$name" --name $name --subdir split \
+      --half --measure --command "python -m semcom_core train configs/$name.toml"
+fi
+if ! [ -f pretrained/split/$split.json ]; then
+  $py -m semcom_core train configs/$split.toml --out "$runs/$split" --resume
+  $py -m semcom_core zoo export "$runs/$split" --name $split --subdir split \
+      --half --measure --command "python -m semcom_core train configs/$split.toml"
+fi
 # The table grows row by row in the run folder (a crash loses one point) and is shipped only when whole,
 # so the app and git never see a half-measured table.
 table="$runs/sweep_$name.csv"
+# A sweep outlives one session: the rows measured so far are committed to progress/ at a session's end
+# (a new machine starts with an empty runs/), and a run folder without a table starts from them.
+progress=progress/sweep_$name.csv
+if [ -f "$progress" ] && ! [ -f "$table" ]; then mkdir -p "$runs" && cp "$progress" "$table"; fi
 $py -m semcom_core sweep --backbone $bb --dataset $ds --n $n --channels awgn --resume --out "$table"
 $py -m semcom_core sweep --backbone $bb --dataset $ds --n $n_ray --channels rayleigh --resume --out "$table"
 cp "$table" pretrained/split/sweep_$name.csv
+rm -f "$progress"   # whole and shipped: the progress copy has served (git rm it in the commit that ships the table)
 $py -m semcom_core zoo targets --backbone $bb --dataset $ds   # the issue-4 targets against the new table
