@@ -16,17 +16,16 @@ name=${bb}_${ds}
 split=split_${bb}_${ds}
 
 $py -m semcom_core data prepare $ds
-# A model already shipped in pretrained/ is never retrained (its run folder may be gone: a new machine has no runs/).
-if ! [ -f pretrained/split/$name.json ]; then
-  $py -m semcom_core train configs/$name.toml --out "$runs/$name" --resume
-  $py -m semcom_core zoo export "$runs/$name" --name $name --subdir split \
-      --half --measure --command "python -m semcom_core train configs/$name.toml"
-fi
-if ! [ -f pretrained/split/$split.json ]; then
-  $py -m semcom_core train configs/$split.toml --out "$runs/$split" --resume
-  $py -m semcom_core zoo export "$runs/$split" --name $split --subdir split \
-      --half --measure --command "python -m semcom_core train configs/$split.toml"
-fi
+# Train a config and ship it, unless it is already in pretrained/ (then it is never retrained: its run folder
+# may be gone, a new machine has no runs/).
+train_and_ship() {
+  [ -f pretrained/split/$1.json ] && return
+  $py -m semcom_core train configs/$1.toml --out "$runs/$1" --resume
+  $py -m semcom_core zoo export "$runs/$1" --name $1 --subdir split \
+      --half --measure --command "python -m semcom_core train configs/$1.toml"
+}
+train_and_ship $name
+train_and_ship $split
 # The table grows row by row in the run folder (a crash loses one point) and is shipped only when whole,
 # so the app and git never see a half-measured table.
 table="$runs/sweep_$name.csv"
