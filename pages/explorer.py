@@ -113,7 +113,7 @@ def measure(bb, ds, sp, kk, s, ch, n, _progress=None) -> dict:
 costs = cost_table(backbone, spec.num_classes, k)
 cur = costs[(costs.split == split) & (costs.convention == "true")].iloc[0]
 try:
-    table = sweep_table(backbone, dataset)
+    table = X.channel_table(sweep_table(backbone, dataset), channel, backbone)  # this channel's rows
     table_error = None
 except DatasetError as e:
     table, table_error = None, str(e)
@@ -189,7 +189,7 @@ with tabs[0]:
         st.info(table_error)
     else:
         rows = X.rows_for(table, split, k_model, channel)
-        by_k = table[(table.split == split) & (table.channel == channel)]
+        by_k = table[table.split == split]
         ref = X.unsplit_accuracy(backbone, dataset)
         if by_k.k.nunique() > 1:
             st.plotly_chart(plots.accuracy_vs_k_figure(by_k, k_model, snr, ref), width="stretch", key="acc_k")
@@ -199,11 +199,11 @@ with tabs[0]:
                                                      reading.accuracy if reading else None), width="stretch", key="acc_snr")
         snrs = sorted(table.snr_db.unique())
         near = min(snrs, key=lambda s: abs(s - snr))
-        st.plotly_chart(plots.accuracy_heatmap_figure(table[(table.channel == channel) & (table.snr_db == near)],
+        st.plotly_chart(plots.accuracy_heatmap_figure(table[table.snr_db == near],
                                                       split, k_model, near), width="stretch", key="heat")
         st.download_button("Download the accuracy table (CSV)", table.to_csv(index=False),
-                           f"accuracy_{backbone}_{dataset}.csv", "text/csv", key="dl_acc")
-        bad = X.monotonicity_report(table[table.channel == channel])
+                           f"accuracy_{backbone}_{dataset}_{channel}.csv", "text/csv", key="dl_acc")
+        bad = X.monotonicity_report(table)
         if len(bad):
             with st.expander(f"{len(bad)} places where accuracy falls as k or SNR grows (beyond sampling noise)"):
                 st.dataframe(bad, hide_index=True)

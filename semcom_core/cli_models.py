@@ -15,6 +15,8 @@ def cmd_train(a) -> int:
         cfg.lr = a.lr
     if a.scratch:
         cfg.init_from = ""
+    if a.continue_shipped:
+        cfg.continue_from = cfg.name
     summary = train(cfg, Path(a.out) if a.out else None, resume=a.resume,
                     max_epochs_this_run=a.max_epochs, limit_train=a.limit_train)
     print(json.dumps(summary, indent=2))
@@ -132,6 +134,9 @@ def register(sub) -> None:
     t.add_argument("--lr", type=float, help="override the config's peak learning rate")
     t.add_argument("--scratch", action="store_true",
                    help="ignore the config's init_from: start from random weights (e.g. the paper's recipe on a GPU)")
+    t.add_argument("--continue-shipped", action="store_true",
+                   help="start from the shipped model of this config's name and train it further (a new schedule: "
+                        "warm-up, then cosine over --epochs); the new card lists the training before it")
     t.add_argument("--max-epochs", type=int, help="stop after this many epochs in this invocation")
     t.add_argument("--limit-train", type=int, help="train on the first N training images (smoke tests)")
     t.set_defaults(func=cmd_train)

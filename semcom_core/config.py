@@ -29,6 +29,9 @@ class TrainConfig:
     # weights (safetensors) to start from: for kind "backbone" this network's or a shallower one's of the
     # same widths, which it grows from (`models.resnet.grow_into`); for kind "split" the backbone's
     init_from: str = ""
+    # a shipped model (by name) whose weights this run starts from, continuing its training (`train
+    # --continue-shipped`); its card's history is carried into the new card
+    continue_from: str = ""
     # split-model training (kind = "split")
     splits: list[str] = field(default_factory=list)
     k_max: int = 1024

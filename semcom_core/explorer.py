@@ -68,6 +68,17 @@ def load_sweep(backbone: str, dataset: str) -> pd.DataFrame:
     return t
 
 
+def channel_table(table: pd.DataFrame, channel: str, backbone: str) -> pd.DataFrame:
+    """The rows of one channel; DatasetError naming the command when the table has none yet (a sweep is
+    measured channel by channel, AWGN first)."""
+    sub = table[table.channel == channel]
+    if sub.empty:
+        have = ", ".join(sorted(table.channel.unique())) or "none"
+        raise DatasetError(f"the {backbone} accuracy table has no {channel} rows yet (measured: {have}); "
+                           f"'Measure now' evaluates this setting, `{build_command(backbone)}` measures the rest")
+    return sub
+
+
 @dataclass(frozen=True)
 class AccuracyReading:
     accuracy: float

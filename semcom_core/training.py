@@ -96,7 +96,12 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
     out.mkdir(parents=True, exist_ok=True)
     data = data or ImageData(cfg.dataset, policy.device, n_val=cfg.n_val, seed=cfg.seed)
     torch.manual_seed(cfg.seed)
-    model = policy.prepare_model(build_model(cfg, data.spec.num_classes, data.spec.image_shape[2]))
+    model = build_model(cfg, data.spec.num_classes, data.spec.image_shape[2])
+    history = None
+    if cfg.continue_from and not (resume and (out / "last.pt").is_file()):  # last.pt holds it already
+        from .zoo import start_from_shipped
+        history = start_from_shipped(model, cfg.continue_from)
+    model = policy.prepare_model(model)
     decay, no_decay = [], []
     for p in model.parameters():
         if p.requires_grad:
@@ -130,6 +135,8 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
             state.update(best_val=-1.0, val_protocol=protocol)
     elif resume:
         print(f"no checkpoint in {out}; starting {cfg.name} from scratch")
+    if history is not None:
+        state["history"] = history
     if cfg.init_from and "init_from_sha256" not in state:  # the weights it started from, for the card
         from .zoo import sha256_file
         state["init_from_sha256"] = sha256_file(Path(cfg.init_from))
@@ -207,6 +214,6 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
                "wall_seconds": state["wall_seconds"], "device": policy.description,
                "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cpus",
                "finished": state["epoch"] >= cfg.epochs, "run_dir": str(out),
-               "init_from_sha256": state.get("init_from_sha256")}
+               "init_from_sha256": state.get("init_from_sha256"), "history": state.get("history", [])}
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
     return summary

@@ -103,6 +103,22 @@ def load_shipped(name: str, device: torch.device | str = "cpu") -> tuple[nn.Modu
     return model.to(device).eval(), card
 
 
+def start_from_shipped(model: nn.Module, name: str) -> list[dict]:
+    """Load the shipped model `name` into `model`, so that training continues from it (a session may end
+    and its run folder vanish, but a shipped file is in git); returns the training history the new card
+    carries: the shipped card's own history plus one entry for the shipped card itself."""
+    shipped, card = load_shipped(name)
+    try:
+        model.load_state_dict(shipped.state_dict())
+    except RuntimeError as e:  # another split set, k_max or [adapt]: one clear line, not a traceback
+        first = str(e).splitlines()[1].strip() if len(str(e).splitlines()) > 1 else str(e)
+        raise DatasetError(f"the shipped {name} does not fit this config ({first}); "
+                           "continue only with the config it was trained with") from e
+    entry = {k: card.get(k) for k in ("sha256", "command", "epochs", "best_val_acc", "wall_seconds", "machine",
+                                      "device", "exported_at", "test_accuracy")}
+    return list(card.get("history", [])) + [entry]
+
+
 def shared_backbone(state: dict, cfg_d: dict) -> tuple[dict, dict | None]:
     """If a split model's backbone tensors equal a shipped backbone artifact's (it was frozen), drop
     them from `state` and return a reference to that artifact, so pretrained/ holds them once."""
@@ -145,6 +161,11 @@ def export_run(run_dir: Path, name: str, subdir: str, command: str, half: bool =
             "sha256": sha256_file(weights), "exported_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     if cfg_d.get("init_from"):  # the file it started training from (for a split model, its backbone)
         card["init_from"] = {"path": cfg_d["init_from"], "sha256": summary.get("init_from_sha256")}
+    if summary.get("history"):  # continued from shipped weights: what trained them, oldest first
+        card["history"] = summary["history"]
+        card["epochs_total"] = card["epochs"] + sum(h.get("epochs") or 0 for h in summary["history"])
+        card["wall_seconds_total"] = round(card["wall_seconds"] + sum(h.get("wall_seconds") or 0
+                                                                      for h in summary["history"]), 1)
     if backbone_from:
         card["backbone_from"] = backbone_from  # the file holds the codecs; the backbone is that artifact
     card_file = weights.with_suffix(".json")

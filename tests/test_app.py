@@ -247,3 +247,19 @@ def test_explorer_bad_url_values_fall_back(explorer_zoo):
     assert at.selectbox(key="bb").value == "resnet20"  # the backbone with a shipped model comes first
     assert at.slider(key="snr").value == 5.0 and at.radio(key="ch").value == "awgn"
     assert len([w for w in at.warning if "ignored URL parameter" in w.value]) == 6
+
+
+def test_explorer_with_a_table_lacking_the_channel_says_what_to_run(explorer_zoo):
+    """A sweep is measured channel by channel (AWGN first): a table without Rayleigh rows yet still
+    serves AWGN and explains the rest instead of drawing empty charts."""
+    import streamlit as st
+
+    from semcom_core import explorer as X
+    explorer_zoo[explorer_zoo.channel == "awgn"].to_csv(X.sweep_path("resnet20", "cifar10"), index=False)
+    st.cache_data.clear()
+    at = open_page("pages/explorer.py", {"bb": "resnet20", "split": "SP-2", "k": "4", "snr": "10", "ch": "rayleigh"})
+    assert not at.exception, at.exception
+    assert metric(at, "Accuracy") == "—"
+    assert any("no rayleigh rows yet (measured: awgn)" in i.value for i in at.info)
+    at.radio(key="ch").set_value("awgn").run()
+    assert not at.exception and metric(at, "Accuracy").endswith("%")

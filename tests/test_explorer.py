@@ -95,6 +95,15 @@ def test_load_sweep_names_the_command_when_missing(tmp_path, monkeypatch):
     assert not X.has_split_model("resnet18", "cifar10") and X.unsplit_accuracy("resnet18", "cifar10") is None
 
 
+def test_channel_table_keeps_one_channel_and_names_the_command_when_it_has_none():
+    t = synthetic_table()
+    t = pd.concat([t, t.assign(channel="rayleigh", accuracy=t.accuracy - 0.05)], ignore_index=True)
+    ray = X.channel_table(t, "rayleigh", "resnet18")
+    assert set(ray.channel) == {"rayleigh"} and len(ray) == len(t) // 2
+    with pytest.raises(DatasetError, match=r"no rayleigh rows yet \(measured: awgn\).*build_zoo.sh resnet18"):
+        X.channel_table(t[t.channel == "awgn"], "rayleigh", "resnet18")
+
+
 def test_default_backbone_prefers_a_table_then_a_split_model(tmp_path, monkeypatch):
     monkeypatch.setenv("SEMCOM_PRETRAINED", str(tmp_path))
     bbs = ("resnet18", "resnet34", "resnet20")

@@ -108,6 +108,25 @@ def test_split_model_ships_without_its_frozen_backbone(tmp_path, cache_dir, monk
     trained = load_file(str(tmp_path / "sp" / "best.safetensors"))
     for k, v in model.state_dict().items():
         assert torch.equal(v, trained[k].half().float()), k
+    # training continues from the shipped file (no run folder needed) and the new card keeps the history
+    from dataclasses import replace
+
+    from semcom_core.training import build_model
+    from semcom_core.zoo import start_from_shipped
+    first = json.loads((pt / "split" / "split_resnet20_mnist.json").read_text())
+    cont = replace(split_cfg, continue_from="split_resnet20_mnist")
+    fresh = build_model(cont, 10, 1)
+    history = start_from_shipped(fresh, "split_resnet20_mnist")
+    for k, v in model.state_dict().items():
+        assert torch.equal(fresh.state_dict()[k], v), k
+    assert [h["sha256"] for h in history] == [first["sha256"]] and history[0]["epochs"] == 1
+    with pytest.raises(DatasetError, match="does not fit this config"):
+        start_from_shipped(build_model(replace(cont, k_max=16), 10, 1), "split_resnet20_mnist")
+    train(cont, tmp_path / "sp2", data=data, progress=False)
+    card2 = export_run(tmp_path / "sp2", "split_resnet20_mnist", "split", "cmd --continue-shipped", half=True)
+    assert card2["history"] == history and card2["epochs_total"] == 2 and card2["sha256"] != first["sha256"]
+    assert card2["wall_seconds_total"] >= card2["wall_seconds"] + first["wall_seconds"] - 0.2
+    model, _ = load_shipped("split_resnet20_mnist")
     # a different backbone file under that name is refused, not silently combined
     tampered = {k: v.clone() for k, v in load_file(str(backbone_file)).items()}
     next(t for t in tampered.values() if t.is_floating_point()).add_(1)
