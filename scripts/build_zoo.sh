@@ -26,15 +26,21 @@ train_and_ship() {
 }
 train_and_ship $name
 train_and_ship $split
-# The table grows row by row in the run folder (a crash loses one point) and is shipped only when whole,
-# so the app and git never see a half-measured table.
+# The table grows row by row in the run folder (a crash loses one point) and is shipped channel by channel,
+# each when whole (AWGN first; Rayleigh is added later), so the app and git never see a half-measured channel.
 table="$runs/sweep_$name.csv"
-# A sweep outlives one session: the rows measured so far are committed to progress/ at a session's end
-# (a new machine starts with an empty runs/), and a run folder without a table starts from them.
+shipped=pretrained/split/sweep_$name.csv
+# A sweep outlives one session: all rows measured so far are committed to progress/ at a session's end (a new
+# machine starts with an empty runs/), and a run folder without a table starts from them, or else from the
+# shipped table (its whole channels).
 progress=progress/sweep_$name.csv
-if [ -f "$progress" ] && ! [ -f "$table" ]; then mkdir -p "$runs" && cp "$progress" "$table"; fi
+if ! [ -f "$table" ]; then
+  mkdir -p "$runs"
+  if [ -f "$progress" ]; then cp "$progress" "$table"; elif [ -f "$shipped" ]; then cp "$shipped" "$table"; fi
+fi
 $py -m semcom_core sweep --backbone $bb --dataset $ds --n $n --channels awgn --resume --out "$table"
+cp "$table" "$shipped"
 $py -m semcom_core sweep --backbone $bb --dataset $ds --n $n_ray --channels rayleigh --resume --out "$table"
-cp "$table" pretrained/split/sweep_$name.csv
+cp "$table" "$shipped"
 rm -f "$progress"   # whole and shipped: the progress copy has served (git rm it in the commit that ships the table)
 $py -m semcom_core zoo targets --backbone $bb --dataset $ds   # the issue-4 targets against the new table
