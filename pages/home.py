@@ -50,6 +50,12 @@ if s["models"]:
 else:
     st.info("No trained model is shipped in pretrained/ yet; the Split costs page needs no weights.")
 
+if s["tables"]:
+    st.write("**Accuracy tables shipped** (the Split explorer's charts read these):")
+    st.dataframe(pd.DataFrame(s["tables"]), hide_index=True)
+else:
+    st.info("No accuracy table is shipped yet: `scripts/build_zoo.sh resnet18` trains the split models and measures one.")
+
 with st.expander("Conventions used everywhere in this app"):
     st.markdown(f"- {CONVENTION_NOTES['units']}\n- {CONVENTION_NOTES['paper']}\n- {CONVENTION_NOTES['true']}\n"
                 f"- {CONVENTION_NOTES['difference']}\n- Channel: {CHANNEL_CONVENTIONS}")

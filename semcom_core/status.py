@@ -27,6 +27,22 @@ def shipped_models() -> list[dict]:
     return out
 
 
+def shipped_tables() -> list[dict]:
+    """The split explorer's accuracy tables (`pretrained/split/sweep_*.csv`): what each one measured."""
+    import pandas as pd
+    out = []
+    for f in sorted((paths.pretrained_dir() / "split").glob("sweep_*.csv")):
+        try:
+            t = pd.read_csv(f)
+            per = t.groupby("channel").n.max()
+            out.append({"table": f.name, "rows": len(t), "splits": t.split.nunique(),
+                        "test images per point": ", ".join(f"{c}: {int(n):,}" for c, n in per.items()),
+                        "seed": ", ".join(str(x) for x in sorted(t.seed.unique())) if "seed" in t else ""})
+        except (ValueError, KeyError, AttributeError) as e:  # pandas' parse errors are ValueErrors
+            out.append({"table": f.name, "error": f"unreadable: {e}"})
+    return out
+
+
 def shipped_samples() -> dict[str, int]:
     root = paths.pretrained_dir() / "samples"
     return {name: len(list((root / name).glob("*.png"))) for name in DATASETS if (root / name).is_dir()}
@@ -34,5 +50,6 @@ def shipped_samples() -> dict[str, int]:
 
 def status() -> dict:
     from .device import get_policy
-    return {"datasets": datasets_info(), "models": shipped_models(), "samples": shipped_samples(),
+    return {"datasets": datasets_info(), "models": shipped_models(), "tables": shipped_tables(),
+            "samples": shipped_samples(),
             "device": get_policy().description}

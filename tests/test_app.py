@@ -41,6 +41,11 @@ def test_home_page_status_panel(cache_dir):
     assert metric(at, "Datasets prepared") == "0"  # an empty private cache
     assert any("data prepare" in i.value for i in at.info)
     assert any("Compute device" in m.value for m in at.markdown)
+    from semcom_core.status import shipped_tables
+    tables = shipped_tables()  # the real shipped ones: one row each, as the page shows them
+    assert tables and all("error" not in t for t in tables)
+    assert any("Accuracy tables shipped" in m.value for m in at.markdown)
+    assert [list(d.value["table"]) for d in at.dataframe if "table" in d.value.columns] == [[t["table"] for t in tables]]
 
 
 def test_later_split_raises_transmitter_macs(costs_page):
