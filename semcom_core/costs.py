@@ -54,20 +54,27 @@ def count_macs(module: nn.Module, example: torch.Tensor, convention: str = "true
     """MACs of one forward pass of `module` on `example` (batch size 1) in `convention`."""
     if convention not in CONVENTIONS:
         raise ValueError(f"unknown convention {convention!r}; use one of {CONVENTIONS}")
-    total = 0
+    return _count_macs_all(module, example)[convention]
+
+
+def _count_macs_all(module: nn.Module, example: torch.Tensor) -> dict[str, int]:
+    """MACs of one forward pass in every convention at once: {convention: MACs}."""
+    total = dict.fromkeys(CONVENTIONS, 0)
 
     def conv_hook(layer, inputs, output):
-        nonlocal total
         kh, kw = layer.kernel_size
         c_in, c_out, g = layer.in_channels, layer.out_channels, layer.groups
-        if isinstance(layer, nn.ConvTranspose2d) and convention == "true":
-            total += inputs[0].shape[2] * inputs[0].shape[3] * c_in * (c_out // g) * kh * kw
+        per_output = output.shape[2] * output.shape[3] * (c_in // g) * c_out * kh * kw
+        total["paper"] += per_output
+        if isinstance(layer, nn.ConvTranspose2d):
+            total["true"] += inputs[0].shape[2] * inputs[0].shape[3] * c_in * (c_out // g) * kh * kw
         else:
-            total += output.shape[2] * output.shape[3] * (c_in // g) * c_out * kh * kw
+            total["true"] += per_output
 
     def linear_hook(layer, inputs, output):
-        nonlocal total
-        total += layer.in_features * layer.out_features * (inputs[0].numel() // inputs[0].shape[-1])
+        macs = layer.in_features * layer.out_features * (inputs[0].numel() // inputs[0].shape[-1])
+        for conv in total:
+            total[conv] += macs
 
     handles = []
     for m in module.modules():
@@ -84,7 +91,7 @@ def count_macs(module: nn.Module, example: torch.Tensor, convention: str = "true
         for h in handles:
             h.remove()
         module.train(was_training)
-    return int(total)
+    return {conv: int(v) for conv, v in total.items()}
 
 
 def count_params(module: nn.Module, convention: str = "true") -> int:
@@ -148,41 +155,60 @@ def split_costs(backbone: str, num_classes: int, split: str, k: int = 1024, deco
         raise ValueError(f"unknown convention {convention!r}; use one of {CONVENTIONS}")
     if int(k) < 1:
         raise ValueError(f"k must be at least 1, got {k}")
-    torch.manual_seed(0)
-    net = build_backbone(backbone, num_classes, in_channels)
-    if split not in split_points(net):
-        raise ValueError(f"unknown split point {split!r}; known: {', '.join(split_points(net))}")
-    x = torch.zeros(1, in_channels, image_hw, image_hw)
-    unsplit = count_macs(net, x, convention)
-    unsplit_params = count_params(net, convention)
-    model = SplitModel(net, split, k_max=int(k), decompress_stages=decompress, image_hw=image_hw)
-    k_eff = model.k_fixed or int(k)
-    tx, rx = model.transmitter, model.receiver
-    tx_macs = count_macs(tx, x, convention) if len(tx.stages) or tx.compressor is not None else 0
-    z = torch.zeros(1, model.k_max)
-    rx_macs = count_macs(rx, z, convention)
-    return SplitCosts(backbone, num_classes, split, k_eff, decompress, convention, tx_macs, rx_macs, unsplit,
-                      count_params(tx, convention), count_params(rx, convention), unsplit_params,
-                      z_elements=k_eff, image_elements=in_channels * image_hw * image_hw)
+    unsplit_macs, unsplit_params = _unsplit_counts(backbone, num_classes, image_hw, in_channels)
+    k_eff, tx_macs, rx_macs, tx_params, rx_params = _split_counts(backbone, num_classes, split, int(k), decompress,
+                                                                  image_hw, in_channels)
+    return SplitCosts(backbone, num_classes, split, k_eff, decompress, convention, tx_macs[convention],
+                      rx_macs[convention], unsplit_macs[convention], tx_params[convention], rx_params[convention],
+                      unsplit_params[convention], z_elements=k_eff, image_elements=in_channels * image_hw * image_hw)
+
+
+# Counting runs on PyTorch's meta device: shapes only, no weight initialisation and no arithmetic, so it
+# neither touches the global RNG nor slows down when training or a sweep holds the CPU cores. Each
+# structure is counted once, in both conventions.
+@functools.lru_cache(maxsize=64)
+def _unsplit_counts(backbone: str, num_classes: int, image_hw: int, in_channels: int):
+    with torch.device("meta"):
+        net = build_backbone(backbone, num_classes, in_channels)
+        macs = _count_macs_all(net, torch.zeros(1, in_channels, image_hw, image_hw))
+    return macs, {conv: count_params(net, conv) for conv in CONVENTIONS}
+
+
+@functools.lru_cache(maxsize=1024)
+def _split_counts(backbone: str, num_classes: int, split: str, k: int, decompress: int, image_hw: int,
+                  in_channels: int):
+    with torch.device("meta"):
+        net = build_backbone(backbone, num_classes, in_channels)
+        if split not in split_points(net):
+            raise ValueError(f"unknown split point {split!r}; known: {', '.join(split_points(net))}")
+        model = SplitModel(net, split, k_max=k, decompress_stages=decompress, image_hw=image_hw)
+        tx, rx = model.transmitter, model.receiver
+        x = torch.zeros(1, in_channels, image_hw, image_hw)
+        tx_macs = (_count_macs_all(tx, x) if len(tx.stages) or tx.compressor is not None
+                   else dict.fromkeys(CONVENTIONS, 0))
+        rx_macs = _count_macs_all(rx, torch.zeros(1, model.k_max))
+    return (model.k_fixed or k, tx_macs, rx_macs, {conv: count_params(tx, conv) for conv in CONVENTIONS},
+            {conv: count_params(rx, conv) for conv in CONVENTIONS})
 
 
 @functools.lru_cache(maxsize=64)
 def stage_costs(backbone: str, num_classes: int, convention: str = "true", image_hw: int = 32,
                 in_channels: int = 3) -> tuple[dict, ...]:
     """MACs, parameters and output shape of each named stage and of the head (avgpool + fc), in
-    order: the blocks of the network diagram. Weight-independent."""
-    net = build_backbone(backbone, num_classes, in_channels)
-    x = torch.zeros(1, in_channels, image_hw, image_hw)
+    order: the blocks of the network diagram. Weight-independent (counted on the meta device)."""
     out = []
-    for name in net.stage_names:
-        stage = net.stages[name]
-        macs = count_macs(stage, x, convention)
-        with torch.no_grad():
-            x = stage.eval()(x)
-        out.append({"stage": name, "macs": macs, "params": count_params(stage, convention),
-                    "out_shape": tuple(x.shape[1:])})
-    out.append({"stage": "avgpool+fc", "macs": count_macs(net.head, x, convention),
-                "params": count_params(net.head, convention), "out_shape": (num_classes,)})
+    with torch.device("meta"):
+        net = build_backbone(backbone, num_classes, in_channels)
+        x = torch.zeros(1, in_channels, image_hw, image_hw)
+        for name in net.stage_names:
+            stage = net.stages[name]
+            macs = count_macs(stage, x, convention)
+            with torch.no_grad():
+                x = stage.eval()(x)
+            out.append({"stage": name, "macs": macs, "params": count_params(stage, convention),
+                        "out_shape": tuple(x.shape[1:])})
+        out.append({"stage": "avgpool+fc", "macs": count_macs(net.head, x, convention),
+                    "params": count_params(net.head, convention), "out_shape": (num_classes,)})
     return tuple(out)
 
 

@@ -139,3 +139,17 @@ def test_costs_cli_bad_arguments(args, msg):
                        text=True, timeout=120)
     assert r.returncode == 2
     assert msg in r.stderr and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_counting_leaves_the_global_rng_alone_and_builds_no_weights():
+    """Costs are counted on the meta device: asking for them must not reseed the caller's RNG (the
+    page asks for costs between live-inference noise draws) and is cheap enough to repeat."""
+    C._split_counts.cache_clear()
+    torch.manual_seed(123)
+    expect = torch.rand(4)
+    torch.manual_seed(123)
+    C.split_costs("resnet18", 10, "SP-3", 16, 1, "true")   # not cached: a k no other test uses
+    assert torch.equal(torch.rand(4), expect)
+    assert C._split_counts.cache_info().misses == 1
+    C.split_costs("resnet18", 10, "SP-3", 16, 1, "paper")  # the other convention: same structure, no recount
+    assert C._split_counts.cache_info().misses == 1
