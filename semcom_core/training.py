@@ -134,7 +134,9 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
                   "the best-so-far restarts from the next epoch")
             state.update(best_val=-1.0, val_protocol=protocol)
     elif resume:
-        print(f"no checkpoint in {out}; starting {cfg.name} from scratch")
+        start = (f"the shipped {cfg.continue_from}" if cfg.continue_from
+                 else cfg.init_from if cfg.init_from else "random weights")
+        print(f"no checkpoint in {out}; starting {cfg.name} afresh from {start}")
     if history is not None:
         state["history"] = history
     if cfg.init_from and "init_from_sha256" not in state:  # the weights it started from, for the card

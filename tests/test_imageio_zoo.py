@@ -78,7 +78,7 @@ def test_missing_shipped_model_names_the_command(tmp_path, monkeypatch, capsys):
     assert "Traceback" not in err
 
 
-def test_split_model_ships_without_its_frozen_backbone(tmp_path, cache_dir, monkeypatch):
+def test_split_model_ships_without_its_frozen_backbone(tmp_path, cache_dir, monkeypatch, capsys):
     """A split model trained on a frozen, shipped backbone stores only its codecs and its own stage
     copies and points at the backbone artifact (sha256-checked); loading rebuilds exactly the trained
     model."""
@@ -97,7 +97,8 @@ def test_split_model_ships_without_its_frozen_backbone(tmp_path, cache_dir, monk
     split_cfg = TrainConfig(name="sp", dataset="mnist", backbone="resnet20", kind="split", epochs=1, batch_size=50,
                             n_val=100, eval_batch_size=100, init_from=str(backbone_file), freeze_backbone=True,
                             splits=["SP-2"], k_max=8, adapt={"SP-2": ["conv3_x"]})
-    train(split_cfg, tmp_path / "sp", data=data, progress=False)
+    train(split_cfg, tmp_path / "sp", resume=True, data=data, progress=False)
+    assert f"no checkpoint in {tmp_path / 'sp'}; starting sp afresh from {backbone_file}" in capsys.readouterr().out
     card = export_run(tmp_path / "sp", "split_resnet20_mnist", "split", "cmd", half=True)
     assert card["backbone_from"] == {"name": "resnet20_mnist", "sha256": sha256_file(backbone_file)}
     assert card["init_from"] == {"path": str(backbone_file), "sha256": sha256_file(backbone_file)}
@@ -122,7 +123,8 @@ def test_split_model_ships_without_its_frozen_backbone(tmp_path, cache_dir, monk
     assert [h["sha256"] for h in history] == [first["sha256"]] and history[0]["epochs"] == 1
     with pytest.raises(DatasetError, match="does not fit this config"):
         start_from_shipped(build_model(replace(cont, k_max=16), 10, 1), "split_resnet20_mnist")
-    train(cont, tmp_path / "sp2", data=data, progress=False)
+    train(cont, tmp_path / "sp2", resume=True, data=data, progress=False)
+    assert "starting sp afresh from the shipped split_resnet20_mnist" in capsys.readouterr().out
     card2 = export_run(tmp_path / "sp2", "split_resnet20_mnist", "split", "cmd --continue-shipped", half=True)
     assert card2["history"] == history and card2["epochs_total"] == 2 and card2["sha256"] != first["sha256"]
     assert card2["wall_seconds_total"] >= card2["wall_seconds"] + first["wall_seconds"] - 0.2
