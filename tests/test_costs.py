@@ -141,9 +141,9 @@ def test_costs_cli_bad_arguments(args, msg):
     assert msg in r.stderr and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
 
 
-def test_counting_leaves_the_global_rng_alone_and_builds_no_weights():
-    """Costs are counted on the meta device: asking for them must not reseed the caller's RNG (the
-    page asks for costs between live-inference noise draws) and is cheap enough to repeat."""
+def test_counting_leaves_the_global_rng_alone_and_counts_each_structure_once():
+    """Costs are counted on the meta device: asking for them must not reseed a caller's seeded draws,
+    and the two conventions share one count of each structure."""
     C._split_counts.cache_clear()
     torch.manual_seed(123)
     expect = torch.rand(4)
