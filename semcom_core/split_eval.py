@@ -2,8 +2,9 @@
 (`sweep`). Both draw the noise the same way (seeded, batch by batch in test-set order), so a sweep
 row and `evaluate` with the same seed agree exactly.
 
-The transmitter's output does not depend on the SNR or the channel: a sweep computes it once per
-(split, k) and reuses it for every (channel, SNR)."""
+The transmitter's output does not depend on k, the SNR or the channel: a sweep computes it once per
+split, derives the vector sent for each k from it (`SplitModel.to_channel`: keep the first k, power-
+normalize) and reuses that for every (channel, SNR)."""
 from __future__ import annotations
 
 import time
@@ -42,16 +43,25 @@ def load_unsplit(backbone: str, dataset: str, device="cpu"):
 
 
 @torch.no_grad()
-def transmit_all(view: SplitModel, data: ImageData, k: int, n: int, policy: DevicePolicy,
+def transmit_all(view: SplitModel, data: ImageData, k: int | None, n: int, policy: DevicePolicy,
                  batch: int = 500, on_batch: Callable[[int], None] | None = None) -> list[torch.Tensor]:
-    """The vectors the transmitter sends for the first n test images, batch by batch."""
+    """The vectors the transmitter sends for the first n test images at k, batch by batch (k None: its
+    k-independent output, which `to_channel` turns into the vector sent for any k)."""
     out = []
     for x, _ in data.batches("test", batch, limit=n):
         with policy.autocast():
-            out.append(view.encode(policy.prepare_input(x), k).float())
+            z = view.transmitter(policy.prepare_input(x)).float()
+            out.append(z if k is None else view.to_channel(z, k))
         if on_batch:
             on_batch(len(x))
     return out
+
+
+@torch.no_grad()
+def sent_at(view: SplitModel, features: list[torch.Tensor], k: int, policy: DevicePolicy) -> list[torch.Tensor]:
+    """The vectors sent at k, from `transmit_all(..., k=None, ...)`: exactly what `transmit_all` at k gives."""
+    with policy.autocast():
+        return [view.to_channel(z, k) for z in features]
 
 
 @torch.no_grad()
@@ -129,13 +139,17 @@ def sweep(dataset: str, backbone: str, n: int = 10000, seed: int = 0, splits: li
     rows = []
     ks = tuple(k for k in ks if k <= multi.k_max)
     jobs = [(sp, k) for sp in splits for k in (ks if sp in multi.splits else (0,))]
+    view, features = None, None  # the current split's view and its transmitter output (once per split)
     for sp, k in tqdm(jobs, desc=f"sweep {backbone}", disable=not progress):
-        view = policy.prepare_model(multi.view(sp)).eval()
+        if view is None or view.split != sp:
+            view, features = policy.prepare_model(multi.view(sp)).eval(), None
         k_eff = view.check_k(k or 1)
         todo = [(c, s) for c in channels for s in snrs if (sp, k_eff, c, float(s), n, seed) not in done]
         if not todo:
             continue
-        zs = transmit_all(view, data, k_eff, n, policy)
+        if features is None:
+            features = transmit_all(view, data, None, n, policy)
+        zs = sent_at(view, features, k_eff, policy)
         for c, s in todo:
             row = {"backbone": backbone, "dataset": dataset, "split": sp, "k": k_eff, "channel": c,
                    "snr_db": float(s), "accuracy": receive_accuracy(view, zs, labels, k_eff, float(s),

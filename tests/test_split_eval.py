@@ -58,6 +58,13 @@ def test_evaluate_json_and_sweep_agree(shipped):
     assert len(table) == 6 * (1 + 5 + 5 + 1)
     row = table[(table.split == "SP-4") & (table.k == 8) & (table.snr_db == 0.0)].iloc[0]
     assert row.accuracy == one["accuracy"]  # same seed, same noise, same answer
+    # the sweep transmits once per split and cuts the vector for each k from that: every k still
+    # agrees with `evaluate`, which runs the transmitter at that k
+    for split, k, snr in (("SP-2", 1, -5.0), ("SP-2", 16, 20.0), ("SP-4", 2, 3.0)):
+        rc, out = run_cli(["evaluate", "--split", split, "--k", str(k), "--snr", str(snr), "--n", "24",
+                           "--seed", "3", "--json"])
+        row = table[(table.split == split) & (table.k == k) & (table.snr_db == snr)].iloc[0]
+        assert rc == 0 and row.accuracy == json.loads(out)["accuracy"], (split, k, snr)
     rc, _ = run_cli(["sweep", "--n", "24", "--seed", "3", "--out", str(csv), "--resume"])
     assert len(pd.read_csv(csv)) == len(table)  # resume recomputes nothing
     rc, _ = run_cli(["sweep", "--n", "12", "--seed", "3", "--out", str(csv), "--resume", "--channels", "rayleigh"])

@@ -222,7 +222,11 @@ class SplitModel(nn.Module):
 
     def encode(self, x: torch.Tensor, k) -> torch.Tensor:
         """The vector actually sent: (B, k_max) with entries beyond k zero (SP-0: the image)."""
-        z = self.transmitter(x).float()
+        return self.to_channel(self.transmitter(x).float(), k)
+
+    def to_channel(self, z: torch.Tensor, k) -> torch.Tensor:
+        """The transmitter's output, which does not depend on k, -> the vector sent for k (what a
+        sweep computes once per split and reuses for every k)."""
         if self.kind == "image":
             return z  # standardized pixels: unit average power over the dataset, sent as they are
         if self.kind == "logits":
