@@ -12,6 +12,7 @@ from semcom_core.data.samples import load_samples
 from semcom_core.imageio import to_model_image
 from semcom_core.models.split import K_CHOICES
 from semcom_core.split_eval import evaluate, load_split, load_unsplit
+from semcom_core.stats import accuracy_interval
 from semcom_core.ui_nav import ensure_navigation
 from semcom_core.ui_state import QueryState, parse_bool
 
@@ -156,8 +157,10 @@ if seconds:
                f"({k_sent} × {bits} bits over {C.LINK_PRESETS[link] / 1e6:g} Mbit/s) + receiver compute "
                f"**{lat.rx_compute_s * 1e3:,.3f} ms**.")
 if reading is not None:
-    st.caption(f"Accuracy {reading.how} on {reading.n} test images" + ("" if reading.exact else
-               " — press 'Measure now' for this exact setting") + ".")
+    lo_hi = reading.interval
+    st.caption(f"Accuracy {reading.how} on {reading.n} test images" +
+               (f" (95 % interval {100 * lo_hi[0]:.1f}-{100 * lo_hi[1]:.1f} %)" if lo_hi else
+                " — press 'Measure now' for this exact setting") + ".")
 if model_error:
     st.info(f"No trained split model for {backbone} yet: {model_error}. Costs below need no weights.")
 
@@ -176,8 +179,10 @@ if multi is not None:
                 st.error(str(e))
         r = st.session_state.get("measured", {}).get((backbone, split, k_model, snr, channel))
         if r:
-            st.success(f"Measured: **{100 * r['accuracy']:.2f} %** on {r['n']} test images ({split}, k = {r.get('k', k_model)}, "
-                       f"{snr:g} dB, {channel}, seed {r['seed']}).")
+            lo, hi = accuracy_interval(r["accuracy"], r["n"])
+            st.success(f"Measured: **{100 * r['accuracy']:.2f} %** on {r['n']} test images (95 % interval "
+                       f"{100 * lo:.1f}-{100 * hi:.1f} %; {split}, k = {r.get('k', k_model)}, {snr:g} dB, {channel}, "
+                       f"seed {r['seed']}).")
 
 # ---------------------------------------------------------------- the network and the cut
 codec = C.codec_costs(C.split_costs(backbone, spec.num_classes, split, k_sent), stages, cut)

@@ -16,6 +16,7 @@ from . import paths
 from .channels import seeded_generator
 from .data.registry import DatasetError, get_spec
 from .split_eval import CLI_CHANNELS, shipped_names
+from .stats import accuracy_interval, sampling_tolerance
 
 PAPER_BACKBONES = ("resnet18", "resnet34")  # paper 000's models (the zoo)
 DEMO_BACKBONES = ("resnet20",)  # a small model trained quickly, for demos before the zoo lands
@@ -86,6 +87,11 @@ class AccuracyReading:
     how: str  # "measured at 5 dB", "interpolated between 3 and 5 dB", "nearest measured SNR, 20 dB"
     exact: bool
 
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        """95 % interval of a measured row (None for an interpolated reading: it is no measurement)."""
+        return accuracy_interval(self.accuracy, self.n) if self.exact else None
+
 
 def rows_for(table: pd.DataFrame, split: str, k: int, channel: str) -> pd.DataFrame:
     """The table's rows for one split and channel at k (SP-0/SP-6 send a fixed size: k is ignored)."""
@@ -133,11 +139,6 @@ def min_k_for_target(table: pd.DataFrame, target: float, channel: str, image_ele
                      "normalized_communication": k / image_elements if k else math.nan,
                      "best_accuracy": float(g.accuracy.max())})
     return pd.DataFrame(rows).sort_values(["split", "snr_db"]).reset_index(drop=True)
-
-
-def sampling_tolerance(p: np.ndarray, n: np.ndarray, z: float = 2.0) -> np.ndarray:
-    """A drop smaller than z standard errors of the difference of two accuracies is sampling noise."""
-    return z * np.sqrt(2.0 * np.clip(p * (1 - p), 1e-6, None) / n)
 
 
 def monotonicity_report(table: pd.DataFrame, z: float = 2.0) -> pd.DataFrame:

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .explorer import monotonicity_report, sampling_tolerance
+from .explorer import monotonicity_report
+from .stats import sampling_tolerance
 
 
 @dataclass(frozen=True)

@@ -220,11 +220,14 @@ def test_explorer_with_only_the_backbone_shows_its_prediction(tmp_path, monkeypa
 
 
 def test_explorer_reads_the_table_and_runs_live_inference(explorer_zoo):
+    from semcom_core.stats import accuracy_interval
     table = explorer_zoo
     at = open_page("pages/explorer.py", {"bb": "resnet20", "split": "SP-2", "k": "4", "snr": "10", "ch": "awgn"})
     assert not at.exception, at.exception
     want = table[(table.split == "SP-2") & (table.k == 4) & (table.snr_db == 10.0) & (table.channel == "awgn")]
     assert metric(at, "Accuracy") == f"{100 * want.accuracy.item():.2f} %"
+    lo, hi = accuracy_interval(want.accuracy.item(), 40)  # a measured row says how sure it is
+    assert any(f"on 40 test images (95 % interval {100 * lo:.1f}-{100 * hi:.1f} %)" in c.value for c in at.caption)
     assert any("Prediction: noiseless" in m.value and "noise seed 0" in m.value and "The unsplit resnet20 says" in m.value
                for m in at.markdown)
     at.button(key="redraw").click().run()
@@ -242,7 +245,7 @@ def test_explorer_reads_the_table_and_runs_live_inference(explorer_zoo):
     at.select_slider(key="n_eval").set_value(100).run()
     at.button(key="measure").click().run()
     assert not at.exception
-    assert any("Measured:" in s.value and "on 40 test images" in s.value for s in at.success)
+    assert any("Measured:" in s.value and "on 40 test images (95 % interval" in s.value for s in at.success)
 
 
 def test_explorer_bad_url_values_fall_back(explorer_zoo):

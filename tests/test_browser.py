@@ -191,25 +191,28 @@ def test_explorer_split_snr_upload_and_shared_link(page, server, tmp_path):
     assert float(metric_value(page, "Accuracy").rstrip(" %")) == acc_low and "split=SP-3" in page.url
 
 
-@pytest.mark.skipif(not (ROOT / "pretrained" / "split" / "sweep_resnet18_cifar10.csv").is_file(),
-                    reason="no ResNet-18 sweep table shipped")
-def test_explorer_resnet18_figures_from_the_shipped_table(page, server):
-    """Paper 000's views for ResNet-18 on CIFAR-10 from the shipped zoo: the headline accuracy is the table's
+@pytest.mark.parametrize("backbone", [
+    pytest.param(bb, marks=pytest.mark.skipif(not (ROOT / "pretrained" / "split" / f"sweep_{bb}_cifar10.csv").is_file(),
+                                             reason=f"no {bb} sweep table shipped"))
+    for bb in ("resnet18", "resnet34")])
+def test_explorer_paper_figures_from_the_shipped_table(page, server, backbone):
+    """Paper 000's views for ResNet-18/34 on CIFAR-10 from the shipped zoo: the headline accuracy is the table's
     row, and each figure tab renders (screenshots of Figs. 3, 5, 6 and Table II)."""
     import pandas as pd
-    t = pd.read_csv(ROOT / "pretrained" / "split" / "sweep_resnet18_cifar10.csv")
+    t = pd.read_csv(ROOT / "pretrained" / "split" / f"sweep_{backbone}_cifar10.csv")
     row = t[(t.split == "SP-4") & (t.k == 64) & (t.snr_db == 5.0) & (t.channel == "awgn")]
-    page.goto(server + "/explorer?bb=resnet18&split=SP-4&k=64&snr=5&ch=awgn&target=0.8")
+    page.goto(server + f"/explorer?bb={backbone}&split=SP-4&k=64&snr=5&ch=awgn&target=0.8")
     page.get_by_text("Normalized computation", exact=True).wait_for(timeout=90000)
     page.get_by_text("Prediction: noiseless", exact=False).wait_for(timeout=90000)
     wait_running_done(page)
     assert metric_value(page, "Accuracy") == f"{100 * row.accuracy.item():.2f} %"
+    assert page.get_by_text(f"on {row.n.item()} test images", exact=False).count() >= 1  # says what it rests on
     page.locator(".js-plotly-plot").first.wait_for(timeout=60000)
-    page.screenshot(path=str(ARTIFACTS / "explorer_resnet18_fig3.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"explorer_{backbone}_fig3.png"), full_page=True)
     for tab, shot in (("Computation (Fig. 5)", "fig5"), ("Communication (Fig. 6)", "fig6"),
                       ("Costs (Table II)", "table2")):
         page.get_by_role("tab", name=tab).click()
         panel = page.locator('[role="tabpanel"]:visible')
         (panel.locator(".js-plotly-plot") if shot != "table2" else panel.get_by_text("paper", exact=False)).first \
             .wait_for(timeout=60000)
-        page.screenshot(path=str(ARTIFACTS / f"explorer_resnet18_{shot}.png"), full_page=True)
+        page.screenshot(path=str(ARTIFACTS / f"explorer_{backbone}_{shot}.png"), full_page=True)

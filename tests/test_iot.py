@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from semcom_core.iot.evaluate import iot_evaluate, wilson_interval
+from semcom_core.iot.evaluate import iot_evaluate
+from semcom_core.stats import wilson_interval
 from semcom_core.iot.learned import DeepSCIoT, SmallCNN
 from semcom_core.iot.separation import (SeparationConfig, jpeg_decode, jpeg_encode, payload, plan_frame,
                                         qpsk_ldpc_chain, reference_header, send_images, split_jpeg)

@@ -1,7 +1,6 @@
 """Measured comparison of DeepSC-IoT and the separation chain (paper 003)."""
 from __future__ import annotations
 
-import math
 from dataclasses import asdict
 
 import numpy as np
@@ -10,21 +9,11 @@ import torch
 from ..channels import seeded_generator
 from ..data.loader import normalize
 from ..data.registry import get_spec
+from ..stats import wilson_interval
 from .separation import SeparationConfig, send_images
 
 CHANNELS = {"awgn": "complex_awgn", "rayleigh": "rayleigh_fast"}  # paper 003 names -> channel kinds
 SNR_GRID = tuple(np.arange(-10.0, 20.01, 2.5).round(2))
-
-
-def wilson_interval(correct: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """95 % Wilson score interval of a binomial proportion."""
-    if n == 0:
-        return 0.0, 1.0
-    p = correct / n
-    den = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / den
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def to_input(images_u8: np.ndarray, dataset: str) -> torch.Tensor:
