@@ -15,6 +15,15 @@ def gamma_grid(lo_exp: float = -5.0, hi_exp: float = 0.0, n: int = 101) -> np.nd
     return np.logspace(lo_exp, hi_exp, n)
 
 
+def vertical_marker(x: float, y0: float, y1: float, label: str) -> go.Scatter:
+    """A dashed vertical line at data coordinate x, drawn as a trace. On a log axis a layout shape
+    (`add_vline`) is placed in log10 units by some plotly.js versions and in data units by others
+    (Streamlit's bundled one: data), so a marker on a log axis is a trace, placed in data units by all."""
+    return go.Scatter(x=[x, x], y=[y0, y1], mode="lines+text", text=["", label], textposition="top right",
+                      line=dict(color="black", dash="dash", width=1.5), showlegend=False, hoverinfo="skip",
+                      name=label)
+
+
 def normalized_computation_figure(costs: pd.DataFrame, gamma: float, current_split: str | None = None,
                                   gammas: np.ndarray | None = None) -> go.Figure:
     """Paper 000 Fig. 5: (F_t + gamma F_r) / F against gamma (log axis), one line per split point.
@@ -34,8 +43,7 @@ def normalized_computation_figure(costs: pd.DataFrame, gamma: float, current_spl
     fig.add_hrect(y0=1.0, y1=ymax * 1.05, fillcolor="red", opacity=0.07, line_width=0,
                   annotation_text="splitting costs more than not splitting", annotation_position="top left")
     fig.add_hline(y=1.0, line_dash="dot", line_color="gray")
-    # shapes on a log axis are placed in log10 units (plotly.js), so the marker goes at log10(gamma)
-    fig.add_vline(x=np.log10(gamma), line_dash="dash", line_color="black", annotation_text=f"γ = {gamma:.2g}")
+    fig.add_trace(vertical_marker(gamma, 0.0, ymax * 1.05, f"γ = {gamma:.2g}"))
     fig.update_layout(xaxis=dict(type="log", title="γ = receiver / transmitter time per FLOP"),
                       yaxis=dict(title="normalized computation (F_t + γ·F_r) / F"),
                       legend_title="split point", margin=dict(t=30, b=40), height=420)
@@ -134,8 +142,7 @@ def accuracy_vs_k_figure(rows: pd.DataFrame, current_k: int, current_snr: float,
                                  hovertemplate=f"{s:g} dB<br>k=%{{x}}<br>accuracy=%{{y:.4f}}<extra></extra>"))
     if unsplit_accuracy is not None:
         fig.add_hline(y=unsplit_accuracy, line_dash="dot", line_color="gray", annotation_text="unsplit model")
-    fig.add_vline(x=np.log10(current_k), line_dash="dash", line_color="black",  # log axis: log10 units
-                  annotation_text=f"k = {current_k}")
+    fig.add_trace(vertical_marker(current_k, 0.0, 1.0, f"k = {current_k}"))
     fig.update_layout(xaxis=_k_axis(rows.k), yaxis=dict(title="test accuracy"), legend_title="SNR",
                       margin=dict(t=30, b=40), height=400)
     return fig
@@ -182,7 +189,8 @@ def accuracy_heatmap_figure(rows: pd.DataFrame, current_split: str, current_k: i
         fig.add_shape(type="rect", x0=[int(k) for k in ks].index(int(current_k)) - 0.5,
                       x1=[int(k) for k in ks].index(int(current_k)) + 0.5, y0=splits.index(current_split) - 0.5,
                       y1=splits.index(current_split) + 0.5, line=dict(color="red", width=3))
-    fig.update_layout(xaxis_title="k (real numbers sent)", yaxis_title="split point", height=380,
+    fig.update_layout(xaxis=dict(title="k (real numbers sent)", type="category"),  # one even column per k
+                      yaxis_title="split point", height=380,
                       title=dict(text=f"at {snr_db:g} dB", x=0.01, font=dict(size=13)), margin=dict(t=40, b=40))
     return fig
 

@@ -201,6 +201,7 @@ def test_explorer_paper_figures_from_the_shipped_table(page, server, backbone):
     import pandas as pd
     t = pd.read_csv(ROOT / "pretrained" / "split" / f"sweep_{backbone}_cifar10.csv")
     row = t[(t.split == "SP-4") & (t.k == 64) & (t.snr_db == 5.0) & (t.channel == "awgn")]
+    page.set_viewport_size({"width": 1400, "height": 2400})  # tall enough for a whole tab in each screenshot
     page.goto(server + f"/explorer?bb={backbone}&split=SP-4&k=64&snr=5&ch=awgn&target=0.8")
     page.get_by_text("Normalized computation", exact=True).wait_for(timeout=90000)
     page.get_by_text("Prediction: noiseless", exact=False).wait_for(timeout=90000)
@@ -208,11 +209,12 @@ def test_explorer_paper_figures_from_the_shipped_table(page, server, backbone):
     assert metric_value(page, "Accuracy") == f"{100 * row.accuracy.item():.2f} %"
     assert page.get_by_text(f"on {row.n.item()} test images", exact=False).count() >= 1  # says what it rests on
     page.locator(".js-plotly-plot").first.wait_for(timeout=60000)
-    page.screenshot(path=str(ARTIFACTS / f"explorer_{backbone}_fig3.png"), full_page=True)
-    for tab, shot in (("Computation (Fig. 5)", "fig5"), ("Communication (Fig. 6)", "fig6"),
-                      ("Costs (Table II)", "table2")):
+    page.screenshot(path=str(ARTIFACTS / f"explorer_{backbone}.png"), full_page=True)
+    for tab, shot in (("Accuracy (Fig. 3)", "fig3"), ("Computation (Fig. 5)", "fig5"),
+                      ("Communication (Fig. 6)", "fig6"), ("Costs (Table II)", "table2")):
         page.get_by_role("tab", name=tab).click()
         panel = page.locator('[role="tabpanel"]:visible')
         (panel.locator(".js-plotly-plot") if shot != "table2" else panel.get_by_text("paper", exact=False)).first \
             .wait_for(timeout=60000)
-        page.screenshot(path=str(ARTIFACTS / f"explorer_{backbone}_{shot}.png"), full_page=True)
+        panel.screenshot(path=str(ARTIFACTS / f"explorer_{backbone}_{shot}.png"))  # the whole tab, scrolled to
+    page.set_viewport_size({"width": 1400, "height": 1000})

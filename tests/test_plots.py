@@ -13,7 +13,7 @@ def test_normalized_computation_figure_values():
     t = table()
     g = np.array([1e-5, 1e-2, 1.0])
     fig = plots.normalized_computation_figure(t, 0.01, "SP-3", gammas=g)
-    lines = [tr for tr in fig.data if tr.type == "scatter"]
+    lines = [tr for tr in fig.data if tr.type == "scatter" and tr.hoverinfo != "skip"]
     assert [tr.name for tr in lines] == list(t.split)
     for tr, r in zip(lines, t.itertuples()):
         expect = (r.tx_macs + g * r.rx_macs) / r.unsplit_macs
@@ -22,9 +22,10 @@ def test_normalized_computation_figure_values():
     assert widths["SP-3"] > widths["SP-2"]  # the current split is highlighted
     shapes = fig.layout.shapes
     assert any(s.type == "rect" and s.y0 == 1.0 for s in shapes)  # "splitting costs more" region
-    # current gamma marked; shapes on a log axis are in log10 units (plotly.js), so log10(0.01) = -2
-    assert fig.layout.xaxis.type == "log" and any(s.x0 == -2 and s.x1 == -2 for s in shapes)
-    assert fig.layout.xaxis.type == "log"
+    # current gamma marked in data units by a trace (a shape on a log axis is placed differently by plotly.js versions)
+    assert fig.layout.xaxis.type == "log" and not [s for s in shapes if s.type == "line" and s.x0 == s.x1]
+    marker = [tr for tr in fig.data if tr.hoverinfo == "skip"]
+    assert len(marker) == 1 and list(marker[0].x) == [0.01, 0.01] and "γ = 0.01" in marker[0].text
 
 
 def test_macs_and_latency_figures():
