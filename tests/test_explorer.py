@@ -54,9 +54,9 @@ def test_accuracy_at_exact_interpolated_and_outside():
 def test_a_measured_reading_carries_its_95_percent_interval():
     """The interval contains the value, is about ±2.2 points at 50 % on 2,000 images, narrows with n,
     and an interpolated reading has none (it is no measurement)."""
-    lo, hi = X.accuracy_at(synthetic_table(2000), "SP-2", 8, 3.0, "awgn").interval
+    reading = X.accuracy_at(synthetic_table(2000), "SP-2", 8, 3.0, "awgn")
+    (lo, hi), acc = reading.interval, reading.accuracy
     lo10, hi10 = X.accuracy_at(synthetic_table(10000), "SP-2", 8, 3.0, "awgn").interval
-    acc = X.accuracy_at(synthetic_table(2000), "SP-2", 8, 3.0, "awgn").accuracy
     assert lo < acc < hi and lo < lo10 < acc < hi10 < hi
     half = X.AccuracyReading(0.5, 2000, "measured at 5 dB", True).interval
     assert half[1] - half[0] == pytest.approx(2 * 1.96 * math.sqrt(0.25 / 2000), rel=0.01)
