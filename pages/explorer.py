@@ -163,6 +163,10 @@ if reading is not None:
                 " — press 'Measure now' for this exact setting") + ".")
 if model_error:
     st.info(f"No trained split model for {backbone} yet: {model_error}. Costs below need no weights.")
+elif card:
+    note = X.training_note(card, split, k_max, X.unsplit_accuracy(backbone, dataset))
+    if note:
+        (st.info if note.far_below else st.caption)(note.text)
 
 if multi is not None:
     with st.expander("Measure now: evaluate exactly this setting on test images"):

@@ -121,6 +121,38 @@ def accuracy_at(table: pd.DataFrame, split: str, k: int, snr_db: float, channel:
     return AccuracyReading(val, n, f"interpolated between {s[j - 1]:g} and {s[j]:g} dB", False)
 
 
+@dataclass(frozen=True)
+class TrainingNote:
+    text: str
+    far_below: bool  # the split's best accuracy is far below the unsplit model's: say why, prominently
+
+
+def training_note(card: dict, split: str, k_max: int, unsplit_acc: float | None, far: float = 0.05
+                  ) -> TrainingNote | None:
+    """What the page says of the trained model behind a split's accuracies, from its model card: the
+    training budget, and the split's accuracy over a noiseless channel with all k_max numbers (its ceiling)
+    against the unsplit model's. More than `far` below it, the note says the gap is the training budget's,
+    so that a split near chance reads as an under-trained codec, not as a broken page. None when the card
+    has no measurement for this split (SP-0 and the label have no codec)."""
+    acc = (card.get("split_test_accuracy") or {}).get(split)
+    if acc is None:
+        return None
+    epochs = card.get("epochs_total", card.get("epochs"))
+    secs = card.get("wall_seconds_total", card.get("wall_seconds"))
+    budget = ", ".join(p for p in (f"{epochs} epochs" if epochs else "",
+                                   f"{secs / 3600:.1f} h" if secs else "",
+                                   ", ".join(str(card.get("device", "")).split(", ")[:2])) if p)
+    text = (f"The {split} codec of `{card.get('name', 'this model')}` was trained for {budget or 'an unrecorded budget'}. "
+            f"Over a noiseless channel with all {k_max} numbers it reaches {100 * acc:.2f} %")
+    gap = unsplit_acc is not None and acc < unsplit_acc - far
+    text += f", the unsplit model {100 * unsplit_acc:.2f} %." if unsplit_acc is not None else "."
+    if gap:
+        text += (" That ceiling is far below the unsplit model's because the codecs had a short CPU training budget "
+                 "(paper 000 trains each split end to end for 100 epochs): this split shows the shape of the trade-off, "
+                 "not its level. The README's 'Compute budget' section has the numbers and the GPU recipe.")
+    return TrainingNote(text, gap)
+
+
 def fixed_size(split: str, n_splits: int, image_elements: int, num_classes: int) -> int | None:
     """Elements SP-0 (the image) and the last split point (the logits) always send; None otherwise."""
     i = int(split.split("-")[1])

@@ -271,3 +271,30 @@ def test_explorer_with_a_table_lacking_the_channel_says_what_to_run(explorer_zoo
     assert any("no rayleigh rows yet (measured: awgn)" in i.value for i in at.info)
     at.radio(key="ch").set_value("awgn").run()
     assert not at.exception and metric(at, "Accuracy").endswith("%")
+
+
+def test_explorer_says_what_training_a_split_had(explorer_zoo):
+    """Beside the accuracy: the split model's training budget and the split's noiseless ceiling against the
+    unsplit model, from the model cards; a ceiling far below it gets the explanation, prominently."""
+    import json
+
+    import streamlit as st
+
+    from semcom_core import paths
+    d = paths.pretrained_dir() / "split"
+    for name, extra in (("split_resnet20_cifar10", {"epochs": 6, "wall_seconds": 2040.0, "device": "CPU (cpu), fp32",
+                                                    "split_test_accuracy": {"SP-2": 0.521, "SP-4": 0.814}}),
+                        ("resnet20_cifar10", {"test_accuracy": 0.8213})):
+        card = json.loads((d / f"{name}.json").read_text())
+        (d / f"{name}.json").write_text(json.dumps(card | extra))
+    st.cache_resource.clear()  # the page keeps loaded models (and their cards) across runs
+    at = open_page("pages/explorer.py", {"bb": "resnet20", "split": "SP-2", "k": "4", "snr": "10"})
+    assert not at.exception, at.exception
+    far = [i.value for i in at.info if "SP-2 codec" in i.value]
+    assert len(far) == 1 and "trained for 6 epochs, 0.6 h, CPU (cpu), fp32" in far[0]
+    assert "all 16 numbers it reaches 52.10 %, the unsplit model 82.13 %" in far[0] and "100 epochs" in far[0]
+    at.selectbox(key="split").set_value("SP-4").run()  # 0.7 points below: a caption, no explanation needed
+    assert not any("codec" in i.value for i in at.info)
+    assert any("SP-4 codec" in c.value and "81.40 %" in c.value for c in at.caption)
+    at.selectbox(key="split").set_value("SP-0").run()  # the image: no codec, nothing to say
+    assert not any("codec of" in c.value for c in [*at.caption, *at.info])

@@ -208,6 +208,7 @@ def test_explorer_paper_figures_from_the_shipped_table(page, server, backbone):
     wait_running_done(page)
     assert metric_value(page, "Accuracy") == f"{100 * row.accuracy.item():.2f} %"
     assert page.get_by_text(f"on {row.n.item()} test images", exact=False).count() >= 1  # says what it rests on
+    assert page.get_by_text("The SP-4 codec of", exact=False).count() == 1  # and how the model was trained
     page.locator(".js-plotly-plot").first.wait_for(timeout=60000)
     page.screenshot(path=str(ARTIFACTS / f"explorer_{backbone}.png"), full_page=True)
     for tab, shot in (("Accuracy (Fig. 3)", "fig3"), ("Computation (Fig. 5)", "fig5"),

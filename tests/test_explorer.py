@@ -63,6 +63,26 @@ def test_a_measured_reading_carries_its_95_percent_interval():
     assert X.accuracy_at(synthetic_table(), "SP-2", 8, 4.0, "awgn").interval is None
 
 
+def test_training_note_names_the_budget_and_explains_a_far_ceiling():
+    card = {"name": "split_resnet34_cifar10", "epochs": 3, "wall_seconds": 6481.2,
+            "device": "CPU (cpu), fp32, 2 threads, channels_last",
+            "split_test_accuracy": {"SP-1": 0.1467, "SP-4": 0.8595, "SP-5": 0.8856}}
+    low = X.training_note(card, "SP-1", 1024, 0.8895)
+    assert low.far_below
+    assert "trained for 3 epochs, 1.8 h, CPU (cpu), fp32." in low.text
+    assert "all 1024 numbers it reaches 14.67 %, the unsplit model 88.95 %" in low.text and "100 epochs" in low.text
+    near = X.training_note(card, "SP-5", 1024, 0.8895)  # 0.4 points below: a plain fact line, no excuse
+    assert not near.far_below and "88.56 %" in near.text and "100 epochs" not in near.text
+    assert X.training_note(card, "SP-4", 1024, 0.8895).far_below is False  # 3.0 points: within the 5-point margin
+    assert X.training_note(card, "SP-4", 1024, 0.8895, far=0.02).far_below
+    # a continued model counts all its training; no unsplit reference, no comparison
+    cont = X.training_note(card | {"epochs_total": 8, "wall_seconds_total": 18000}, "SP-1", 1024, None)
+    assert "8 epochs, 5.0 h" in cont.text and not cont.far_below and "unsplit" not in cont.text
+    # no codec at the image or the label, no measurement in the card: nothing to say
+    assert X.training_note(card, "SP-0", 1024, 0.8895) is None
+    assert X.training_note({"name": "x"}, "SP-1", 16, 0.5) is None
+
+
 def test_min_k_for_target_is_the_smallest_k_reaching_it():
     t = synthetic_table()
     mk = X.min_k_for_target(t, 0.7, "awgn")
