@@ -292,7 +292,7 @@ def test_explorer_says_what_training_a_split_had(explorer_zoo):
     assert not at.exception, at.exception
     far = [i.value for i in at.info if "SP-2 codec" in i.value]
     assert len(far) == 1 and "trained for 6 epochs, 0.6 h, CPU (cpu), fp32" in far[0]
-    assert "all 16 numbers it reaches 52.10 %, the unsplit model 82.13 %" in far[0] and "100 epochs" in far[0]
+    assert "all 16 numbers it reaches 52.10 %, the unsplit model 82.13 %" in far[0] and "(6 epochs; paper 000 trains each split end to end for 100)" in far[0]
     at.selectbox(key="split").set_value("SP-4").run()  # 0.7 points below: a caption, no explanation needed
     assert not any("codec" in i.value for i in at.info)
     assert any("SP-4 codec" in c.value and "81.40 %" in c.value for c in at.caption)

@@ -70,14 +70,17 @@ def test_training_note_names_the_budget_and_explains_a_far_ceiling():
     low = X.training_note(card, "SP-1", 1024, 0.8895)
     assert low.far_below
     assert "trained for 3 epochs, 1.8 h, CPU (cpu), fp32." in low.text
-    assert "all 1024 numbers it reaches 14.67 %, the unsplit model 88.95 %" in low.text and "100 epochs" in low.text
+    assert "all 1024 numbers it reaches 14.67 %, the unsplit model 88.95 %" in low.text and "(3 epochs; paper 000 trains each split end to end for 100)" in low.text
     near = X.training_note(card, "SP-5", 1024, 0.8895)  # 0.4 points below: a plain fact line, no excuse
-    assert not near.far_below and "88.56 %" in near.text and "100 epochs" not in near.text
+    assert not near.far_below and "88.56 %" in near.text and "end to end" not in near.text
     assert X.training_note(card, "SP-4", 1024, 0.8895).far_below is False  # 3.0 points: within the 5-point margin
     assert X.training_note(card, "SP-4", 1024, 0.8895, far=0.02).far_below
     # a continued model counts all its training; no unsplit reference, no comparison
     cont = X.training_note(card | {"epochs_total": 8, "wall_seconds_total": 18000}, "SP-1", 1024, None)
     assert "8 epochs, 5.0 h" in cont.text and not cont.far_below and "unsplit" not in cont.text
+    # a paper-length training run with the same gap: flagged, but no budget blamed
+    full = X.training_note(card | {"epochs": 100}, "SP-1", 1024, 0.8895)
+    assert full.far_below and "far below" in full.text and "short training budget" not in full.text
     # no codec at the image or the label, no measurement in the card: nothing to say
     assert X.training_note(card, "SP-0", 1024, 0.8895) is None
     assert X.training_note({"name": "x"}, "SP-1", 16, 0.5) is None
