@@ -127,6 +127,7 @@ k_max = multi.k_max if multi is not None else None
 if fixed is None and k_max is not None and k > k_max:
     st.warning(f"This {backbone} model's bottleneck serves k ≤ {k_max}; accuracy and live inference use k = {k_max}.")
 k_model = min(k_sent, k_max) if (fixed is None and k_max) else k_sent
+unsplit_acc = X.unsplit_accuracy(backbone, dataset)  # the reference every split is compared with (its card)
 
 # ---------------------------------------------------------------- headline numbers
 reading = X.accuracy_at(table, split, k_model, snr, channel) if table is not None else None
@@ -164,7 +165,7 @@ if reading is not None:
 if model_error:
     st.info(f"No trained split model for {backbone} yet: {model_error}. Costs below need no weights.")
 elif card:
-    note = X.training_note(card, split, k_max, X.unsplit_accuracy(backbone, dataset))
+    note = X.training_note(card, split, k_max, unsplit_acc)
     if note:
         (st.info if note.far_below else st.caption)(note.text)
 
@@ -199,9 +200,8 @@ with tabs[0]:
     else:
         rows = X.rows_for(table, split, k_model, channel)
         by_k = table[table.split == split]
-        ref = X.unsplit_accuracy(backbone, dataset)
         if by_k.k.nunique() > 1:
-            st.plotly_chart(plots.accuracy_vs_k_figure(by_k, k_model, snr, ref), width="stretch", key="acc_k")
+            st.plotly_chart(plots.accuracy_vs_k_figure(by_k, k_model, snr, unsplit_acc), width="stretch", key="acc_k")
         else:
             st.caption(f"{split} sends a fixed {int(by_k.k.iloc[0])} numbers: accuracy does not depend on k.")
         st.plotly_chart(plots.accuracy_vs_snr_figure(by_k if by_k.k.nunique() > 1 else rows, k_model, snr,
