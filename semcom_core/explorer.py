@@ -132,8 +132,9 @@ def training_note(card: dict, split: str, k_max: int, unsplit_acc: float | None,
                   ) -> TrainingNote | None:
     """What the page says of the trained model behind a split's accuracies, from its model card: the
     training budget, and the split's accuracy over a noiseless channel with all k_max numbers (its ceiling)
-    against the unsplit model's. More than `far` below it, the note says the gap is the training budget's,
-    so that a split near chance reads as an under-trained codec, not as a broken page. None when the card
+    against the unsplit model's. More than `far` below it, the note flags the gap and, for a run shorter than
+    paper 000's PAPER_EPOCHS, says it is the training budget's, so that a split near chance reads as an
+    under-trained codec, not as a broken page. None when the card
     has no measurement for this split (SP-0 and the label have no codec)."""
     acc = (card.get("split_test_accuracy") or {}).get(split)
     if acc is None:
