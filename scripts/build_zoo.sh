@@ -39,7 +39,9 @@ if ! [ -f "$table" ]; then
   if [ -f "$progress" ]; then cp "$progress" "$table"; elif [ -f "$shipped" ]; then cp "$shipped" "$table"; fi
 fi
 $py -m semcom_core sweep --backbone $bb --dataset $ds --n $n --channels awgn --resume --out "$table"
-cp "$table" "$shipped"
+# AWGN rows only: on a resumed run the table may already hold part of the Rayleigh rows, which must not be shipped yet
+$py -c "import pandas as pd, sys; t = pd.read_csv(sys.argv[1]); t[t.channel == 'awgn'].to_csv(sys.argv[2], index=False)" \
+    "$table" "$shipped"
 $py -m semcom_core sweep --backbone $bb --dataset $ds --n $n_ray --channels rayleigh --resume --out "$table"
 cp "$table" "$shipped"
 rm -f "$progress"   # whole and shipped: the progress copy has served (git rm it in the commit that ships the table)
