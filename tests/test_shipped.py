@@ -139,7 +139,7 @@ def test_split_sweep_covers_the_grid(sweep_file):
 
 @pytest.mark.skipif(not SPLIT_SWEEPS or not (SHARED / "cifar10").is_dir(), reason="table or data missing")
 def test_split_sweep_row_reproduces_with_evaluate(cache_dir):
-    """One row per shipped table re-measured with `evaluate` (same seed, same images): the same number."""
+    """One AWGN and one Rayleigh row per shipped table re-measured with `evaluate` (same seed, same images): the same number."""
     from semcom_core.data.prepare import prepare
     from semcom_core.split_eval import evaluate
     prepare("cifar10")
@@ -148,3 +148,8 @@ def test_split_sweep_row_reproduces_with_evaluate(cache_dir):
         row = t[(t.split == "SP-2") & (t.k == 16) & (t.snr_db == 0.0) & (t.channel == "awgn")].iloc[0]
         r = evaluate(row.dataset, row.backbone, "SP-2", 16, 0.0, "awgn", int(row.n), seed=int(row.seed))
         assert r["n"] == row.n and abs(r["accuracy"] - row.accuracy) <= 0.001, (f.name, r, row.accuracy)
+        ray = t[(t.split == "SP-4") & (t.k == 64) & (t.snr_db == 5.0) & (t.channel == "rayleigh")]
+        if len(ray):  # the faded channel too (its own noise and fading draws, same seed)
+            row = ray.iloc[0]
+            r = evaluate(row.dataset, row.backbone, "SP-4", 64, 5.0, "rayleigh", int(row.n), seed=int(row.seed))
+            assert r["n"] == row.n and abs(r["accuracy"] - row.accuracy) <= 0.001, (f.name, r, row.accuracy)
