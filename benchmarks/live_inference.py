@@ -17,9 +17,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from semcom_core.device import get_policy  # noqa: E402
-from semcom_core.explorer import live_split  # noqa: E402
-from semcom_core.models import build_backbone  # noqa: E402
-from semcom_core.models.multisplit import MultiSplitModel  # noqa: E402
+from semcom_core.eval.live import live_split  # noqa: E402
+from semcom_core.nets import build_backbone  # noqa: E402
+from semcom_core.nets.multisplit import MultiSplitModel  # noqa: E402
 
 BUDGET_S = 1.0
 

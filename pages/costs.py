@@ -3,11 +3,11 @@ import math
 import pandas as pd
 import streamlit as st
 
-from semcom_core import costs as C
-from semcom_core import plots
-from semcom_core.models.split import K_CHOICES
-from semcom_core.ui_state import QueryState
-from semcom_core.ui_nav import ensure_navigation
+from semcom_core.costs import compute as C
+from semcom_core.nets.split import K_CHOICES
+from ui import plots
+from ui.nav import ensure_navigation
+from ui.state import QueryState
 
 ensure_navigation()
 

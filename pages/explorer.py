@@ -4,17 +4,20 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from semcom_core import costs as C
-from semcom_core import explorer as X
-from semcom_core import plots
+from semcom_core.costs import compute as C
+from semcom_core.data.images import to_model_image
 from semcom_core.data.registry import DatasetError, get_spec
 from semcom_core.data.samples import load_samples
-from semcom_core.imageio import to_model_image
-from semcom_core.models.split import K_CHOICES
-from semcom_core.split_eval import evaluate, load_split, load_unsplit
-from semcom_core.stats import accuracy_interval
-from semcom_core.ui_nav import ensure_navigation
-from semcom_core.ui_state import QueryState, parse_bool
+from semcom_core.eval import live as L
+from semcom_core.eval import readings as R
+from semcom_core.eval.split import evaluate, load_split, load_unsplit
+from semcom_core.eval.stats import accuracy_interval
+from semcom_core.nets.split import K_CHOICES
+from semcom_core.zoo import tables as T
+from ui import plots
+from ui.nav import ensure_navigation
+from ui.state import QueryState, parse_bool
+from ui.views import explorer as X
 
 ensure_navigation()
 
@@ -44,7 +47,7 @@ split = side.selectbox("Split point", SPLITS, index=SPLITS.index(q.get("split", 
                        help=f"SP-0 sends the image, {SPLITS[-1]} the logits (the receiver takes the label); "
                             "SP-i in between cuts after the i-th stage.")
 cut = SPLITS.index(split)
-fixed = X.fixed_size(split, len(SPLITS), math.prod(spec.image_shape), spec.num_classes)
+fixed = R.fixed_size(split, len(SPLITS), math.prod(spec.image_shape), spec.num_classes)
 k = side.select_slider("k (numbers sent)", K_CHOICES, value=q.get("k", 64, K_CHOICES, int), key="k",
                        help="Size of the bottleneck z in real numbers. One trained codec per split serves every k: "
                             "the transmitter sends its first k features, the receiver zero-fills the rest.",
@@ -93,7 +96,7 @@ def cost_table(bb: str, classes: int, kk: int) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False)
 def sweep_table(bb: str, ds: str) -> pd.DataFrame:
-    return X.load_sweep(bb, ds)
+    return T.load_sweep(bb, ds)
 
 
 @st.cache_resource(show_spinner="loading the split model")
@@ -114,7 +117,7 @@ def measure(bb, ds, sp, kk, s, ch, n, _progress=None) -> dict:
 costs = cost_table(backbone, spec.num_classes, k)
 cur = costs[(costs.split == split) & (costs.convention == "true")].iloc[0]
 try:
-    table = X.channel_table(sweep_table(backbone, dataset), channel, backbone)  # this channel's rows
+    table = T.channel_table(sweep_table(backbone, dataset), channel, backbone)  # this channel's rows
     table_error = None
 except DatasetError as e:
     table, table_error = None, str(e)
@@ -127,10 +130,10 @@ k_max = multi.k_max if multi is not None else None
 if fixed is None and k_max is not None and k > k_max:
     st.warning(f"This {backbone} model's bottleneck serves k ≤ {k_max}; accuracy and live inference use k = {k_max}.")
 k_model = min(k_sent, k_max) if (fixed is None and k_max) else k_sent
-unsplit_acc = X.unsplit_accuracy(backbone, dataset)  # the reference every split is compared with (its card)
+unsplit_acc = T.unsplit_accuracy(backbone, dataset)  # the reference every split is compared with (its card)
 
 # ---------------------------------------------------------------- headline numbers
-reading = X.accuracy_at(table, split, k_model, snr, channel) if table is not None else None
+reading = R.accuracy_at(table, split, k_model, snr, channel) if table is not None else None
 m = st.columns(5 if seconds else 4)
 if reading is not None:
     m[0].metric("Accuracy", f"{100 * reading.accuracy:.2f} %",
@@ -198,7 +201,7 @@ with tabs[0]:
     if table is None:
         st.info(table_error)
     else:
-        rows = X.rows_for(table, split, k_model, channel)
+        rows = R.rows_for(table, split, k_model, channel)
         by_k = table[table.split == split]
         if by_k.k.nunique() > 1:
             st.plotly_chart(plots.accuracy_vs_k_figure(by_k, k_model, snr, unsplit_acc), width="stretch", key="acc_k")
@@ -212,7 +215,7 @@ with tabs[0]:
                                                       split, k_model, near), width="stretch", key="heat")
         st.download_button("Download the accuracy table (CSV)", table.to_csv(index=False),
                            f"accuracy_{backbone}_{dataset}_{channel}.csv", "text/csv", key="dl_acc")
-        bad = X.monotonicity_report(table)
+        bad = R.monotonicity_report(table)
         if len(bad):
             with st.expander(f"{len(bad)} places where accuracy falls as k or SNR grows (beyond sampling noise)"):
                 st.dataframe(bad, hide_index=True)
@@ -225,7 +228,7 @@ with tabs[2]:
     if table is None:
         st.info(table_error)
     else:
-        mk = X.min_k_for_target(table, target, channel, math.prod(spec.image_shape))
+        mk = R.min_k_for_target(table, target, channel, math.prod(spec.image_shape))
         grid = np.linspace(-10, 30, 81)
         shannon = pd.DataFrame({"snr_db": grid, "normalized_communication": [
             2 * C.shannon_min_channel_uses(spec.num_classes, s) / math.prod(spec.image_shape) for s in grid]})
@@ -293,7 +296,7 @@ elif samples:
 ref = None  # the unsplit model's top-5 for this image: what the split model is compared with
 if image is not None and reference is not None:
     try:
-        ref = named(X.top_classes(X.unsplit_probs(reference, image, dataset)))
+        ref = named(L.top_classes(L.unsplit_probs(reference, image, dataset)))
     except Exception as e:  # never a traceback on the page
         st.error(f"The unsplit model failed on this image ({type(e).__name__}: {e}).")
 if image is not None and multi is None and ref is not None:  # only the unsplit reference is shipped
@@ -308,7 +311,7 @@ elif image is not None and multi is not None:
         st.session_state.noise_seed += 1
     seed = st.session_state.noise_seed
     try:
-        res = X.live_split(multi, split, image, dataset, k_model, snr, channel, seed)
+        res = L.live_split(multi, split, image, dataset, k_model, snr, channel, seed)
     except Exception as e:  # never a traceback on the page
         st.error(f"The live run failed ({type(e).__name__}: {e}).")
         st.stop()

@@ -2,9 +2,9 @@ import pandas as pd
 import streamlit as st
 
 from semcom_core.channels import CONVENTIONS as CHANNEL_CONVENTIONS
-from semcom_core.costs import CONVENTION_NOTES
-from semcom_core.status import status
-from semcom_core.ui_nav import ensure_navigation
+from semcom_core.costs.compute import CONVENTION_NOTES
+from semcom_core.zoo.status import status
+from ui.nav import ensure_navigation
 
 ensure_navigation()
 

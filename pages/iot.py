@@ -1,16 +1,17 @@
 import pandas as pd
 import streamlit as st
 
-from semcom_core import paths, plots
+from semcom_core import paths
+from semcom_core.data.images import to_model_image
 from semcom_core.data.registry import DatasetError, get_spec
 from semcom_core.data.samples import load_samples
-from semcom_core.imageio import to_model_image
-from semcom_core.iot.evaluate import CHANNELS
-from semcom_core.iot.live import one_image
-from semcom_core.iot.shipped import load_iot_models
-from semcom_core.iot.separation import DEFAULT_JPEG_QUALITY, SeparationConfig
-from semcom_core.ui_state import QueryState, parse_bool
-from semcom_core.ui_nav import ensure_navigation
+from semcom_core.digital.separation import DEFAULT_JPEG_QUALITY, SeparationConfig
+from semcom_core.eval.iot import IOT_CHANNELS as CHANNELS
+from semcom_core.eval.live_iot import one_image
+from semcom_core.zoo.iot import load_iot_models
+from ui import plots
+from ui.nav import ensure_navigation
+from ui.state import QueryState, parse_bool
 
 ensure_navigation()
 
@@ -24,8 +25,8 @@ DATASETS = ("mnist", "fashion-mnist")
 side = st.sidebar
 dataset = side.selectbox("Dataset", DATASETS, index=DATASETS.index(q.get("ds", "mnist", DATASETS)), key="ds",
                          help="MNIST as in the paper; Fashion-MNIST as the harder case.")
-channel = side.selectbox("Channel", tuple(CHANNELS), index=tuple(CHANNELS).index(q.get("ch", "awgn", tuple(CHANNELS))),
-                         key="ch", help="awgn: complex AWGN. rayleigh: per-symbol Rayleigh fading, perfect CSI "
+channel = side.selectbox("Channel", tuple(CHANNELS), index=tuple(CHANNELS).index(q.get("ch", "complex_awgn", tuple(CHANNELS))),
+                         key="ch", help="complex_awgn: complex AWGN. rayleigh: per-symbol Rayleigh fading, perfect CSI "
                                         "(zero-forcing + matched LLRs for QPSK, MMSE for the learned system).")
 snr = side.slider("SNR (dB)", -10.0, 20.0, q.get("snr", 0.0, cast=float, lo=-10.0, hi=20.0), 0.5, key="snr",
                   help="Signal-to-noise ratio per complex channel use.")

@@ -41,6 +41,10 @@ class TrainConfig:
     distill_weight: float = 0.0
     adapt: dict[str, list[str]] = field(default_factory=dict)  # split -> stages it gets its own copy of
     split_weights: dict[str, float] = field(default_factory=dict)  # split -> how often it is drawn (default 1)
+    k_ref: int = 0  # > 0: half the training images at this k, half log-uniform over k_min..k_max
+    k_min: int = 1
+    distill_temperature: float = 2.0
+    codec_lr_scale: float = 1.0  # the codecs' learning rate relative to `lr` (fresh layers learn faster)
     # paper 003 (kind = "iot_learned" | "iot_classifier")
     k_complex: int = 16
     train_channels: list[str] = field(default_factory=lambda: ["complex_awgn"])

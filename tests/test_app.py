@@ -41,7 +41,7 @@ def test_home_page_status_panel(cache_dir):
     assert metric(at, "Datasets prepared") == "0"  # an empty private cache
     assert any("data prepare" in i.value for i in at.info)
     assert any("Compute device" in m.value for m in at.markdown)
-    from semcom_core.status import shipped_tables
+    from semcom_core.zoo.status import shipped_tables
     tables = shipped_tables()  # the real shipped ones: one row each, as the page shows them
     assert tables and all("error" not in t for t in tables)
     assert any("Accuracy tables shipped" in m.value for m in at.markdown)
@@ -130,12 +130,13 @@ def explorer_zoo(tmp_path, cache_dir, monkeypatch):
     import shutil
 
     import torch
+
     from semcom_core import paths
     from semcom_core.config import TrainConfig
     from semcom_core.data.prepare import prepare
-    from semcom_core.models import build_backbone
-    from semcom_core.models.multisplit import MultiSplitModel
-    from semcom_core.split_eval import sweep
+    from semcom_core.eval.split import sweep
+    from semcom_core.nets import build_backbone
+    from semcom_core.nets.multisplit import MultiSplitModel
 
     from .fixtures import write_cifar_pickles
     from .test_split_eval import ship
@@ -195,11 +196,12 @@ def test_explorer_with_only_the_backbone_shows_its_prediction(tmp_path, monkeypa
     import shutil
 
     import torch
-    from semcom_core import explorer as X
+
     from semcom_core import paths
     from semcom_core.config import TrainConfig
     from semcom_core.data.samples import load_samples
-    from semcom_core.models import build_backbone
+    from semcom_core.eval import live as L
+    from semcom_core.nets import build_backbone
 
     from .test_split_eval import ship
     samples, meta = load_samples("cifar10")  # the real shipped samples
@@ -214,13 +216,13 @@ def test_explorer_with_only_the_backbone_shows_its_prediction(tmp_path, monkeypa
     assert any("Meanwhile the unsplit resnet20" in i.value for i in at.info)
     for idx in (0, 13):
         at.select_slider(key="sample").set_value(idx).run()
-        want = meta["classes"][X.top_classes(X.unsplit_probs(net, samples[idx].image, "cifar10"))[0][0]]
+        want = meta["classes"][L.top_classes(L.unsplit_probs(net, samples[idx].image, "cifar10"))[0][0]]
         assert any(m.value.startswith(f"Prediction of the unsplit resnet20: **{want}**") for m in at.markdown), want
     assert not at.exception
 
 
 def test_explorer_reads_the_table_and_runs_live_inference(explorer_zoo):
-    from semcom_core.stats import accuracy_interval
+    from semcom_core.eval.stats import accuracy_interval
     table = explorer_zoo
     at = open_page("pages/explorer.py", {"bb": "resnet20", "split": "SP-2", "k": "4", "snr": "10", "ch": "awgn"})
     assert not at.exception, at.exception
@@ -262,8 +264,8 @@ def test_explorer_with_a_table_lacking_the_channel_says_what_to_run(explorer_zoo
     serves AWGN and explains the rest instead of drawing empty charts."""
     import streamlit as st
 
-    from semcom_core import explorer as X
-    explorer_zoo[explorer_zoo.channel == "awgn"].to_csv(X.sweep_path("resnet20", "cifar10"), index=False)
+    from semcom_core.zoo import naming as N
+    explorer_zoo[explorer_zoo.channel == "awgn"].to_csv(N.sweep_path("resnet20", "cifar10"), index=False)
     st.cache_data.clear()
     at = open_page("pages/explorer.py", {"bb": "resnet20", "split": "SP-2", "k": "4", "snr": "10", "ch": "rayleigh"})
     assert not at.exception, at.exception

@@ -92,7 +92,7 @@ def test_shared_link_on_a_fresh_server_opens_that_view(page, server):
     wait_running_done(page)
     nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
     assert "Split costs" in nav and "IoT: learned vs separation" in nav
-    from semcom_core.costs import split_costs
+    from semcom_core.costs.compute import split_costs
     expect = split_costs("resnet34", 10, "SP-5", 32, 2, "true").tx_macs / 1e6
     assert metric_value(page, "Transmitter MACs") == f"{expect:,.2f} M"
     assert "backbone=resnet34" in page.url and "k=32" in page.url

@@ -3,8 +3,15 @@ import math
 import pytest
 import torch
 
-from semcom_core.channels import (Channel, from_complex, power_normalize, seeded_generator, snr_db_to_sigma,
-                                  to_complex, transmit)
+from semcom_core.channels import (
+    Channel,
+    from_complex,
+    power_normalize,
+    seeded_generator,
+    snr_db_to_sigma,
+    to_complex,
+    transmit,
+)
 
 N = 1_000_000
 

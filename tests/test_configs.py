@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from semcom_core.config import TrainConfig
-from semcom_core.models import build_backbone
-from semcom_core.models.multisplit import MultiSplitModel
+from semcom_core.nets import build_backbone
+from semcom_core.nets.multisplit import MultiSplitModel
 
 CONFIGS = sorted((Path(__file__).parent.parent / "configs").glob("*.toml"))
 PRETRAINED_BUDGET = 200e6  # bytes, issue 4

@@ -12,10 +12,10 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from semcom_core import costs as C
 from semcom_core.cli import main as cli_main
-from semcom_core.models import build_backbone
-from semcom_core.models.split import SplitModel
+from semcom_core.costs import compute as C
+from semcom_core.nets import build_backbone
+from semcom_core.nets.split import SplitModel
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -133,7 +133,7 @@ def test_costs_cli_json():
 
 
 @pytest.mark.parametrize("args,msg", [(["--split", "SP-9"], "unknown split"), (["--k", "0"], "k must be"),
-                                      (["--k", "2048"], "k must be"), (["--backbone", "vgg"], "unknown backbone")])
+                                      (["--k", "2048"], "k must be"), (["--backbone", "vgg"], "invalid choice: 'vgg'")])
 def test_costs_cli_bad_arguments(args, msg):
     r = subprocess.run([sys.executable, "-m", "semcom_core", "costs", *args], cwd=ROOT, capture_output=True,
                        text=True, timeout=120)

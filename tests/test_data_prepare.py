@@ -15,7 +15,13 @@ from semcom_core.data.formats import parse_idx
 from semcom_core.data.prepare import cache_path, info, prepare
 from semcom_core.data.registry import CIFAR10_CLASSES, DatasetError
 
-from .fixtures import (tar_folder, truncate, write_cifar_pickles, write_idx, write_jpeg_tree_tar)
+from .fixtures import (
+    tar_folder,
+    truncate,
+    write_cifar_pickles,
+    write_idx,
+    write_jpeg_tree_tar,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "datasets"

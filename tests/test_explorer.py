@@ -8,12 +8,16 @@ import plotly.graph_objects as go
 import pytest
 import torch
 
-from semcom_core import costs as C
-from semcom_core import explorer as X
-from semcom_core import plots
+from semcom_core.costs import compute as C
 from semcom_core.data.registry import DatasetError
-from semcom_core.models import build_backbone
-from semcom_core.models.multisplit import MultiSplitModel
+from semcom_core.eval import live as L
+from semcom_core.eval import readings as R
+from semcom_core.nets import build_backbone
+from semcom_core.nets.multisplit import MultiSplitModel
+from semcom_core.zoo import naming as N
+from semcom_core.zoo import tables as T
+from ui import plots
+from ui.views import explorer as X
 
 SNRS = (-5.0, 0.0, 3.0, 5.0, 10.0, 20.0)
 KS = (1, 2, 4, 8, 16)
@@ -36,31 +40,31 @@ def synthetic_table(n=2000) -> pd.DataFrame:
 
 def test_accuracy_at_exact_interpolated_and_outside():
     t = synthetic_table()
-    exact = X.accuracy_at(t, "SP-2", 8, 3.0, "awgn")
+    exact = R.accuracy_at(t, "SP-2", 8, 3.0, "awgn")
     row = t[(t.split == "SP-2") & (t.k == 8) & (t.snr_db == 3.0)].accuracy.item()
     assert exact.exact and exact.accuracy == row and exact.n == 2000 and "3 dB" in exact.how
-    mid = X.accuracy_at(t, "SP-2", 8, 4.0, "awgn")
+    mid = R.accuracy_at(t, "SP-2", 8, 4.0, "awgn")
     a3, a5 = row, t[(t.split == "SP-2") & (t.k == 8) & (t.snr_db == 5.0)].accuracy.item()
     assert not mid.exact and mid.accuracy == pytest.approx((a3 + a5) / 2) and "between 3 and 5" in mid.how
-    hi = X.accuracy_at(t, "SP-2", 8, 30.0, "awgn")
+    hi = R.accuracy_at(t, "SP-2", 8, 30.0, "awgn")
     assert hi.accuracy == t[(t.split == "SP-2") & (t.k == 8) & (t.snr_db == 20.0)].accuracy.item()
     assert "nearest" in hi.how
     # fixed-size split points ignore k; unknown rows give None
-    assert X.accuracy_at(t, "SP-5", 64, 20.0, "awgn").accuracy == pytest.approx(0.92)
-    assert X.accuracy_at(t, "SP-2", 64, 5.0, "awgn") is None
-    assert X.accuracy_at(t, "SP-2", 8, 5.0, "rayleigh") is None
+    assert R.accuracy_at(t, "SP-5", 64, 20.0, "awgn").accuracy == pytest.approx(0.92)
+    assert R.accuracy_at(t, "SP-2", 64, 5.0, "awgn") is None
+    assert R.accuracy_at(t, "SP-2", 8, 5.0, "rayleigh") is None
 
 
 def test_a_measured_reading_carries_its_95_percent_interval():
     """The interval contains the value, is about ±2.2 points at 50 % on 2,000 images, narrows with n,
     and an interpolated reading has none (it is no measurement)."""
-    reading = X.accuracy_at(synthetic_table(2000), "SP-2", 8, 3.0, "awgn")
+    reading = R.accuracy_at(synthetic_table(2000), "SP-2", 8, 3.0, "awgn")
     (lo, hi), acc = reading.interval, reading.accuracy
-    lo10, hi10 = X.accuracy_at(synthetic_table(10000), "SP-2", 8, 3.0, "awgn").interval
+    lo10, hi10 = R.accuracy_at(synthetic_table(10000), "SP-2", 8, 3.0, "awgn").interval
     assert lo < acc < hi and lo < lo10 < acc < hi10 < hi
-    half = X.AccuracyReading(0.5, 2000, "measured at 5 dB", True).interval
+    half = R.AccuracyReading(0.5, 2000, "measured at 5 dB", True).interval
     assert half[1] - half[0] == pytest.approx(2 * 1.96 * math.sqrt(0.25 / 2000), rel=0.01)
-    assert X.accuracy_at(synthetic_table(), "SP-2", 8, 4.0, "awgn").interval is None
+    assert R.accuracy_at(synthetic_table(), "SP-2", 8, 4.0, "awgn").interval is None
 
 
 def test_training_note_names_the_budget_and_explains_a_far_ceiling():
@@ -88,7 +92,7 @@ def test_training_note_names_the_budget_and_explains_a_far_ceiling():
 
 def test_min_k_for_target_is_the_smallest_k_reaching_it():
     t = synthetic_table()
-    mk = X.min_k_for_target(t, 0.7, "awgn")
+    mk = R.min_k_for_target(t, 0.7, "awgn")
     for r in mk.itertuples():
         g = t[(t.split == r.split) & (t.snr_db == r.snr_db)]
         reaching = sorted(g[g.accuracy >= 0.7].k)
@@ -100,43 +104,43 @@ def test_min_k_for_target_is_the_smallest_k_reaching_it():
     for sp, g in mk[mk.split.isin(["SP-1", "SP-2", "SP-3"])].groupby("split"):
         ks = g.sort_values("snr_db").min_k.dropna().to_numpy()
         assert np.all(np.diff(ks) <= 0), sp
-    assert X.min_k_for_target(t, 0.99, "awgn").normalized_communication.isna().all()
+    assert R.min_k_for_target(t, 0.99, "awgn").normalized_communication.isna().all()
 
 
 def test_monotonicity_report_flags_real_drops_only():
     t = synthetic_table(n=10000)
-    assert X.monotonicity_report(t).empty
+    assert R.monotonicity_report(t).empty
     i = t[(t.split == "SP-1") & (t.k == 8) & (t.snr_db == 10.0)].index[0]
     lower_k = t[(t.split == "SP-1") & (t.k == 4) & (t.snr_db == 10.0)].accuracy.item()
     lower_snr = t[(t.split == "SP-1") & (t.k == 8) & (t.snr_db == 5.0)].accuracy.item()
     bad = t.copy()
     bad.loc[i, "accuracy"] = min(lower_k, lower_snr) - 0.05  # a real dip, below both neighbours
-    rep = X.monotonicity_report(bad)
+    rep = R.monotonicity_report(bad)
     assert set(rep.along) == {"k", "snr_db"} and (rep.split == "SP-1").all()
     assert rep["drop"].min() >= 0.05 - 1e-9
     noisy = t.copy()
     noisy.loc[i, "accuracy"] = max(lower_k, lower_snr) - 0.002  # a dip within sampling noise at n = 10,000
-    assert X.monotonicity_report(noisy).empty
+    assert R.monotonicity_report(noisy).empty
 
 
 def test_load_sweep_names_the_command_when_missing(tmp_path, monkeypatch):
     monkeypatch.setenv("SEMCOM_PRETRAINED", str(tmp_path))
     with pytest.raises(DatasetError, match="build_zoo.sh resnet18"):
-        X.load_sweep("resnet18", "cifar10")
+        T.load_sweep("resnet18", "cifar10")
     (tmp_path / "split").mkdir()
-    pd.DataFrame({"split": ["SP-1"], "k": [1]}).to_csv(X.sweep_path("resnet18", "cifar10"), index=False)
+    pd.DataFrame({"split": ["SP-1"], "k": [1]}).to_csv(N.sweep_path("resnet18", "cifar10"), index=False)
     with pytest.raises(DatasetError, match="lacks columns"):
-        X.load_sweep("resnet18", "cifar10")
-    assert not X.has_split_model("resnet18", "cifar10") and X.unsplit_accuracy("resnet18", "cifar10") is None
+        T.load_sweep("resnet18", "cifar10")
+    assert not T.has_split_model("resnet18", "cifar10") and T.unsplit_accuracy("resnet18", "cifar10") is None
 
 
 def test_channel_table_keeps_one_channel_and_names_the_command_when_it_has_none():
     t = synthetic_table()
     t = pd.concat([t, t.assign(channel="rayleigh", accuracy=t.accuracy - 0.05)], ignore_index=True)
-    ray = X.channel_table(t, "rayleigh", "resnet18")
+    ray = T.channel_table(t, "rayleigh", "resnet18")
     assert set(ray.channel) == {"rayleigh"} and len(ray) == len(t) // 2
     with pytest.raises(DatasetError, match=r"no rayleigh rows yet \(measured: awgn\).*build_zoo.sh resnet18"):
-        X.channel_table(t[t.channel == "awgn"], "rayleigh", "resnet18")
+        T.channel_table(t[t.channel == "awgn"], "rayleigh", "resnet18")
 
 
 def test_default_backbone_prefers_a_table_then_a_split_model(tmp_path, monkeypatch):
@@ -147,7 +151,7 @@ def test_default_backbone_prefers_a_table_then_a_split_model(tmp_path, monkeypat
     for ext in ("json", "safetensors"):  # a split model but no table yet for resnet34
         (tmp_path / "split" / f"split_resnet34_cifar10.{ext}").write_text("{}")
     assert X.default_backbone(bbs, "cifar10") == "resnet34"
-    X.sweep_path("resnet20", "cifar10").write_text("split,k\n")  # a table wins over a model alone
+    N.sweep_path("resnet20", "cifar10").write_text("split,k\n")  # a table wins over a model alone
     assert X.default_backbone(bbs, "cifar10") == "resnet20"
 
 
@@ -159,40 +163,40 @@ def tiny_multi():
 
 def test_live_split_noise_is_seeded_and_vanishes_at_high_snr(tiny_multi):
     img = np.random.default_rng(0).integers(0, 256, (32, 32, 3), dtype=np.uint8)
-    a = X.live_split(tiny_multi, "SP-2", img, "cifar10", 8, 0.0, "awgn", seed=3)
-    b = X.live_split(tiny_multi, "SP-2", img, "cifar10", 8, 0.0, "awgn", seed=3)
-    c = X.live_split(tiny_multi, "SP-2", img, "cifar10", 8, 0.0, "awgn", seed=4)
+    a = L.live_split(tiny_multi, "SP-2", img, "cifar10", 8, 0.0, "awgn", seed=3)
+    b = L.live_split(tiny_multi, "SP-2", img, "cifar10", 8, 0.0, "awgn", seed=3)
+    c = L.live_split(tiny_multi, "SP-2", img, "cifar10", 8, 0.0, "awgn", seed=4)
     assert a.k == 8 and a.sent.shape == a.received.shape == (8,)
     assert np.allclose(a.received, b.received) and not np.allclose(a.received, c.received)
     assert np.sum(a.sent ** 2) == pytest.approx(8, rel=1e-4)  # power-normalized: ||z_k||^2 = k
     noise = a.received - a.sent
     assert 0.5 < np.mean(noise ** 2) < 2.0  # 0 dB: noise power ~ signal power per element
-    quiet = X.live_split(tiny_multi, "SP-2", img, "cifar10", 8, 60.0, "awgn", seed=3)
+    quiet = L.live_split(tiny_multi, "SP-2", img, "cifar10", 8, 60.0, "awgn", seed=3)
     assert np.allclose(quiet.probs_clean, quiet.probs_noisy, atol=1e-3) and not quiet.changed
     assert abs(a.probs_noisy.sum() - 1) < 1e-5 and len(a.top("noisy")) == 5
     assert [p for _, p in a.top("clean")] == sorted([p for _, p in a.top("clean")], reverse=True)
     # the image and the logits are sent whole, whatever k says
-    assert X.live_split(tiny_multi, "SP-0", img, "cifar10", 8, 10.0, "awgn").k == 3072
-    assert X.live_split(tiny_multi, "SP-5", img, "cifar10", 8, 10.0, "awgn").k == 10
+    assert L.live_split(tiny_multi, "SP-0", img, "cifar10", 8, 10.0, "awgn").k == 3072
+    assert L.live_split(tiny_multi, "SP-5", img, "cifar10", 8, 10.0, "awgn").k == 10
     with pytest.raises(ValueError):
-        X.live_split(tiny_multi, "SP-2", img, "cifar10", 32, 10.0, "awgn")  # beyond k_max = 16
+        L.live_split(tiny_multi, "SP-2", img, "cifar10", 32, 10.0, "awgn")  # beyond k_max = 16
 
 
 def test_unsplit_reference_is_the_backbones_softmax_and_top_classes_are_ordered(tiny_multi):
     img = np.random.default_rng(1).integers(0, 256, (32, 32, 3), dtype=np.uint8)
     net = tiny_multi.backbone
-    p = X.unsplit_probs(net, img, "cifar10")
+    p = L.unsplit_probs(net, img, "cifar10")
     with torch.no_grad():
-        want = torch.softmax(net.eval()(X.image_to_input(img, "cifar10")), 1)[0].numpy()
+        want = torch.softmax(net.eval()(L.image_to_input(img, "cifar10")), 1)[0].numpy()
     assert p.shape == (10,) and np.allclose(p, want, atol=1e-6) and p.sum() == pytest.approx(1, abs=1e-5)
-    top = X.top_classes(p, 3)
+    top = L.top_classes(p, 3)
     assert [i for i, _ in top] == list(np.argsort(-p)[:3]) and top[0][1] >= top[1][1] >= top[2][1]
-    assert X.top_classes(np.array([0.2, 0.5, 0.3]), 5) == [(1, 0.5), (2, 0.3), (0, 0.2)]
+    assert L.top_classes(np.array([0.2, 0.5, 0.3]), 5) == [(1, 0.5), (2, 0.3), (0, 0.2)]
 
 
 def test_image_to_input_uses_the_dataset_statistics():
     img = np.full((32, 32, 3), 255, np.uint8)
-    x = X.image_to_input(img, "cifar10")
+    x = L.image_to_input(img, "cifar10")
     assert x.shape == (1, 3, 32, 32)
     assert x[0, 0, 0, 0].item() == pytest.approx((1 - 0.4914) / 0.2470, rel=1e-4)
 
@@ -236,7 +240,7 @@ def test_heatmap_has_one_cell_per_split_and_k_with_the_choice_boxed():
 
 def test_min_communication_figure_with_shannon_bound():
     t = synthetic_table()
-    mk = X.min_k_for_target(t, 0.6, "awgn")
+    mk = R.min_k_for_target(t, 0.6, "awgn")
     grid = np.linspace(-10, 30, 41)
     sh = pd.DataFrame({"snr_db": grid, "normalized_communication":
                        [2 * C.shannon_min_channel_uses(10, s) / 3072 for s in grid]})

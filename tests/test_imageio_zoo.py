@@ -9,10 +9,10 @@ from PIL import Image
 
 from semcom_core.cli import main as cli_main
 from semcom_core.config import TrainConfig
+from semcom_core.data.images import to_model_image
 from semcom_core.data.loader import ImageData
-from semcom_core.imageio import to_model_image
-from semcom_core.training import train
-from semcom_core.zoo import export_run, load_shipped, sha256_file
+from semcom_core.train.loop import train
+from semcom_core.zoo.store import export_run, load_shipped, sha256_file
 
 from .test_training import easy_mnist_like
 
@@ -112,8 +112,8 @@ def test_split_model_ships_without_its_frozen_backbone(tmp_path, cache_dir, monk
     # training continues from the shipped file (no run folder needed) and the new card keeps the history
     from dataclasses import replace
 
-    from semcom_core.training import build_model
-    from semcom_core.zoo import start_from_shipped
+    from semcom_core.nets.factory import build_model
+    from semcom_core.zoo.store import start_from_shipped
     first = json.loads((pt / "split" / "split_resnet20_mnist.json").read_text())
     cont = replace(split_cfg, continue_from="split_resnet20_mnist")
     fresh = build_model(cont, 10, 1)

@@ -5,11 +5,20 @@ import numpy as np
 import pytest
 import torch
 
-from semcom_core.iot.evaluate import iot_evaluate
-from semcom_core.stats import wilson_interval
-from semcom_core.iot.learned import DeepSCIoT, SmallCNN
-from semcom_core.iot.separation import (SeparationConfig, jpeg_decode, jpeg_encode, payload, plan_frame,
-                                        qpsk_ldpc_chain, reference_header, send_images, split_jpeg)
+from semcom_core.digital.separation import (
+    SeparationConfig,
+    jpeg_decode,
+    jpeg_encode,
+    payload,
+    plan_frame,
+    qpsk_ldpc_chain,
+    reference_header,
+    send_images,
+    split_jpeg,
+)
+from semcom_core.eval.iot import iot_evaluate
+from semcom_core.eval.stats import wilson_interval
+from semcom_core.nets.deepsc_iot import DeepSCIoT, SmallCNN
 
 
 def digits(n=12, seed=0):
@@ -135,7 +144,7 @@ def test_wilson_interval():
 
 
 def test_one_image_through_both_systems():
-    from semcom_core.iot.live import one_image
+    from semcom_core.eval.live_iot import one_image
     torch.manual_seed(0)
     im = digits(1)[0][..., None]
     cfg = SeparationConfig(10)

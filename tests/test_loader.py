@@ -2,7 +2,12 @@ import numpy as np
 import pytest
 import torch
 
-from semcom_core.data.loader import ImageData, normalize, random_crop_flip, split_indices
+from semcom_core.data.loader import (
+    ImageData,
+    normalize,
+    random_crop_flip,
+    split_indices,
+)
 from semcom_core.data.prepare import prepare
 
 from .fixtures import write_cifar_pickles

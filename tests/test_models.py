@@ -2,8 +2,14 @@ import pytest
 import torch
 
 from semcom_core.channels import Channel, seeded_generator
-from semcom_core.models import build_backbone
-from semcom_core.models.split import K_CHOICES, SplitModel, describe_split, keep_first_k, split_points
+from semcom_core.nets import build_backbone
+from semcom_core.nets.split import (
+    K_CHOICES,
+    SplitModel,
+    describe_split,
+    keep_first_k,
+    split_points,
+)
 
 
 @pytest.mark.parametrize("arch", ["resnet18", "resnet34"])
@@ -106,7 +112,7 @@ def _trained_like(arch: str, seed: int = 0):
     ("resnet18", "resnet34", ["conv2_x.2", "conv3_x.2", "conv3_x.3", "conv4_x.2", "conv4_x.3", "conv4_x.4",
                               "conv4_x.5", "conv5_x.2"])])
 def test_grown_network_computes_what_the_trained_one_did(small, big, new):
-    from semcom_core.models.resnet import grow_into
+    from semcom_core.nets.resnet import grow_into
     src = _trained_like(small)
     torch.manual_seed(1)
     grown = build_backbone(big)
@@ -121,7 +127,7 @@ def test_grown_network_computes_what_the_trained_one_did(small, big, new):
 
 
 def test_growing_from_weights_that_do_not_fit_is_refused():
-    from semcom_core.models.resnet import grow_into
+    from semcom_core.nets.resnet import grow_into
     with pytest.raises(ValueError, match="does not have"):  # deeper into shallower
         grow_into(build_backbone("resnet20"), build_backbone("resnet32").state_dict())
     with pytest.raises(ValueError, match="shape"):  # other widths
@@ -136,7 +142,7 @@ def test_backbone_config_starts_from_init_weights(tmp_path):
     from safetensors.torch import save_file
 
     from semcom_core.config import TrainConfig
-    from semcom_core.training import build_model
+    from semcom_core.nets.factory import build_model
     src = _trained_like("resnet20", seed=3)
     save_file(src.state_dict(), str(tmp_path / "r20.safetensors"))
     cfg = TrainConfig(name="t", backbone="resnet32", init_from=str(tmp_path / "r20.safetensors"))

@@ -6,8 +6,8 @@ from safetensors.torch import save_file
 
 from semcom_core.channels import Channel, seeded_generator
 from semcom_core.config import TrainConfig
-from semcom_core.models import build_backbone
-from semcom_core.models.multisplit import MultiSplitModel, build_trainable_split_model
+from semcom_core.nets import build_backbone
+from semcom_core.nets.multisplit import MultiSplitModel, build_trainable_split_model
 
 
 def test_views_share_the_trained_modules_and_run_every_split():

@@ -1,8 +1,8 @@
 import numpy as np
 import pandas as pd
 
-from semcom_core import costs as C
-from semcom_core import plots
+from semcom_core.costs import compute as C
+from ui import plots
 
 
 def table():

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from semcom_core.zoo import load_shipped, sha256_file
+from semcom_core.zoo.store import load_shipped, sha256_file
 
 ROOT = Path(__file__).resolve().parent.parent
 PRE = ROOT / "pretrained"
@@ -40,7 +40,7 @@ def test_iot_test_accuracy_reproduces_on_the_shipped_file(name, cache_dir):
     from semcom_core.data.loader import ImageData
     from semcom_core.data.prepare import prepare
     from semcom_core.device import get_policy
-    from semcom_core.training import evaluate_accuracy
+    from semcom_core.eval.accuracy import evaluate_accuracy
     model, card = load_shipped(name)
     prepare(card["dataset"])
     data = ImageData(card["dataset"], n_val=card["config"]["n_val"], seed=card["config"]["seed"])
@@ -70,10 +70,10 @@ def test_iot_sweep_table_covers_the_grid_and_shows_the_cliff():
 @pytest.mark.skipif(not SWEEP.is_file() or not (SHARED / "mnist").is_dir(), reason="table or data missing")
 def test_iot_sweep_row_reproduces(cache_dir):
     """Re-measure one row (MNIST, AWGN, 2.5 dB: in the LDPC waterfall) with `iot_evaluate`, same seed."""
-    from semcom_core.iot.shipped import load_iot_models, test_images
     from semcom_core.data.prepare import prepare
-    from semcom_core.iot.evaluate import iot_evaluate
-    from semcom_core.iot.separation import SeparationConfig
+    from semcom_core.digital.separation import SeparationConfig
+    from semcom_core.eval.iot import iot_evaluate
+    from semcom_core.zoo.iot import load_iot_models, test_images
     t = pd.read_csv(SWEEP)
     row = t[(t.dataset == "mnist") & (t.channel == "awgn") & (t.snr_db == 2.5)].iloc[0]
     prepare("mnist")
@@ -97,8 +97,8 @@ def test_split_zoo_accuracy_reproduces_on_the_shipped_file(card_file, cache_dir)
     from semcom_core.data.loader import ImageData
     from semcom_core.data.prepare import prepare
     from semcom_core.device import get_policy
-    from semcom_core.split_eval import noiseless_split_accuracy
-    from semcom_core.training import evaluate_accuracy
+    from semcom_core.eval.accuracy import evaluate_accuracy
+    from semcom_core.eval.split import noiseless_split_accuracy
     card = json.loads(card_file.read_text())
     model, _ = load_shipped(card["name"])
     prepare(card["dataset"])
@@ -118,8 +118,8 @@ SPLIT_SWEEPS = sorted((PRE / "split").glob("sweep_*.csv"))
 
 @pytest.mark.parametrize("sweep_file", SPLIT_SWEEPS, ids=lambda p: p.stem)
 def test_split_sweep_covers_the_grid(sweep_file):
-    from semcom_core.models.split import K_CHOICES
-    from semcom_core.split_eval import SWEEP_SNRS
+    from semcom_core.eval.split import SWEEP_SNRS
+    from semcom_core.nets.split import K_CHOICES
     t = pd.read_csv(sweep_file)
     backbone, dataset = t.backbone.iloc[0], t.dataset.iloc[0]
     model, card = load_shipped(f"split_{backbone}_{dataset}")
@@ -141,7 +141,7 @@ def test_split_sweep_covers_the_grid(sweep_file):
 def test_split_sweep_row_reproduces_with_evaluate(cache_dir):
     """One AWGN and one Rayleigh row per shipped table re-measured with `evaluate` (same seed, same images): the same number."""
     from semcom_core.data.prepare import prepare
-    from semcom_core.split_eval import evaluate
+    from semcom_core.eval.split import evaluate
     prepare("cifar10")
     points = [("SP-2", 16, 0.0, "awgn"), ("SP-4", 64, 5.0, "rayleigh")]  # Rayleigh only where the table has it
     for f in SPLIT_SWEEPS:

@@ -10,8 +10,8 @@ from safetensors.torch import save_file
 from semcom_core.cli import main as cli_main
 from semcom_core.config import TrainConfig
 from semcom_core.data.prepare import prepare
-from semcom_core.models import build_backbone
-from semcom_core.models.multisplit import MultiSplitModel
+from semcom_core.nets import build_backbone
+from semcom_core.nets.multisplit import MultiSplitModel
 
 from .fixtures import write_cifar_pickles
 

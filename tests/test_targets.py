@@ -7,7 +7,13 @@ import pandas as pd
 import pytest
 
 from semcom_core.cli import main as cli_main
-from semcom_core.targets import UNSPLIT_TARGETS, agreement, monotonicity_summary, target_report, targets_for
+from semcom_core.eval.targets import (
+    UNSPLIT_TARGETS,
+    agreement,
+    monotonicity_summary,
+    target_report,
+    targets_for,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "datasets"

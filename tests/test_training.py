@@ -8,8 +8,8 @@ from semcom_core.config import TrainConfig
 from semcom_core.data.formats import RawDataset
 from semcom_core.data.loader import ImageData
 from semcom_core.data.prepare import write_cache
-from semcom_core.models import build_backbone
-from semcom_core.training import lr_at, train
+from semcom_core.nets import build_backbone
+from semcom_core.train.loop import lr_at, train
 
 
 def easy_mnist_like(cache_dir, n=400, seed=0):

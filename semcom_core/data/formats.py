@@ -26,8 +26,13 @@ import numpy as np
 from PIL import Image
 from tqdm.auto import tqdm
 
-from .registry import CIFAR10_CLASSES, FASHION_CLASSES, IDX_FILES, MNIST_CLASSES, DatasetError
-
+from semcom_core.data.registry import (
+    CIFAR10_CLASSES,
+    FASHION_CLASSES,
+    IDX_FILES,
+    MNIST_CLASSES,
+    DatasetError,
+)
 
 JPEG_TREE_SHUFFLE_SEED = 0
 

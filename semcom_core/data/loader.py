@@ -11,8 +11,8 @@ from typing import Iterator
 import numpy as np
 import torch
 
-from .prepare import cache_path, read_meta
-from .registry import DatasetError, DatasetSpec, get_spec
+from semcom_core.data.prepare import cache_path, read_meta
+from semcom_core.data.registry import DatasetError, DatasetSpec, get_spec
 
 
 def random_crop_flip(x: torch.Tensor, pad: int, flip: bool, generator: torch.Generator | None = None

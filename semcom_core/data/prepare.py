@@ -14,9 +14,15 @@ from typing import Callable
 
 import numpy as np
 
-from .. import paths
-from .formats import FASHION_READER, MNIST_READER, RawDataset, read_cifar_pickles, read_jpeg_tree
-from .registry import DatasetError, DatasetSpec, get_spec
+from semcom_core import paths
+from semcom_core.data.formats import (
+    FASHION_READER,
+    MNIST_READER,
+    RawDataset,
+    read_cifar_pickles,
+    read_jpeg_tree,
+)
+from semcom_core.data.registry import DatasetError, DatasetSpec, get_spec
 
 CACHE_FORMAT_VERSION = 1
 Reader = Callable[[Path], RawDataset]

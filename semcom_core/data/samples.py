@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .. import paths
-from .prepare import cache_path, read_meta
-from .registry import DatasetError, get_spec
+from semcom_core import paths
+from semcom_core.data.prepare import cache_path, read_meta
+from semcom_core.data.registry import DatasetError, get_spec
 
 
 def samples_dir(name: str) -> Path:

@@ -1,0 +1,136 @@
+"""CLI commands about models: train, costs, evaluate, zoo (registered by cli.build_parser)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def cmd_train(a) -> int:
+    from semcom_core.config import TrainConfig
+    from semcom_core.train.loop import train
+    cfg = TrainConfig.load(a.config)
+    if a.epochs is not None:
+        cfg.epochs = a.epochs
+    if a.lr is not None:
+        cfg.lr = a.lr
+    if a.scratch:
+        cfg.init_from = ""
+    if a.continue_shipped:
+        cfg.continue_from = cfg.name
+    summary = train(cfg, Path(a.out) if a.out else None, resume=a.resume,
+                    max_epochs_this_run=a.max_epochs, limit_train=a.limit_train)
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+def cmd_costs(a) -> int:
+    from semcom_core.cli.common import UsageError, _print
+    from semcom_core.costs.compute import CONVENTION_NOTES, split_costs
+    from semcom_core.nets.split import K_CHOICES
+    if a.k < 1 or a.k > K_CHOICES[-1]:
+        raise UsageError(f"k must be in 1..{K_CHOICES[-1]} (the bottleneck is designed for at most "
+                         f"{K_CHOICES[-1]} numbers), got {a.k}")
+    if a.num_classes < 2:
+        raise UsageError(f"--num-classes must be at least 2, got {a.num_classes}")
+    if a.decompress not in (1, 2):
+        raise UsageError(f"--decompress is 1 or 2 ConvTranspose2d stages, got {a.decompress}")
+    try:
+        c = split_costs(a.backbone, a.num_classes, a.split, a.k, a.decompress, a.convention)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    out = c.to_dict()
+    out["note"] = CONVENTION_NOTES[a.convention]
+    _print(out, a.json)
+    return 0
+
+
+def cmd_evaluate(a) -> int:
+    from semcom_core.cli.common import UsageError
+    from semcom_core.eval.split import evaluate
+    from semcom_core.nets.split import K_CHOICES
+    if not 1 <= a.k <= K_CHOICES[-1]:
+        raise UsageError(f"k must be in 1..{K_CHOICES[-1]}, got {a.k}")
+    if a.n < 1:
+        raise UsageError("--n must be at least 1")
+    split = None if a.split.lower() == "none" else a.split
+    if split is not None and not (split.startswith("SP-") and split[3:].isdigit()):
+        raise UsageError(f"--split is SP-0..SP-6 or none, got {a.split!r}")
+    try:
+        res = evaluate(a.dataset, a.backbone, split, a.k, a.snr, a.channel, a.n, a.seed)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    print(json.dumps(res, indent=2) if a.json else "\n".join(f"{k}: {v}" for k, v in res.items()))
+    return 0
+
+
+def _point(row: dict) -> tuple:
+    return row["split"], int(row["k"]), row["channel"], float(row["snr_db"])
+
+
+def cmd_sweep(a) -> int:
+    import pandas as pd
+
+    from semcom_core import paths
+    from semcom_core.eval.split import sweep
+    out = Path(a.out) if a.out else paths.pretrained_dir() / "split" / f"sweep_{a.backbone}_{a.dataset}.csv"
+    rows = pd.read_csv(out).to_dict("records") if (a.resume and out.is_file()) else []
+    done = {(r["split"], int(r["k"]), r["channel"], float(r["snr_db"]), int(r["n"]), int(r["seed"])) for r in rows}
+
+    def save(row):  # replaces a row of the same point measured with another n or seed
+        rows[:] = [r for r in rows if _point(r) != _point(row)] + [row]
+        out.parent.mkdir(parents=True, exist_ok=True)
+        pd.DataFrame(rows).to_csv(out, index=False)  # after every row: a crash loses one point
+    sweep(a.dataset, a.backbone, a.n, a.seed, channels=tuple(a.channels), done=done, on_row=save)
+    print(f"{len(rows)} rows -> {out}")
+    return 0
+
+
+def register(sub) -> None:
+    from semcom_core.channels import CHANNELS
+    from semcom_core.nets import BACKBONES
+    e = sub.add_parser("evaluate", help="test accuracy of a shipped split model at one configuration")
+    e.add_argument("--dataset", default="cifar10")
+    e.add_argument("--backbone", default="resnet18", choices=BACKBONES)
+    e.add_argument("--split", default="SP-3", help="SP-0..SP-6, or none for the unsplit backbone")
+    e.add_argument("--k", type=int, default=64)
+    e.add_argument("--snr", type=float, default=5.0)
+    e.add_argument("--channel", default="awgn", choices=tuple(CHANNELS))
+    e.add_argument("--n", type=int, default=10000, help="the first n test images")
+    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(func=cmd_evaluate)
+    sw = sub.add_parser("sweep", help="accuracy table over split x k x channel x SNR for a shipped split model")
+    sw.add_argument("--dataset", default="cifar10")
+    sw.add_argument("--backbone", default="resnet18", choices=BACKBONES)
+    sw.add_argument("--n", type=int, default=10000)
+    sw.add_argument("--seed", type=int, default=0)
+    sw.add_argument("--channels", nargs="+", default=["awgn"], choices=tuple(CHANNELS))
+    sw.add_argument("--out", help="CSV (default pretrained/split/sweep_<backbone>_<dataset>.csv)")
+    sw.add_argument("--resume", action="store_true", help="keep rows already in the CSV that were measured with this --n and --seed")
+    sw.set_defaults(func=cmd_sweep)
+
+    c = sub.add_parser("costs", help="per-part MACs, parameters and z size of a split model")
+    c.add_argument("--backbone", default="resnet18", choices=BACKBONES)
+    c.add_argument("--num-classes", type=int, default=10)
+    c.add_argument("--split", default="SP-2", help="SP-0 (send the image) .. SP-6 (send the label)")
+    c.add_argument("--k", type=int, default=1024, help="numbers sent (1..1024)")
+    c.add_argument("--decompress", type=int, default=2, help="ConvTranspose2d stages at the receiver (1 or 2)")
+    c.add_argument("--convention", choices=("paper", "true"), default="true",
+                   help="paper: as paper 000's code counts; true: real MACs of every layer")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(func=cmd_costs)
+
+    t = sub.add_parser("train", help="train a model from a config (resumable)")
+    t.add_argument("config", help="TOML config, e.g. configs/resnet18_cifar10.toml")
+    t.add_argument("--out", help="run folder (default runs/<name>)")
+    t.add_argument("--resume", action="store_true", help="continue from the run folder's last.pt")
+    t.add_argument("--epochs", type=int, help="override the config's epoch count (e.g. 100 on a GPU)")
+    t.add_argument("--lr", type=float, help="override the config's peak learning rate")
+    t.add_argument("--scratch", action="store_true",
+                   help="ignore the config's init_from: start from random weights (e.g. the paper's recipe on a GPU)")
+    t.add_argument("--continue-shipped", action="store_true",
+                   help="start from the shipped model of this config's name and train it further (a new schedule: "
+                        "warm-up, then cosine over --epochs); the new card lists the training before it")
+    t.add_argument("--max-epochs", type=int, help="stop after this many epochs in this invocation")
+    t.add_argument("--limit-train", type=int, help="train on the first N training images (smoke tests)")
+    t.set_defaults(func=cmd_train)

@@ -1,0 +1,142 @@
+"""CLI: `zoo list`, `zoo export` (ship a finished run) and `zoo targets` (issue 4's accuracy targets
+checked against a shipped sweep table, optionally re-measured with `evaluate`)."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+
+def cmd_zoo_export(a) -> int:
+    from semcom_core.zoo.store import export_run
+    if not a.measure:
+        measure = None
+    else:
+        from semcom_core.data.loader import ImageData
+        from semcom_core.device import get_policy
+        from semcom_core.eval.accuracy import evaluate_accuracy
+
+        def measure(model, cfg):
+            policy = get_policy()
+            data = ImageData(cfg.dataset, "cpu", n_val=cfg.n_val, seed=cfg.seed)
+            if cfg.kind == "split":  # one number per split point: k = k_max over a noiseless channel
+                from semcom_core.eval.split import noiseless_split_accuracy
+                per = {sp: noiseless_split_accuracy(model, sp, data) for sp in model.splits}
+                return {"test_accuracy": min(per.values()), "split_test_accuracy": per,
+                        "test_images": len(data.test), "dataset_provenance": data.provenance,
+                        "test_accuracy_note": "measured on the shipped file at k = k_max over a noiseless "
+                                              "channel; test_accuracy is the worst split point"}
+            acc = evaluate_accuracy(model, data, "test", policy, 1000)
+            return {"test_accuracy": acc, "test_images": len(data.test),
+                    "test_accuracy_note": "measured on the shipped file, no channel (noiseless)",
+                    "dataset_provenance": data.provenance}
+    card = export_run(Path(a.run), a.name, a.subdir, a.command, a.half, measure)
+    print(json.dumps(card, indent=2))
+    return 0
+
+
+def cmd_zoo_list(a) -> int:
+    from semcom_core.zoo.status import shipped_models
+    rows = shipped_models()
+    if a.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for r in rows:
+            acc = r.get("test_accuracy")
+            print(f"{r['name']:>30}: {r.get('kind', '?')}, {r.get('dataset', '?')}, "
+                  f"test accuracy {acc if acc is not None else 'n/a'}, {r['size_mb']} MB")
+        if not rows:
+            print("no shipped models in pretrained/")
+    return 0
+
+
+def cmd_zoo_targets(a) -> int:
+    import pandas as pd
+
+    from semcom_core.cli.common import UsageError
+    from semcom_core.data.registry import DatasetError, get_spec
+    from semcom_core.eval.split import evaluate, shipped_names
+    from semcom_core.eval.targets import (
+        agreement,
+        monotonicity_summary,
+        target_report,
+        targets_for,
+    )
+    from semcom_core.zoo.store import shipped_card
+    from semcom_core.zoo.tables import load_sweep
+    if a.n is not None and a.n < 1:
+        raise UsageError("--n must be at least 1")
+    dataset = get_spec(a.dataset).name
+    try:
+        table, table_note = load_sweep(a.backbone, dataset), None
+    except DatasetError as e:
+        table, table_note = None, str(e)
+    card = shipped_card(shipped_names(a.backbone, dataset)[0])  # its test accuracy: the "within" targets' reference
+    rep = target_report(table, a.backbone, card.get("test_accuracy"), card.get("test_images"))
+    if a.measure:
+        from semcom_core.data.loader import ImageData
+        from semcom_core.device import get_policy
+        data = ImageData(dataset, get_policy().device, n_val=0)  # loaded once for every point
+        seed = int(table.seed.iloc[0]) if table is not None and "seed" in table else 0
+        points = [None] + targets_for(a.backbone)
+        measured, measured_n, agrees = [], [], []
+        for (_, row), t in zip(rep.iterrows(), points):
+            n = a.n or (int(row.n) if not pd.isna(row.n) else 10000)
+            print(f"measuring {row.setting} on {n} test images ...", file=sys.stderr, flush=True)
+            try:
+                r = (evaluate(dataset, a.backbone, None, 1, 0.0, "noiseless", n, data=data) if t is None else
+                     evaluate(dataset, a.backbone, t.split, t.k, t.snr_db, t.channel, n, seed=seed, data=data))
+            except DatasetError as e:
+                print(f"  not measured: {e}", file=sys.stderr)
+                r = None
+            measured.append(r["accuracy"] if r else None)
+            measured_n.append(r["n"] if r else None)
+            agrees.append(None if r is None or pd.isna(row.accuracy) else
+                          agreement(row.accuracy, int(row.n), r["accuracy"], r["n"]))
+        rep["measured"], rep["measured_n"], rep["agrees_with_table"] = measured, measured_n, agrees
+    mono = monotonicity_summary(table)
+    if a.json:
+        out = {"backbone": a.backbone, "dataset": dataset, "targets": json.loads(rep.to_json(orient="records")),
+               "monotonicity": mono}
+        if table_note:
+            out["table"] = table_note
+        print(json.dumps(out, indent=2))
+        return 0
+    print(f"{a.backbone} on {dataset}: issue 4's targets" + ("" if a.backbone in ("resnet18", "resnet34") else
+          " (a demo model: its numbers at the target points, not judged)"))
+    for _, r in rep.iterrows():
+        acc = "—" if pd.isna(r.accuracy) else f"{100 * r.accuracy:.2f} % (n = {int(r.n)})"
+        req = "" if pd.isna(r.required) else f", needs >= {100 * r.required:.2f} %"
+        line = f"  {r.setting:<28} {acc}{req}: {r.verdict}"
+        if a.measure and r.measured is not None and not pd.isna(r.measured):
+            line += f"; re-measured {100 * r.measured:.2f} %" + ("" if r.agrees_with_table is None else
+                                                                 " (agrees)" if r.agrees_with_table else " (DISAGREES)")
+        print(line)
+    if table_note:
+        print(f"  {table_note}")
+    print(f"  monotonicity: {mono}")
+    return 0
+
+
+def register(sub) -> None:
+    from semcom_core.nets import BACKBONES
+    zoo = sub.add_parser("zoo", help="shipped models").add_subparsers(dest="zoo_cmd", required=True)
+    zl = zoo.add_parser("list")
+    zl.add_argument("--json", action="store_true")
+    zl.set_defaults(func=cmd_zoo_list)
+    ze = zoo.add_parser("export", help="ship a finished run: weights + model card in pretrained/")
+    ze.add_argument("run", help="run folder (with best.safetensors, config.json, summary.json)")
+    ze.add_argument("--name", required=True)
+    ze.add_argument("--subdir", default="", help="folder under pretrained/")
+    ze.add_argument("--command", required=True, help="the command that trained it (recorded in the card)")
+    ze.add_argument("--half", action="store_true", help="store weights in float16")
+    ze.add_argument("--measure", action="store_true", help="measure test accuracy on the shipped file")
+    ze.set_defaults(func=cmd_zoo_export)
+    zt = zoo.add_parser("targets", help="issue 4's accuracy targets against the shipped sweep table")
+    zt.add_argument("--backbone", default="resnet18", choices=BACKBONES)
+    zt.add_argument("--dataset", default="cifar10")
+    zt.add_argument("--measure", action="store_true",
+                    help="re-measure each point with `evaluate` on the shipped files (the table's n and seed)")
+    zt.add_argument("--n", type=int, default=None, help="with --measure: use this many test images instead")
+    zt.add_argument("--json", action="store_true")
+    zt.set_defaults(func=cmd_zoo_targets)

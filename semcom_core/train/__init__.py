@@ -1,0 +1,1 @@
+"""Config-driven, resumable training (`loop.train`)."""

@@ -1,0 +1,205 @@
+"""Resumable, config-driven training. One loop for backbones and split models.
+
+Per run folder (`runs/<name>/`, or --out): `last.pt` (model, optimizer, epoch, RNG; written
+atomically every epoch), `best.safetensors` (best validation accuracy so far, fp32),
+`metrics.jsonl` (one line per epoch) and `config.json`. `--resume` continues from `last.pt`, so a
+crash or the end of a session loses at most one epoch.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import time
+from pathlib import Path
+
+import torch
+from safetensors.torch import save_file
+from torch import nn
+from tqdm.auto import tqdm
+
+from semcom_core import paths
+from semcom_core.config import TrainConfig
+from semcom_core.data.loader import ImageData
+from semcom_core.data.registry import DatasetError
+from semcom_core.device import get_policy
+from semcom_core.eval.accuracy import evaluate_accuracy
+from semcom_core.nets.factory import build_model
+from semcom_core.zoo.store import load_init_weights, sha256_file, start_from_shipped
+
+
+def lr_at(step: int, total: int, warmup: int, peak: float) -> float:
+    """Linear warm-up to `peak` over `warmup` steps, then cosine to zero at `total`."""
+    if warmup > 0 and step < warmup:
+        return peak * (step + 1) / warmup
+    t = (step - warmup) / max(1, total - warmup)
+    return peak * 0.5 * (1.0 + math.cos(math.pi * min(1.0, t)))
+
+
+def build_for_training(cfg: TrainConfig, num_classes: int, in_channels: int) -> nn.Module:
+    """The config's network, started from the weights its `init_from` names (a clear error naming the
+    command that makes them if they are missing or do not fit)."""
+    weights = load_init_weights(cfg.init_from) if cfg.init_from else None
+    try:
+        return build_model(cfg, num_classes, in_channels, weights)
+    except ValueError as e:  # weights of another family: one clear line, not a traceback
+        if weights is None:
+            raise
+        raise DatasetError(f"{cfg.init_from} cannot start {cfg.name}: {e}") from e
+
+
+def param_groups(model: nn.Module, weight_decay: float, codec_lr_scale: float = 1.0) -> list[dict]:
+    """Optimizer groups: weight decay on weights, none on biases and norms; the split codecs (fresh
+    layers, when the model has `codecs`) at `codec_lr_scale` times the base learning rate."""
+    codec_ids = {id(p) for p in model.codecs.parameters()} if hasattr(model, "codecs") else set()
+    groups = {}
+    for p in model.parameters():
+        if not p.requires_grad:
+            continue
+        scale = codec_lr_scale if id(p) in codec_ids else 1.0
+        wd = 0.0 if p.ndim <= 1 else weight_decay
+        groups.setdefault((scale, wd), []).append(p)
+    return [{"params": ps, "weight_decay": wd, "lr_scale": scale} for (scale, wd), ps in groups.items()]
+
+
+def _atomic_torch_save(obj, path: Path) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
+          max_epochs_this_run: int | None = None, limit_train: int | None = None,
+          data: ImageData | None = None, progress: bool = True,
+          checkpoint_seconds: float = 600.0) -> dict:
+    """Train per `cfg`; returns a summary dict (best val accuracy, epochs done, wall time).
+
+    `last.pt` is written at the end of every epoch and also every `checkpoint_seconds` inside one
+    (a CPU epoch can take most of an hour); `resume=True` continues from the exact batch it names:
+    the batch order and augmentation are drawn from a per-epoch seed, so the skipped batches are
+    re-drawn (not trained on) and the run continues as if it had never stopped.
+    """
+    policy = get_policy()
+    out = Path(out_dir) if out_dir else paths.runs_dir() / cfg.name
+    out.mkdir(parents=True, exist_ok=True)
+    data = data or ImageData(cfg.dataset, policy.device, n_val=cfg.n_val, seed=cfg.seed)
+    torch.manual_seed(cfg.seed)
+    model = build_for_training(cfg, data.spec.num_classes, data.spec.image_shape[2])
+    history = None
+    if cfg.continue_from and not (resume and (out / "last.pt").is_file()):  # last.pt holds it already
+        history = start_from_shipped(model, cfg.continue_from)
+    model = policy.prepare_model(model)
+    groups = param_groups(model, cfg.weight_decay, cfg.codec_lr_scale)
+    lr_scales = [g.pop("lr_scale") for g in groups]  # kept here: a resumed optimizer state may predate them
+    if cfg.optimizer == "adam":
+        opt = torch.optim.Adam(groups, lr=cfg.lr)
+    else:
+        opt = torch.optim.SGD(groups, lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov)
+    crit = nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
+    n_train = len(data.train) if limit_train is None else min(limit_train, len(data.train))
+    steps_per_epoch = math.ceil(n_train / cfg.batch_size)
+    total_steps = steps_per_epoch * cfg.epochs
+    warmup = int(cfg.warmup_epochs * steps_per_epoch)
+
+    protocol = getattr(model, "VALIDATION", "plain")
+    state = {"epoch": 0, "best_val": -1.0, "wall_seconds": 0.0, "val_protocol": protocol}
+    ckpt = out / "last.pt"
+    if resume and ckpt.is_file():
+        saved = torch.load(ckpt, map_location=policy.device, weights_only=True)
+        model.load_state_dict(saved["model"])
+        opt.load_state_dict(saved["optimizer"])
+        state = saved["state"]
+        torch.set_rng_state(saved["rng"])
+        where = f"epoch {state['epoch']}" + (f" + {state['partial']['step']} batches" if state.get("partial") else "")
+        print(f"resumed {cfg.name} after {where} (best val {state['best_val']:.4f})")
+        was = state.get("val_protocol", "plain")
+        if was != protocol:  # validation numbers no longer comparable
+            print(f"validation is now measured as '{protocol}' (was '{was}'): "
+                  "the best-so-far restarts from the next epoch")
+            state.update(best_val=-1.0, val_protocol=protocol)
+    elif resume:
+        start = (f"the shipped {cfg.continue_from}" if cfg.continue_from
+                 else cfg.init_from if cfg.init_from else "random weights")
+        print(f"no checkpoint in {out}; starting {cfg.name} afresh from {start}")
+    if history is not None:
+        state["history"] = history
+    if cfg.init_from and "init_from_sha256" not in state:  # the weights it started from, for the card
+        state["init_from_sha256"] = sha256_file(Path(cfg.init_from))
+    (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2))
+
+    epochs_run = 0
+    while state["epoch"] < cfg.epochs:
+        if max_epochs_this_run is not None and epochs_run >= max_epochs_this_run:
+            break
+        epoch = state["epoch"]
+        model.train()
+        partial = state.pop("partial", None) or {"step": 0, "seen": 0, "correct": 0, "loss_sum": 0.0, "seconds": 0.0}
+        start_step = partial["step"]
+        t0 = time.time() - partial["seconds"]
+        seen, correct, loss_sum = partial["seen"], partial["correct"], partial["loss_sum"]
+        last_save = time.time()
+        bar = tqdm(data.batches("train", cfg.batch_size, shuffle=True, augment=True,
+                                seed=cfg.seed * 1000 + epoch, limit=limit_train),
+                   total=steps_per_epoch, desc=f"{cfg.name} epoch {epoch + 1}/{cfg.epochs}",
+                   disable=not progress, mininterval=2.0)
+        for i, (x, y) in enumerate(bar):
+            if i < start_step:  # resumed mid-epoch: these batches were trained before the stop
+                continue
+            step = epoch * steps_per_epoch + i
+            for g, scale in zip(opt.param_groups, lr_scales):
+                g["lr"] = lr_at(step, total_steps, warmup, cfg.lr) * scale
+            x = policy.prepare_input(x)
+            with policy.autocast():
+                logits = model(x)
+                loss = crit(logits.float(), y)
+                extra = getattr(model, "extra_loss", None)  # e.g. a picture head on detached inputs
+                if extra is not None:
+                    loss = loss + extra
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            seen += len(y)
+            loss_sum += float(loss.detach()) * len(y)
+            correct += int((logits.argmax(1) == y).sum())
+            bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.3f}",
+                            ips=f"{seen / (time.time() - t0):.0f}")
+            if time.time() - last_save > checkpoint_seconds and i + 1 < steps_per_epoch:
+                state["partial"] = {"step": i + 1, "seen": seen, "correct": correct, "loss_sum": loss_sum,
+                                    "seconds": time.time() - t0}
+                _atomic_torch_save({"model": model.state_dict(), "optimizer": opt.state_dict(), "state": state,
+                                    "rng": torch.get_rng_state()}, ckpt)
+                state.pop("partial")
+                last_save = time.time()
+        train_time = time.time() - t0
+        if hasattr(model, "validation_accuracy"):  # e.g. multi-split models: a fixed draw of split, k, SNR
+            val_acc = model.validation_accuracy(data, policy, cfg.eval_batch_size, seed=cfg.seed)
+        else:
+            val_acc = evaluate_accuracy(model, data, "val", policy, cfg.eval_batch_size)
+        state["epoch"] = epoch + 1
+        state["wall_seconds"] += time.time() - t0
+        row = {"epoch": epoch + 1, "train_loss": loss_sum / max(1, seen), "train_acc": correct / max(1, seen),
+               "val_acc": val_acc, "val_protocol": protocol, "lr_end": opt.param_groups[0]["lr"], "epoch_seconds": time.time() - t0,
+               "images_per_second": seen / max(1e-9, train_time)}
+        if val_acc > state["best_val"]:
+            state["best_val"] = val_acc
+            state["best_epoch"] = epoch + 1
+            sd = {k: v.detach().float().contiguous().cpu() for k, v in model.state_dict().items()}
+            save_file(sd, str(out / "best.safetensors.tmp"))
+            os.replace(out / "best.safetensors.tmp", out / "best.safetensors")
+        _atomic_torch_save({"model": model.state_dict(), "optimizer": opt.state_dict(), "state": state,
+                            "rng": torch.get_rng_state()}, ckpt)
+        with open(out / "metrics.jsonl", "a") as f:
+            f.write(json.dumps(row) + "\n")
+        print(f"{cfg.name} epoch {epoch + 1}: loss {row['train_loss']:.3f} train {row['train_acc']:.4f} "
+              f"val {val_acc:.4f} ({row['epoch_seconds']:.0f}s, {row['images_per_second']:.0f} img/s)", flush=True)
+        epochs_run += 1
+
+    summary = {"name": cfg.name, "epochs_done": state["epoch"], "epochs": cfg.epochs,
+               "best_val_acc": state["best_val"], "best_epoch": state.get("best_epoch"),
+               "wall_seconds": state["wall_seconds"], "device": policy.description,
+               "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cpus",
+               "finished": state["epoch"] >= cfg.epochs, "run_dir": str(out),
+               "init_from_sha256": state.get("init_from_sha256"), "history": state.get("history", [])}
+    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    return summary

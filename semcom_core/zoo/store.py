@@ -1,0 +1,178 @@
+"""The shipped model zoo: export a finished training run into `pretrained/` as safetensors plus a
+model card (JSON next to the weights), list what is shipped, and load a shipped model safely."""
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import time
+from pathlib import Path
+from typing import Callable
+
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from semcom_core import paths
+from semcom_core.config import TrainConfig
+from semcom_core.data.registry import DatasetError, get_spec
+from semcom_core.nets.factory import build_model
+
+
+def load_init_weights(path: str | Path) -> dict[str, torch.Tensor]:
+    """The float32 tensors of a config's `init_from` file; if it is missing, a clear error naming
+    the command that makes it (configs start from shipped models: train and export those first)."""
+    path = Path(path)
+    if not path.is_file():
+        raise DatasetError(f"{path} (the config's init_from) is missing: {how_to_make(path.stem)}")
+    return {k: v.float() for k, v in load_file(str(path)).items()}
+
+
+def how_to_make(name: str) -> str:
+    """The commands that train and ship the model `name`, if a config of that name exists."""
+    if not (paths.REPO_ROOT / "configs" / f"{name}.toml").is_file():
+        return "`python -m semcom_core zoo list` shows what is shipped"
+    return (f"train it with `python -m semcom_core train configs/{name}.toml`, then ship it with "
+            f"`python -m semcom_core zoo export runs/{name} --name {name} --command ... --measure` "
+            f"(scripts/build_zoo.sh does both)")
+
+
+def sha256_file(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+RENAMED_CONFIG_KEYS = {"freeze_transmitter_backbone": "freeze_backbone"}
+
+
+def config_from_card(card: dict) -> TrainConfig:
+    from dataclasses import fields
+    known = {f.name for f in fields(TrainConfig)}
+    cfg = {RENAMED_CONFIG_KEYS.get(k, k): v for k, v in card["config"].items()}
+    cfg = {k: v for k, v in cfg.items() if k in known}
+    if "snr_db_range" in cfg:
+        cfg["snr_db_range"] = tuple(cfg["snr_db_range"])
+    return TrainConfig(**cfg)
+
+
+def build_from_card(card: dict) -> nn.Module:
+    cfg = config_from_card(card)
+    cfg.init_from = ""  # the shipped file (and `backbone_from`) hold every weight; nothing else is read
+    spec = get_spec(cfg.dataset)
+    return build_model(cfg, spec.num_classes, spec.image_shape[2])
+
+
+def card_path(name: str) -> Path:
+    hits = sorted(paths.pretrained_dir().rglob(f"{name}.json"))
+    if not hits:
+        raise DatasetError(f"no shipped model named {name!r} in {paths.pretrained_dir()}; {how_to_make(name)}")
+    return hits[0]
+
+
+def read_card(name: str) -> dict:
+    """The model card of the shipped artifact `name`; DatasetError naming the command if absent."""
+    return json.loads(card_path(name).read_text())
+
+
+def shipped_card(name: str) -> dict:
+    """The model card of `name`, or {} if it is not shipped."""
+    try:
+        return read_card(name)
+    except DatasetError:
+        return {}
+
+
+def load_shipped(name: str, device: torch.device | str = "cpu") -> tuple[nn.Module, dict]:
+    """Build the model from its card and load the shipped safetensors (no pickle involved)."""
+    card_file = card_path(name)
+    card = json.loads(card_file.read_text())
+    weights = card_file.with_suffix(".safetensors")
+    if not weights.is_file():
+        raise DatasetError(f"{weights} is missing; re-export it with `python -m semcom_core zoo export`")
+    model = build_from_card(card)
+    state = {k: v.float() for k, v in load_file(str(weights)).items()}
+    if "backbone_from" in card:  # a split model stored without the (frozen) backbone it shares
+        ref = card["backbone_from"]
+        ref_path = card_path(ref["name"])
+        ref_card, ref_file = json.loads(ref_path.read_text()), ref_path.with_suffix(".safetensors")
+        if ref_card.get("sha256") != ref["sha256"] or not ref_file.is_file() or sha256_file(ref_file) != ref["sha256"]:
+            raise DatasetError(f"{name} was exported against backbone {ref['name']} with sha256 {ref['sha256'][:12]}..., "
+                               "which is not the shipped one; re-export it with `python -m semcom_core zoo export`")
+        state.update({f"backbone.{k}": v.float() for k, v in load_file(str(ref_file)).items()})
+    model.load_state_dict(state)
+    return model.to(device).eval(), card
+
+
+def start_from_shipped(model: nn.Module, name: str) -> list[dict]:
+    """Load the shipped model `name` into `model`, so that training continues from it (a session may end
+    and its run folder vanish, but a shipped file is in git); returns the training history the new card
+    carries: the shipped card's own history plus one entry for the shipped card itself."""
+    shipped, card = load_shipped(name)
+    try:
+        model.load_state_dict(shipped.state_dict())
+    except RuntimeError as e:  # another split set, k_max or [adapt]: one clear line, not a traceback
+        first = str(e).splitlines()[1].strip() if len(str(e).splitlines()) > 1 else str(e)
+        raise DatasetError(f"the shipped {name} does not fit this config ({first}); "
+                           "continue only with the config it was trained with") from e
+    entry = {k: card.get(k) for k in ("sha256", "command", "epochs", "best_val_acc", "wall_seconds", "machine",
+                                      "device", "exported_at", "test_accuracy")}
+    return list(card.get("history", [])) + [entry]
+
+
+def shared_backbone(state: dict, cfg_d: dict) -> tuple[dict, dict | None]:
+    """If a split model's backbone tensors equal a shipped backbone artifact's (it was frozen), drop
+    them from `state` and return a reference to that artifact, so pretrained/ holds them once."""
+    init = cfg_d.get("init_from") or ""
+    if cfg_d.get("kind") != "split" or not init:
+        return state, None
+    ref_weights = paths.REPO_ROOT / init if not Path(init).is_absolute() else Path(init)
+    ref_card = ref_weights.with_suffix(".json")
+    if not (ref_weights.is_file() and ref_card.is_file()):
+        return state, None
+    ref = load_file(str(ref_weights))
+    mine = {k.removeprefix("backbone."): v for k, v in state.items() if k.startswith("backbone.")}
+    if set(mine) != set(ref) or any(not torch.equal(mine[k], ref[k].to(mine[k].dtype)) or
+                                    mine[k].dtype != ref[k].dtype for k in ref):
+        return state, None
+    rest = {k: v for k, v in state.items() if not k.startswith("backbone.")}
+    return rest, {"name": json.loads(ref_card.read_text())["name"], "sha256": sha256_file(ref_weights)}
+
+
+def export_run(run_dir: Path, name: str, subdir: str, command: str, half: bool = False,
+               measure: Callable[[nn.Module, TrainConfig], dict] | None = None) -> dict:
+    """Copy a run's best weights into pretrained/<subdir>/<name>.safetensors (optionally fp16) and
+    write the model card; `measure` evaluates the *shipped file* and returns accuracy fields."""
+    run_dir = Path(run_dir)
+    cfg_d = json.loads((run_dir / "config.json").read_text())
+    summary = json.loads((run_dir / "summary.json").read_text())
+    dest = paths.pretrained_dir() / subdir
+    dest.mkdir(parents=True, exist_ok=True)
+    weights = dest / f"{name}.safetensors"
+    state = load_file(str(run_dir / "best.safetensors"))
+    state = {k: (v.half() if half and v.is_floating_point() else v).contiguous() for k, v in state.items()}
+    state, backbone_from = shared_backbone(state, cfg_d)
+    save_file(state, str(weights), metadata={"name": name})
+    card = {"name": name, "kind": cfg_d["kind"], "dataset": cfg_d["dataset"], "config": cfg_d,
+            "config_path": cfg_d.get("source_path", ""), "config_sha256": cfg_d.get("source_sha256", ""),
+            "command": command, "epochs": summary["epochs_done"], "best_epoch": summary.get("best_epoch"),
+            "best_val_acc": summary["best_val_acc"], "wall_seconds": round(summary["wall_seconds"], 1),
+            "machine": summary.get("machine", platform.machine()), "device": summary.get("device", ""),
+            "weights_dtype": "float16" if half else "float32", "file": weights.name,
+            "sha256": sha256_file(weights), "exported_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    if cfg_d.get("init_from"):  # the file it started training from (for a split model, its backbone)
+        card["init_from"] = {"path": cfg_d["init_from"], "sha256": summary.get("init_from_sha256")}
+    if summary.get("history"):  # continued from shipped weights: what trained them, oldest first
+        card["history"] = summary["history"]
+        card["epochs_total"] = card["epochs"] + sum(h.get("epochs") or 0 for h in summary["history"])
+        card["wall_seconds_total"] = round(card["wall_seconds"] + sum(h.get("wall_seconds") or 0
+                                                                      for h in summary["history"]), 1)
+    if backbone_from:
+        card["backbone_from"] = backbone_from  # the file holds the codecs; the backbone is that artifact
+    card_file = weights.with_suffix(".json")
+    card_file.write_text(json.dumps(card, indent=2))
+    model, _ = load_shipped(name)
+    card["parameters"] = sum(p.numel() for p in model.parameters())
+    if measure is not None:
+        card.update(measure(model, config_from_card(card)))
+    card_file.write_text(json.dumps(card, indent=2))
+    return card

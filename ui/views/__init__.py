@@ -1,0 +1,1 @@
+"""View models: Streamlit-free functions that return what a page shows."""
