@@ -1,7 +1,9 @@
 """Where things live. One place, so the CLI, the app and the tests agree."""
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -30,3 +32,25 @@ def dataset_search_roots() -> list[Path]:
         roots.append(Path(os.environ["SEMCOM_DATA"]))
     roots.append(REPO_ROOT.parent / "shared" / "datasets")
     return roots
+
+
+@contextlib.contextmanager
+def atomic_path(dest: Path):
+    """Yield a temporary path beside `dest`; when the block succeeds it replaces `dest` in one step
+    (os.replace), when it fails it is removed. A crash never leaves a half-written file at `dest`."""
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    os.close(fd)
+    os.chmod(tmp, 0o644)  # mkstemp makes it private; the result is an ordinary file
+    try:
+        yield Path(tmp)
+        os.replace(tmp, dest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(dest: Path, text: str) -> None:
+    with atomic_path(dest) as tmp:
+        tmp.write_text(text)

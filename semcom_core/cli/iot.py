@@ -5,6 +5,7 @@ import json
 import time
 from pathlib import Path
 
+from semcom_core.paths import atomic_write_text
 from semcom_core.zoo.naming import iot_sweep_path
 
 
@@ -50,7 +51,7 @@ def cmd_iot_sweep(a) -> int:
         r.update(jpeg_quality=jpeg["quality"], jpeg_headers_sent=jpeg["send_headers"], ldpc_iterations=jpeg["ldpc_iterations"])
         rows.append(r)
         out.parent.mkdir(parents=True, exist_ok=True)
-        pd.DataFrame(rows).sort_values(["dataset", "channel", "snr_db"]).to_csv(out, index=False)  # checkpoint
+        atomic_write_text(out, pd.DataFrame(rows).sort_values(["dataset", "channel", "snr_db"]).to_csv(index=False))  # checkpoint
     print(f"{len(jobs)} points in {time.time() - t_start:.0f}s -> {out}")
     return 0
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from semcom_core.paths import atomic_write_text
+
 
 def cmd_train(a) -> int:
     from semcom_core.config import TrainConfig
@@ -79,7 +81,7 @@ def cmd_sweep(a) -> int:
     def save(row):  # replaces a row of the same point measured with another n or seed
         rows[:] = [r for r in rows if _point(r) != _point(row)] + [row]
         out.parent.mkdir(parents=True, exist_ok=True)
-        pd.DataFrame(rows).to_csv(out, index=False)  # after every row: a crash loses one point
+        atomic_write_text(out, pd.DataFrame(rows).to_csv(index=False))  # after every row: a crash loses one point
     sweep(a.dataset, a.backbone, a.n, a.seed, channels=tuple(a.channels), done=done, on_row=save)
     print(f"{len(rows)} rows -> {out}")
     return 0

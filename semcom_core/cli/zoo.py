@@ -9,29 +9,21 @@ from pathlib import Path
 
 def cmd_zoo_export(a) -> int:
     from semcom_core.zoo.store import export_run
-    if not a.measure:
-        measure = None
-    else:
-        from semcom_core.data.loader import ImageData
-        from semcom_core.device import get_policy
-        from semcom_core.eval.accuracy import evaluate_accuracy
-
-        def measure(model, cfg):
-            policy = get_policy()
-            data = ImageData(cfg.dataset, "cpu", n_val=cfg.n_val, seed=cfg.seed)
-            if cfg.kind == "split":  # one number per split point: k = k_max over a noiseless channel
-                from semcom_core.eval.split import noiseless_split_accuracy
-                per = {sp: noiseless_split_accuracy(model, sp, data) for sp in model.splits}
-                return {"test_accuracy": min(per.values()), "split_test_accuracy": per,
-                        "test_images": len(data.test), "dataset_provenance": data.provenance,
-                        "test_accuracy_note": "measured on the shipped file at k = k_max over a noiseless "
-                                              "channel; test_accuracy is the worst split point"}
-            acc = evaluate_accuracy(model, data, "test", policy, 1000)
-            return {"test_accuracy": acc, "test_images": len(data.test),
-                    "test_accuracy_note": "measured on the shipped file, no channel (noiseless)",
-                    "dataset_provenance": data.provenance}
-    card = export_run(Path(a.run), a.name, a.subdir, a.command, a.half, measure)
+    measure = None
+    if a.measure:
+        from semcom_core.eval.cards import measure_for_card as measure
+    dtype = "float16" if a.half else a.dtype
+    card = export_run(Path(a.run), a.name, a.subdir, a.command, dtype, measure)
     print(json.dumps(card, indent=2))
+    return 0
+
+
+def cmd_zoo_merge(a) -> int:
+    from semcom_core.eval.cards import measure_for_card
+    from semcom_core.zoo.store import merge_split_runs
+    card = merge_split_runs(a.name, [Path(r) for r in a.runs], a.dtype, measure=measure_for_card)
+    print(json.dumps({k: card.get(k) for k in ("name", "sha256", "weights_dtype", "split_test_accuracy",
+                                                "test_accuracy", "parameters")}, indent=2))
     return 0
 
 
@@ -120,6 +112,7 @@ def cmd_zoo_targets(a) -> int:
 
 def register(sub) -> None:
     from semcom_core.nets import BACKBONES
+    from semcom_core.zoo.storage import DTYPES
     zoo = sub.add_parser("zoo", help="shipped models").add_subparsers(dest="zoo_cmd", required=True)
     zl = zoo.add_parser("list")
     zl.add_argument("--json", action="store_true")
@@ -129,9 +122,15 @@ def register(sub) -> None:
     ze.add_argument("--name", required=True)
     ze.add_argument("--subdir", default="", help="folder under pretrained/")
     ze.add_argument("--command", required=True, help="the command that trained it (recorded in the card)")
-    ze.add_argument("--half", action="store_true", help="store weights in float16")
+    ze.add_argument("--dtype", default="float32", choices=DTYPES, help="storage (see semcom_core/zoo/storage.py)")
+    ze.add_argument("--half", action="store_true", help="same as --dtype float16")
     ze.add_argument("--measure", action="store_true", help="measure test accuracy on the shipped file")
     ze.set_defaults(func=cmd_zoo_export)
+    zm = zoo.add_parser("merge", help="put split points trained in separate runs into a shipped split model")
+    zm.add_argument("name", help="the shipped split model, e.g. split_resnet18_cifar10")
+    zm.add_argument("runs", nargs="*", help="split run folders (none: only embed the shared backbone into the file)")
+    zm.add_argument("--dtype", default="int8", choices=DTYPES, help="storage of the merged splits")
+    zm.set_defaults(func=cmd_zoo_merge)
     zt = zoo.add_parser("targets", help="issue 4's accuracy targets against the shipped sweep table")
     zt.add_argument("--backbone", default="resnet18", choices=BACKBONES)
     zt.add_argument("--dataset", default="cifar10")

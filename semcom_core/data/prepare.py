@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -151,15 +150,9 @@ def write_cache(name: str, raw: RawDataset, source: Path, fingerprint: str) -> P
         "source": str(source), "source_fingerprint": fingerprint,
         "prepared_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-    fd, tmp = tempfile.mkstemp(prefix=f".{spec.name}.", suffix=".npz.tmp", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, x_train=raw.x_train, y_train=raw.y_train, x_test=raw.x_test, y_test=raw.y_test,
-                     meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with paths.atomic_path(dest) as tmp, open(tmp, "wb") as f:
+        np.savez(f, x_train=raw.x_train, y_train=raw.y_train, x_test=raw.x_test, y_test=raw.y_test,
+                 meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
     return dest
 
 

@@ -64,9 +64,8 @@ def param_groups(model: nn.Module, weight_decay: float, codec_lr_scale: float = 
 
 
 def _atomic_torch_save(obj, path: Path) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    with paths.atomic_path(path) as tmp:
+        torch.save(obj, tmp)
 
 
 def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
@@ -185,8 +184,8 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
             state["best_val"] = val_acc
             state["best_epoch"] = epoch + 1
             sd = {k: v.detach().float().contiguous().cpu() for k, v in model.state_dict().items()}
-            save_file(sd, str(out / "best.safetensors.tmp"))
-            os.replace(out / "best.safetensors.tmp", out / "best.safetensors")
+            with paths.atomic_path(out / "best.safetensors") as tmp:
+                save_file(sd, str(tmp))
         _atomic_torch_save({"model": model.state_dict(), "optimizer": opt.state_dict(), "state": state,
                             "rng": torch.get_rng_state()}, ckpt)
         with open(out / "metrics.jsonl", "a") as f:

@@ -17,6 +17,7 @@ from semcom_core import paths
 from semcom_core.config import TrainConfig
 from semcom_core.data.registry import DatasetError, get_spec
 from semcom_core.nets.factory import build_model
+from semcom_core.zoo.storage import compact, expand, stored_dtype
 
 
 def load_init_weights(path: str | Path) -> dict[str, torch.Tensor]:
@@ -25,7 +26,7 @@ def load_init_weights(path: str | Path) -> dict[str, torch.Tensor]:
     path = Path(path)
     if not path.is_file():
         raise DatasetError(f"{path} (the config's init_from) is missing: {how_to_make(path.stem)}")
-    return {k: v.float() for k, v in load_file(str(path)).items()}
+    return expand(load_file(str(path)))
 
 
 def how_to_make(name: str) -> str:
@@ -90,7 +91,7 @@ def load_shipped(name: str, device: torch.device | str = "cpu") -> tuple[nn.Modu
     if not weights.is_file():
         raise DatasetError(f"{weights} is missing; re-export it with `python -m semcom_core zoo export`")
     model = build_from_card(card)
-    state = {k: v.float() for k, v in load_file(str(weights)).items()}
+    state = expand(load_file(str(weights)))
     if "backbone_from" in card:  # a split model stored without the (frozen) backbone it shares
         ref = card["backbone_from"]
         ref_path = card_path(ref["name"])
@@ -98,7 +99,7 @@ def load_shipped(name: str, device: torch.device | str = "cpu") -> tuple[nn.Modu
         if ref_card.get("sha256") != ref["sha256"] or not ref_file.is_file() or sha256_file(ref_file) != ref["sha256"]:
             raise DatasetError(f"{name} was exported against backbone {ref['name']} with sha256 {ref['sha256'][:12]}..., "
                                "which is not the shipped one; re-export it with `python -m semcom_core zoo export`")
-        state.update({f"backbone.{k}": v.float() for k, v in load_file(str(ref_file)).items()})
+        state.update({f"backbone.{k}": v for k, v in expand(load_file(str(ref_file))).items()})
     model.load_state_dict(state)
     return model.to(device).eval(), card
 
@@ -129,35 +130,35 @@ def shared_backbone(state: dict, cfg_d: dict) -> tuple[dict, dict | None]:
     ref_card = ref_weights.with_suffix(".json")
     if not (ref_weights.is_file() and ref_card.is_file()):
         return state, None
-    ref = load_file(str(ref_weights))
+    ref = expand(load_file(str(ref_weights)))
     mine = {k.removeprefix("backbone."): v for k, v in state.items() if k.startswith("backbone.")}
-    if set(mine) != set(ref) or any(not torch.equal(mine[k], ref[k].to(mine[k].dtype)) or
-                                    mine[k].dtype != ref[k].dtype for k in ref):
+    if set(mine) != set(ref) or any(not torch.equal(expand({k: mine[k]})[k], ref[k]) for k in ref):
         return state, None
     rest = {k: v for k, v in state.items() if not k.startswith("backbone.")}
     return rest, {"name": json.loads(ref_card.read_text())["name"], "sha256": sha256_file(ref_weights)}
 
 
-def export_run(run_dir: Path, name: str, subdir: str, command: str, half: bool = False,
+def export_run(run_dir: Path, name: str, subdir: str, command: str, dtype: str = "float32",
                measure: Callable[[nn.Module, TrainConfig], dict] | None = None) -> dict:
-    """Copy a run's best weights into pretrained/<subdir>/<name>.safetensors (optionally fp16) and
-    write the model card; `measure` evaluates the *shipped file* and returns accuracy fields."""
+    """Copy a run's best weights into pretrained/<subdir>/<name>.safetensors, stored as `dtype`
+    (`storage.DTYPES`), and write the model card; `measure` evaluates the *shipped file* and returns
+    accuracy fields."""
     run_dir = Path(run_dir)
     cfg_d = json.loads((run_dir / "config.json").read_text())
     summary = json.loads((run_dir / "summary.json").read_text())
     dest = paths.pretrained_dir() / subdir
     dest.mkdir(parents=True, exist_ok=True)
     weights = dest / f"{name}.safetensors"
-    state = load_file(str(run_dir / "best.safetensors"))
-    state = {k: (v.half() if half and v.is_floating_point() else v).contiguous() for k, v in state.items()}
+    state = compact(load_file(str(run_dir / "best.safetensors")), dtype)
     state, backbone_from = shared_backbone(state, cfg_d)
-    save_file(state, str(weights), metadata={"name": name})
+    with paths.atomic_path(weights) as tmp:
+        save_file(state, str(tmp), metadata={"name": name})
     card = {"name": name, "kind": cfg_d["kind"], "dataset": cfg_d["dataset"], "config": cfg_d,
             "config_path": cfg_d.get("source_path", ""), "config_sha256": cfg_d.get("source_sha256", ""),
             "command": command, "epochs": summary["epochs_done"], "best_epoch": summary.get("best_epoch"),
             "best_val_acc": summary["best_val_acc"], "wall_seconds": round(summary["wall_seconds"], 1),
             "machine": summary.get("machine", platform.machine()), "device": summary.get("device", ""),
-            "weights_dtype": "float16" if half else "float32", "file": weights.name,
+            "weights_dtype": dtype, "file": weights.name,
             "sha256": sha256_file(weights), "exported_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     if cfg_d.get("init_from"):  # the file it started training from (for a split model, its backbone)
         card["init_from"] = {"path": cfg_d["init_from"], "sha256": summary.get("init_from_sha256")}
@@ -168,11 +169,86 @@ def export_run(run_dir: Path, name: str, subdir: str, command: str, half: bool =
                                                                       for h in summary["history"]), 1)
     if backbone_from:
         card["backbone_from"] = backbone_from  # the file holds the codecs; the backbone is that artifact
-    card_file = weights.with_suffix(".json")
-    card_file.write_text(json.dumps(card, indent=2))
-    model, _ = load_shipped(name)
+    return _finish_card(card, weights.with_suffix(".json"), measure)
+
+
+def _finish_card(card: dict, card_file: Path, measure) -> dict:
+    """Write the card, load the shipped file back through it (what users will load), count its
+    parameters and add what `measure` finds on it; the card is rewritten atomically each time."""
+    paths.atomic_write_text(card_file, json.dumps(card, indent=2))
+    model, _ = load_shipped(card["name"])
     card["parameters"] = sum(p.numel() for p in model.parameters())
     if measure is not None:
         card.update(measure(model, config_from_card(card)))
-    card_file.write_text(json.dumps(card, indent=2))
+    paths.atomic_write_text(card_file, json.dumps(card, indent=2))
     return card
+
+
+def _split_key(split: str) -> str:
+    return split.replace("-", "_")
+
+
+def merge_split_runs(name: str, run_dirs: list[Path], dtype: str = "int8", commands: list[str] | None = None,
+                     measure: Callable[[nn.Module, TrainConfig], dict] | None = None) -> dict:
+    """Replace split points of the shipped multi-split model `name` by the ones trained in `run_dirs`
+    (split runs, typically one split each with every stage its own trained copy: `adapt`), stored as
+    `dtype`. Everything else in the file stays byte for byte: the shared backbone (embedded into the
+    file if the card pointed to a backbone artifact, so that artifact can be replaced) and the split
+    points not retrained. The card records, per split point, what trained it (`split_training`).
+    `measure(model, cfg)` is given the merged model and the splits to measure in `cfg.splits`."""
+    card_file = card_path(name)
+    card = json.loads(card_file.read_text())
+    weights = card_file.with_suffix(".safetensors")
+    stored = load_file(str(weights))
+    ref = card.pop("backbone_from", None)
+    if ref:  # embed the shared backbone, exactly as stored in its artifact (sha256-checked)
+        ref_file = card_path(ref["name"]).with_suffix(".safetensors")
+        if sha256_file(ref_file) != ref["sha256"]:
+            raise DatasetError(f"{name} needs backbone {ref['name']} with sha256 {ref['sha256'][:12]}..., "
+                               "which is no longer the shipped file")
+        stored.update({f"backbone.{k}": v for k, v in load_file(str(ref_file)).items()})
+        card["backbone_embedded_from"] = ref
+    cfg = card["config"]
+    trained = card.setdefault("split_training", {})
+    retrained = []
+    for i, run in enumerate(map(Path, run_dirs)):
+        rcfg = json.loads((run / "config.json").read_text())
+        summary = json.loads((run / "summary.json").read_text())
+        for key in ("backbone", "dataset", "k_max", "decompress_stages"):
+            if rcfg[key] != cfg[key]:
+                raise ValueError(f"{run} trains {key} = {rcfg[key]!r}, the shipped {name} has {cfg[key]!r}")
+        best = load_file(str(run / "best.safetensors"))
+        for split in rcfg["splits"]:
+            if split not in cfg["splits"]:
+                raise ValueError(f"{run} trains {split}, which {name} does not serve ({', '.join(cfg['splits'])})")
+            prefixes = (f"codecs.{_split_key(split)}.", f"adapted.{_split_key(split)}.")
+            stored = {k: v for k, v in stored.items() if not k.startswith(prefixes)}
+            stored.update(compact({k: v for k, v in best.items() if k.startswith(prefixes)}, dtype))
+            cfg["adapt"][split] = rcfg.get("adapt", {}).get(split, [])
+            trained[split] = {
+                "config": rcfg, "config_path": rcfg.get("source_path", ""), "config_sha256": rcfg.get("source_sha256", ""),
+                "command": (commands[i] if commands else f"python -m semcom_core train {rcfg.get('source_path', '')}"),
+                "epochs": summary["epochs_done"], "best_epoch": summary.get("best_epoch"),
+                "best_val_acc": summary["best_val_acc"], "wall_seconds": round(summary["wall_seconds"], 1),
+                "machine": summary.get("machine", ""), "device": summary.get("device", ""),
+                "init_from": {"path": rcfg.get("init_from", ""), "sha256": summary.get("init_from_sha256")},
+                "weights_dtype": dtype, "end_to_end": bool(set(cfg["adapt"][split]) >= set(ADAPTABLE_ALL)),
+            }
+            retrained.append(split)
+    with paths.atomic_path(weights) as tmp:
+        save_file(stored, str(tmp), metadata={"name": name})
+    card.update(weights_dtype=stored_dtype(stored), sha256=sha256_file(weights),
+                exported_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+
+    def measure_retrained(model, mcfg):
+        if measure is None or not retrained:
+            return {}
+        mcfg.splits = retrained
+        found = measure(model, mcfg)
+        per = {**card.get("split_test_accuracy", {}), **found.get("split_test_accuracy", {})}
+        return {**found, "split_test_accuracy": per, "test_accuracy": min(per.values())}
+    return _finish_card(card, card_file, measure_retrained)
+
+
+# stage names every CIFAR ResNet-18/34 split copies when it is trained end to end
+ADAPTABLE_ALL = ("conv1", "conv2_x", "conv3_x", "conv4_x", "conv5_x", "head")
