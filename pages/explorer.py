@@ -241,9 +241,8 @@ with tabs[3]:
     td = tx_dev or devices[0]
     rd = rx_dev or devices[-1]
     lk = link or links[1]
-    parts = pd.DataFrame([{"split": r.split, **vars(C.latency(r.tx_macs, r.rx_macs, r.z_elements, C.DEVICE_PRESETS[td],
-                                                           C.DEVICE_PRESETS[rd], C.LINK_PRESETS[lk], bits))}
-                          for r in costs[costs.convention == "true"].itertuples()])
+    parts = C.latency_table(costs[costs.convention == "true"], C.DEVICE_PRESETS[td], C.DEVICE_PRESETS[rd],
+                            C.LINK_PRESETS[lk], bits)
     st.caption(f"{td} → {lk} → {rd}, {bits} bits per number" + ("" if seconds else " (turn on 'Think in seconds' to choose)"))
     st.plotly_chart(plots.latency_figure(parts, split), width="stretch", key="lat")
     st.download_button("Download (CSV)", parts.to_csv(index=False), f"latency_{backbone}.csv", "text/csv", key="dl_lat")

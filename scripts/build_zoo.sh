@@ -3,15 +3,23 @@
 # so re-running after a crash or the end of a session continues where it stopped.
 #   scripts/build_zoo.sh resnet18          (RUNS=/somewhere/else to keep checkpoints elsewhere)
 #   scripts/build_zoo.sh resnet34          (after resnet18: its backbone grows from the shipped ResNet-18)
-# Steps: train the unsplit backbone -> ship it -> train the split codecs from it -> ship them -> sweep.
+# Steps:
+#   1. train the unsplit backbone and ship it (configs/<backbone>_cifar10.toml);
+#   2. train codecs for every split on the frozen backbone and ship them (configs/split_<backbone>_cifar10.toml);
+#   3. the accuracy table of every split point (AWGN, then Rayleigh);
+#   4. each split with an end-to-end config (configs/split_e2e_<backbone>_cifar10_spN.toml) is trained as a
+#      whole network of its own, merged into the shipped split model (`zoo merge`) and its rows re-measured.
+# On a GPU the same configs run unchanged; add e.g. EPOCHS=100 for paper 000's full schedule per split.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bb=${1:?usage: scripts/build_zoo.sh resnet18|resnet34|resnet20}
 ds=cifar10
 runs=${RUNS:-runs}
-n=${SWEEP_N:-10000}            # test images per AWGN point
-n_ray=${SWEEP_N_RAYLEIGH:-2000}  # per Rayleigh point (the issue's "if time allows": a fifth of the cost)
+n=${SWEEP_N:-10000}            # test images per AWGN point of a full table
+n_ray=${SWEEP_N_RAYLEIGH:-2000}  # per Rayleigh point
+n_e2e=${SWEEP_N_E2E:-2000}     # per point when a retrained split's rows are re-measured
 py=${PYTHON:-python}
+epochs=${EPOCHS:+--epochs $EPOCHS}
 name=${bb}_${ds}
 split=split_${bb}_${ds}
 
@@ -20,29 +28,34 @@ $py -m semcom_core data prepare $ds
 # may be gone, a new machine has no runs/).
 train_and_ship() {
   [ -f pretrained/split/$1.json ] && return
-  $py -m semcom_core train configs/$1.toml --out "$runs/$1" --resume
+  $py -m semcom_core train configs/$1.toml --out "$runs/$1" --resume $epochs
   $py -m semcom_core zoo export "$runs/$1" --name $1 --subdir split \
-      --half --measure --command "python -m semcom_core train configs/$1.toml"
+      --dtype "$2" --measure --command "python -m semcom_core train configs/$1.toml"
 }
-train_and_ship $name
-train_and_ship $split
+train_and_ship $name int8
+train_and_ship $split float16
 # The table grows row by row in the run folder (a crash loses one point) and is shipped channel by channel,
-# each when whole (AWGN first; Rayleigh is added later), so the app and git never see a half-measured channel.
+# each when whole (AWGN first, then Rayleigh), so the app never sees a half-measured channel.
 table="$runs/sweep_$name.csv"
 shipped=pretrained/split/sweep_$name.csv
-# A sweep outlives one session: all rows measured so far are committed to progress/ at a session's end (a new
-# machine starts with an empty runs/), and a run folder without a table starts from them, or else from the
-# shipped table (its whole channels).
-progress=progress/sweep_$name.csv
-if ! [ -f "$table" ]; then
-  mkdir -p "$runs"
-  if [ -f "$progress" ]; then cp "$progress" "$table"; elif [ -f "$shipped" ]; then cp "$shipped" "$table"; fi
+if ! [ -f "$shipped" ]; then
+  $py -m semcom_core sweep --backbone $bb --dataset $ds --n $n --channels awgn --resume --out "$table"
+  $py -c "import pandas as pd, sys; t = pd.read_csv(sys.argv[1]); t[t.channel == 'awgn'].to_csv(sys.argv[2], index=False)" \
+      "$table" "$shipped"
+  $py -m semcom_core sweep --backbone $bb --dataset $ds --n $n_ray --channels rayleigh --resume --out "$table"
+  cp "$table" "$shipped"
 fi
-$py -m semcom_core sweep --backbone $bb --dataset $ds --n $n --channels awgn --resume --out "$table"
-# AWGN rows only: on a resumed run the table may already hold part of the Rayleigh rows, which must not be shipped yet
-$py -c "import pandas as pd, sys; t = pd.read_csv(sys.argv[1]); t[t.channel == 'awgn'].to_csv(sys.argv[2], index=False)" \
-    "$table" "$shipped"
-$py -m semcom_core sweep --backbone $bb --dataset $ds --n $n_ray --channels rayleigh --resume --out "$table"
-cp "$table" "$shipped"
-rm -f "$progress"   # whole and shipped: the progress copy has served (git rm it in the commit that ships the table)
-$py -m semcom_core zoo targets --backbone $bb --dataset $ds   # the issue-4 targets against the new table
+# End-to-end splits: train, merge, re-measure that split's rows (AWGN and Rayleigh) in the shipped table.
+for cfg in configs/split_e2e_${name}_sp*.toml; do
+  [ -f "$cfg" ] || continue
+  run="$runs/$(basename "$cfg" .toml)"
+  sp=$($py -c "import sys, tomllib; print(tomllib.load(open(sys.argv[1], 'rb'))['splits'][0])" "$cfg")
+  sha=$(sha256sum "$cfg" | cut -d' ' -f1)
+  merged=$($py -c "import json, sys; c = json.load(open(sys.argv[1])); \
+print(c.get('split_training', {}).get(sys.argv[2], {}).get('config_sha256', ''))" "pretrained/split/$split.json" "$sp")
+  [ "$merged" = "$sha" ] && continue
+  $py -m semcom_core train "$cfg" --out "$run" --resume $epochs
+  $py -m semcom_core zoo merge $split "$run" --dtype int8
+  $py -m semcom_core sweep --backbone $bb --dataset $ds --n $n_e2e --channels awgn rayleigh --splits "$sp" --redo
+done
+$py -m semcom_core zoo targets --backbone $bb --dataset $ds   # the accuracy targets against the shipped table

@@ -27,7 +27,7 @@ class TrainConfig:
     seed: int = 0
     eval_batch_size: int = 500
     # weights (safetensors) to start from: for kind "backbone" this network's or a shallower one's of the
-    # same widths, which it grows from (`models.resnet.grow_into`); for kind "split" the backbone's
+    # same widths, which it grows from (`nets.resnet.grow_into`); for kind "split" the backbone's
     init_from: str = ""
     # a shipped model (by name) whose weights this run starts from, continuing its training (`train
     # --continue-shipped`); its card's history is carried into the new card

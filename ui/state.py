@@ -1,6 +1,7 @@
 """URL query-parameter state for the pages: read a value with validation and a notice on bad input."""
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, Sequence
 
 
@@ -18,6 +19,9 @@ class QueryState:
             v = cast(raw)
         except (TypeError, ValueError):
             self.notices.append(f"ignored URL parameter {key}={raw!r}")
+            return default
+        if isinstance(v, float) and not math.isfinite(v):  # nan / inf would pass every range check silently
+            self.notices.append(f"ignored URL parameter {key}={raw!r} (not a finite number)")
             return default
         if options is not None and v not in options:
             self.notices.append(f"ignored URL parameter {key}={raw!r} (not one of the choices)")

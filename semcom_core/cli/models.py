@@ -15,6 +15,8 @@ def cmd_train(a) -> int:
         cfg.epochs = a.epochs
     if a.lr is not None:
         cfg.lr = a.lr
+    if a.init_from:
+        cfg.init_from = a.init_from
     if a.scratch:
         cfg.init_from = ""
     if a.continue_shipped:
@@ -72,17 +74,22 @@ def _point(row: dict) -> tuple:
 def cmd_sweep(a) -> int:
     import pandas as pd
 
-    from semcom_core import paths
+    from semcom_core.cli.common import UsageError
     from semcom_core.eval.split import sweep
-    out = Path(a.out) if a.out else paths.pretrained_dir() / "split" / f"sweep_{a.backbone}_{a.dataset}.csv"
-    rows = pd.read_csv(out).to_dict("records") if (a.resume and out.is_file()) else []
+    from semcom_core.zoo.naming import sweep_path
+    if a.redo and not a.splits:
+        raise UsageError("--redo needs --splits (the split points whose models changed)")
+    out = Path(a.out) if a.out else sweep_path(a.backbone, a.dataset)
+    rows = pd.read_csv(out).to_dict("records") if ((a.resume or a.redo) and out.is_file()) else []
+    if a.redo:  # those splits' models changed: their rows are measured again, the others are kept
+        rows = [r for r in rows if r["split"] not in a.splits]
     done = {(r["split"], int(r["k"]), r["channel"], float(r["snr_db"]), int(r["n"]), int(r["seed"])) for r in rows}
 
     def save(row):  # replaces a row of the same point measured with another n or seed
         rows[:] = [r for r in rows if _point(r) != _point(row)] + [row]
         out.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(out, pd.DataFrame(rows).to_csv(index=False))  # after every row: a crash loses one point
-    sweep(a.dataset, a.backbone, a.n, a.seed, channels=tuple(a.channels), done=done, on_row=save)
+    sweep(a.dataset, a.backbone, a.n, a.seed, splits=a.splits, channels=tuple(a.channels), done=done, on_row=save)
     print(f"{len(rows)} rows -> {out}")
     return 0
 
@@ -108,6 +115,9 @@ def register(sub) -> None:
     sw.add_argument("--seed", type=int, default=0)
     sw.add_argument("--channels", nargs="+", default=["awgn"], choices=tuple(CHANNELS))
     sw.add_argument("--out", help="CSV (default pretrained/split/sweep_<backbone>_<dataset>.csv)")
+    sw.add_argument("--splits", nargs="+", metavar="SP", help="only these split points (default: all)")
+    sw.add_argument("--redo", action="store_true",
+                    help="with --splits: drop those splits' rows from the table and measure them again (other rows kept)")
     sw.add_argument("--resume", action="store_true", help="keep rows already in the CSV that were measured with this --n and --seed")
     sw.set_defaults(func=cmd_sweep)
 
@@ -128,6 +138,7 @@ def register(sub) -> None:
     t.add_argument("--resume", action="store_true", help="continue from the run folder's last.pt")
     t.add_argument("--epochs", type=int, help="override the config's epoch count (e.g. 100 on a GPU)")
     t.add_argument("--lr", type=float, help="override the config's peak learning rate")
+    t.add_argument("--init-from", help="start from these weights instead of the config's init_from")
     t.add_argument("--scratch", action="store_true",
                    help="ignore the config's init_from: start from random weights (e.g. the paper's recipe on a GPU)")
     t.add_argument("--continue-shipped", action="store_true",

@@ -299,3 +299,15 @@ def cost_table(backbone: str, num_classes: int = 10, k: int = 1024, decompress: 
                          "rx_params_%": 100 * c.rx_params / total_params, "unsplit_macs": c.unsplit_macs,
                          "z_elements": c.z_elements, "normalized_communication": c.normalized_communication})
     return pd.DataFrame(rows)
+
+
+def latency_table(costs, tx_flops_per_s: float, rx_flops_per_s: float, link_bits_per_s: float,
+                  bits_per_element: int = 32):
+    """Eqs. 1-4 for every split point of a `cost_table` (one convention's rows): transmitter compute, air
+    time and receiver compute in seconds, and their total, one row per split."""
+    import pandas as pd
+    rows = [{"split": r.split, **vars(latency(r.tx_macs, r.rx_macs, r.z_elements, tx_flops_per_s, rx_flops_per_s,
+                                              link_bits_per_s, bits_per_element))} for r in costs.itertuples()]
+    t = pd.DataFrame(rows)
+    t["total_s"] = t.tx_compute_s + t.air_s + t.rx_compute_s
+    return t

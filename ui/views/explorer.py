@@ -39,18 +39,27 @@ def training_note(card: dict, split: str, k_max: int, unsplit_acc: float | None,
     acc = (card.get("split_test_accuracy") or {}).get(split)
     if acc is None:
         return None
-    epochs = card.get("epochs_total", card.get("epochs"))
-    secs = card.get("wall_seconds_total", card.get("wall_seconds"))
+    own = (card.get("split_training") or {}).get(split)  # this split retrained in a run of its own
+    src = own or card
+    epochs = src.get("epochs_total", src.get("epochs"))
+    secs = src.get("wall_seconds_total", src.get("wall_seconds"))
     budget = ", ".join(p for p in (f"{epochs} epochs" if epochs else "",
                                    f"{secs / 3600:.1f} h" if secs else "",
-                                   ", ".join(str(card.get("device", "")).split(", ")[:2])) if p)
-    text = (f"The {split} codec of `{card.get('name', 'this model')}` was trained for {budget or 'an unrecorded budget'}. "
-            f"Over a noiseless channel with all {k_max} numbers it reaches {100 * acc:.2f} %")
+                                   ", ".join(str(src.get("device", "")).split(", ")[:2])) if p)
+    if own and own.get("end_to_end"):
+        how = (f"The {split} model (every stage fine-tuned end to end from the unsplit backbone, with distillation "
+               f"from it) was trained for {budget or 'an unrecorded budget'}")
+    elif own:
+        how = f"The {split} codec was retrained for {budget or 'an unrecorded budget'}"
+    else:
+        how = (f"The {split} codec of `{card.get('name', 'this model')}` (the backbone frozen) was trained for "
+               f"{budget or 'an unrecorded budget'}")
+    text = f"{how}. Over a noiseless channel with all {k_max} numbers it reaches {100 * acc:.2f} %"
     gap = unsplit_acc is not None and acc < unsplit_acc - far
     text += f", the unsplit model {100 * unsplit_acc:.2f} %." if unsplit_acc is not None else "."
     if gap:
         text += " That ceiling is far below the unsplit model's" + (
-            f" because the codecs had a short training budget ({epochs} epochs; paper 000 trains each split end to end "
-            f"for {PAPER_EPOCHS}): this split shows the shape of the trade-off, not its level. The README's 'Compute "
-            "budget' section has the numbers and the GPU recipe." if epochs and epochs < PAPER_EPOCHS else ".")
+            f" because of a short training budget ({epochs} epochs; paper 000 trains each split end to end "
+            f"for {PAPER_EPOCHS}): this split shows the shape of the trade-off, not its level. docs/compute.md has "
+            "the numbers and the GPU recipe." if epochs and epochs < PAPER_EPOCHS else ".")
     return TrainingNote(text, gap)

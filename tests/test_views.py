@@ -1,0 +1,53 @@
+"""The pages' view models (ui/views): what a page shows for a state of its controls, without Streamlit."""
+import math
+
+import pytest
+
+from semcom_core.costs import compute as C
+from ui.state import QueryState
+from ui.views import costs as V
+
+
+@pytest.fixture(scope="module")
+def table():
+    return C.cost_table("resnet18", 10, 64, 2)
+
+
+def test_costs_view_readings_follow_the_cost_model(table):
+    lat_args = (C.DEVICE_PRESETS[next(iter(C.DEVICE_PRESETS))], 1e12, 1e8, 32)
+    v = V.costs_view(table, "SP-3", -3.0, "true", *lat_args)
+    row = table[(table.split == "SP-3") & (table.convention == "true")].iloc[0]
+    assert [m.label for m in v.metrics][:2] == ["Transmitter MACs", "Receiver MACs"]
+    assert v.metrics[0].value == f"{row.tx_macs / 1e6:,.2f} M"
+    nc = C.normalized_computation(row.tx_macs, row.rx_macs, row.unsplit_macs, 1e-3)
+    assert v.metrics[2].value == f"{nc:.3f}"
+    # the latency table is eqs. 1-4 for every split, and the note names its fastest split
+    assert list(v.latency.split) == [f"SP-{i}" for i in range(7)]
+    one = C.latency(row.tx_macs, row.rx_macs, row.z_elements, *lat_args)
+    got = v.latency[v.latency.split == "SP-3"].iloc[0]
+    assert math.isclose(got.total_s, one.total_s, rel_tol=1e-12)
+    fastest = v.latency.loc[v.latency.total_s.idxmin()].split
+    assert f"**{fastest}**" in v.latency_note
+
+
+def test_costs_view_never_names_a_fastest_split_without_its_accuracy(table):
+    lat_args = (1e9, 1e12, 1e6, 32)  # slow device, fast server, slow link
+    acc = {f"SP-{i}": 0.1 * (i + 1) for i in range(7)}
+    v = V.costs_view(table, "SP-2", -3.0, "true", *lat_args, split_accuracy=acc)
+    fastest = v.latency.loc[v.latency.total_s.idxmin()].split
+    assert f"{100 * acc[fastest]:.1f} %" in v.latency_note
+    assert list(v.latency.accuracy) == [acc[s] for s in v.latency.split]
+    bare = V.costs_view(table, "SP-2", -3.0, "true", *lat_args)
+    assert "not measured" in bare.latency_note
+
+
+def test_costs_view_rejects_a_non_finite_gamma(table):
+    with pytest.raises(ValueError):
+        V.costs_view(table, "SP-2", math.nan, "true", 1e9, 1e12, 1e6, 32)
+
+
+@pytest.mark.parametrize("raw", ["nan", "inf", "-inf", "NaN"])
+def test_query_state_ignores_non_finite_numbers(raw):
+    q = QueryState({"lg": raw})
+    assert q.get("lg", -3.0, cast=float, lo=-5.0, hi=0.0) == -3.0
+    assert len(q.notices) == 1 and "lg" in q.notices[0]
