@@ -2,9 +2,9 @@ import streamlit as st
 
 from semcom_core.costs import compute as C
 from semcom_core.nets.split import K_CHOICES
-from ui.nav import ensure_navigation
-from ui.state import QueryState
-from ui.views import costs as V
+from semcom_ui.nav import ensure_navigation
+from semcom_ui.state import QueryState
+from semcom_ui.views import costs as V
 
 ensure_navigation()
 

@@ -14,10 +14,10 @@ from semcom_core.eval.split import evaluate, load_split, load_unsplit
 from semcom_core.eval.stats import accuracy_interval
 from semcom_core.nets.split import K_CHOICES
 from semcom_core.zoo import tables as T
-from ui import plots
-from ui.nav import ensure_navigation
-from ui.state import QueryState, parse_bool
-from ui.views import explorer as X
+from semcom_ui import plots
+from semcom_ui.nav import ensure_navigation
+from semcom_ui.state import QueryState, parse_bool
+from semcom_ui.views import explorer as X
 
 ensure_navigation()
 

@@ -4,7 +4,7 @@ import streamlit as st
 from semcom_core.channels import CONVENTIONS as CHANNEL_CONVENTIONS
 from semcom_core.costs.compute import CONVENTION_NOTES
 from semcom_core.zoo.status import status
-from ui.nav import ensure_navigation
+from semcom_ui.nav import ensure_navigation
 
 ensure_navigation()
 

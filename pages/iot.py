@@ -9,9 +9,9 @@ from semcom_core.digital.separation import DEFAULT_JPEG_QUALITY, SeparationConfi
 from semcom_core.eval.iot import IOT_CHANNELS as CHANNELS
 from semcom_core.eval.live_iot import one_image
 from semcom_core.zoo.iot import load_iot_models
-from ui import plots
-from ui.nav import ensure_navigation
-from ui.state import QueryState, parse_bool
+from semcom_ui import plots
+from semcom_ui.nav import ensure_navigation
+from semcom_ui.state import QueryState, parse_bool
 
 ensure_navigation()
 

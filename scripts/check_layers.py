@@ -19,7 +19,7 @@ LAYERS = [
     ("semcom_core.eval",),
     ("semcom_core.train",),
     ("semcom_core.cli", "semcom_core.__main__"),
-    ("ui",),
+    ("semcom_ui",),
 ]
 
 
@@ -54,11 +54,11 @@ def imports_of(path: Path, name: str) -> set[str]:
                 out.add(f"{base}.{alias.name}")
         elif isinstance(node, ast.Import):
             out.update(a.name for a in node.names)
-    return {m for m in out if m.split(".")[0] in ("semcom_core", "ui")}
+    return {m for m in out if m.split(".")[0] in ("semcom_core", "semcom_ui")}
 
 
 def main() -> int:
-    files = [p for d in ("semcom_core", "ui") for p in (ROOT / d).rglob("*.py")]
+    files = [p for d in ("semcom_core", "semcom_ui") for p in (ROOT / d).rglob("*.py")]
     names = {module_name(p): p for p in files}
 
     def resolve(m: str) -> str | None:  # the known module an import names (a symbol's module for `from m import f`)

@@ -1,11 +1,11 @@
-"""The pages' view models (ui/views): what a page shows for a state of its controls, without Streamlit."""
+"""The pages' view models (semcom_ui/views): what a page shows for a state of its controls, without Streamlit."""
 import math
 
 import pytest
 
 from semcom_core.costs import compute as C
-from ui.state import QueryState
-from ui.views import costs as V
+from semcom_ui.state import QueryState
+from semcom_ui.views import costs as V
 
 
 @pytest.fixture(scope="module")

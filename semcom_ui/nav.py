@@ -8,19 +8,33 @@ the legacy sidebar and without the app's page config. Every page therefore start
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import streamlit as st
 
 _state = threading.local()  # one script run per thread: is the navigation already running here?
 
 
-def pages() -> list:
-    return [
-        st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-        st.Page("pages/explorer.py", title="Split explorer", icon=":material/call_split:"),
-        st.Page("pages/costs.py", title="Split costs", icon=":material/calculate:"),
-        st.Page("pages/iot.py", title="IoT: learned vs separation", icon=":material/cell_tower:"),
-    ]
+PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"  # absolute: any page file may be the entry script
+
+
+PAGES = (("home.py", "Home", ":material/home:"), ("explorer.py", "Split explorer", ":material/call_split:"),
+         ("costs.py", "Split costs", ":material/calculate:"),
+         ("iot.py", "IoT: learned vs separation", ":material/cell_tower:"))
+
+
+def pages(default: str = "home.py") -> list:
+    """The app's pages; `default` (a file name in pages/) opens at the app's root URL."""
+    return [st.Page(PAGES_DIR / f, title=t, icon=i, default=f == default) for f, t, i in PAGES]
+
+
+def _entry_page() -> str:
+    """The page file `streamlit run` was given, when it is one of pages/ (else Home)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    ctx = get_script_run_ctx()
+    main = Path(getattr(ctx, "main_script_path", "") or "").resolve() if ctx else None
+    known = {f for f, _, _ in PAGES}
+    return main.name if main is not None and main.parent == PAGES_DIR and main.name in known else "home.py"
 
 
 def run_navigation() -> None:
@@ -30,7 +44,7 @@ def run_navigation() -> None:
     try:
         st.set_page_config(page_title="semcom-explorer", page_icon=":material/settings_input_antenna:",
                            layout="wide")
-        st.navigation(pages()).run()
+        st.navigation(pages(_entry_page())).run()
     finally:
         _state.active = False
 

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from semcom_core.costs import compute as C
-from ui import plots
+from semcom_ui import plots
 
 BACKBONES = ("resnet18", "resnet34")
 CLASS_CHOICES = (10, 100)
