@@ -11,6 +11,7 @@ import json
 import math
 import os
 import platform
+import random
 import time
 from pathlib import Path
 
@@ -68,6 +69,20 @@ def _atomic_torch_save(obj, path: Path) -> None:
         torch.save(obj, tmp)
 
 
+def distributed() -> tuple[int, int]:
+    """(rank, world size). Under `torchrun` (env WORLD_SIZE > 1) this joins the process group once:
+    NCCL on CUDA (one GPU per process, LOCAL_RANK), gloo on CPUs. (0, 1) in a plain process."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return 0, 1
+    import torch.distributed as dist
+    if not dist.is_initialized():
+        if torch.cuda.is_available():
+            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    return dist.get_rank(), dist.get_world_size()
+
+
 def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
           max_epochs_this_run: int | None = None, limit_train: int | None = None,
           data: ImageData | None = None, progress: bool = True,
@@ -78,7 +93,15 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
     (a CPU epoch can take most of an hour); `resume=True` continues from the exact batch it names:
     the batch order and augmentation are drawn from a per-epoch seed, so the skipped batches are
     re-drawn (not trained on) and the run continues as if it had never stopped.
+
+    Under `torchrun --nproc_per_node N` the same call trains data-parallel (DistributedDataParallel): every
+    process draws the same global batch and trains on its share (rows rank, rank + N, ...), gradients are
+    averaged, and process 0 alone writes the run folder. Batch size, schedule and results stay those of
+    one process (up to batch-norm statistics, which each process takes over its own share).
     """
+    rank, world = distributed()
+    lead = rank == 0
+    progress = progress and lead
     policy = get_policy()
     out = Path(out_dir) if out_dir else paths.runs_dir() / cfg.name
     out.mkdir(parents=True, exist_ok=True)
@@ -89,6 +112,11 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
     if cfg.continue_from and not (resume and (out / "last.pt").is_file()):  # last.pt holds it already
         history = start_from_shipped(model, cfg.continue_from)
     model = policy.prepare_model(model)
+    net = model  # what the batches go through: the model itself, or its DDP wrapper
+    if world > 1:
+        from torch.nn.parallel import DistributedDataParallel
+        # multi-split models use one split's codec per batch: the others get no gradient in that step
+        net = DistributedDataParallel(model, find_unused_parameters=hasattr(model, "codecs"))
     groups = param_groups(model, cfg.weight_decay, cfg.codec_lr_scale)
     lr_scales = [g.pop("lr_scale") for g in groups]  # kept here: a resumed optimizer state may predate them
     if cfg.optimizer == "adam":
@@ -125,7 +153,8 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
         state["history"] = history
     if cfg.init_from and "init_from_sha256" not in state:  # the weights it started from, for the card
         state["init_from_sha256"] = sha256_file(Path(cfg.init_from))
-    (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2))
+    if lead:
+        paths.atomic_write_text(out / "config.json", json.dumps(cfg.to_dict(), indent=2))
 
     epochs_run = 0
     while state["epoch"] < cfg.epochs:
@@ -138,6 +167,7 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
         t0 = time.time() - partial["seconds"]
         seen, correct, loss_sum = partial["seen"], partial["correct"], partial["loss_sum"]
         last_save = time.time()
+        random.seed(cfg.seed * 1000 + epoch)  # the split drawn per batch: the same in every process
         bar = tqdm(data.batches("train", cfg.batch_size, shuffle=True, augment=True,
                                 seed=cfg.seed * 1000 + epoch, limit=limit_train),
                    total=steps_per_epoch, desc=f"{cfg.name} epoch {epoch + 1}/{cfg.epochs}",
@@ -148,9 +178,11 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
             step = epoch * steps_per_epoch + i
             for g, scale in zip(opt.param_groups, lr_scales):
                 g["lr"] = lr_at(step, total_steps, warmup, cfg.lr) * scale
+            if world > 1:  # this process's share of the global batch
+                x, y = x[rank::world], y[rank::world]
             x = policy.prepare_input(x)
             with policy.autocast():
-                logits = model(x)
+                logits = net(x)
                 loss = crit(logits.float(), y)
                 extra = getattr(model, "extra_loss", None)  # e.g. a picture head on detached inputs
                 if extra is not None:
@@ -163,7 +195,7 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
             correct += int((logits.argmax(1) == y).sum())
             bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.3f}",
                             ips=f"{seen / (time.time() - t0):.0f}")
-            if time.time() - last_save > checkpoint_seconds and i + 1 < steps_per_epoch:
+            if lead and time.time() - last_save > checkpoint_seconds and i + 1 < steps_per_epoch:
                 state["partial"] = {"step": i + 1, "seen": seen, "correct": correct, "loss_sum": loss_sum,
                                     "seconds": time.time() - t0}
                 _atomic_torch_save({"model": model.state_dict(), "optimizer": opt.state_dict(), "state": state,
@@ -183,16 +215,19 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
         if val_acc > state["best_val"]:
             state["best_val"] = val_acc
             state["best_epoch"] = epoch + 1
-            sd = {k: v.detach().float().contiguous().cpu() for k, v in model.state_dict().items()}
-            with paths.atomic_path(out / "best.safetensors") as tmp:
-                save_file(sd, str(tmp))
+            if lead:
+                sd = {k: v.detach().float().contiguous().cpu() for k, v in model.state_dict().items()}
+                with paths.atomic_path(out / "best.safetensors") as tmp:
+                    save_file(sd, str(tmp))
+        epochs_run += 1
+        if not lead:
+            continue
         _atomic_torch_save({"model": model.state_dict(), "optimizer": opt.state_dict(), "state": state,
                             "rng": torch.get_rng_state()}, ckpt)
         with open(out / "metrics.jsonl", "a") as f:
             f.write(json.dumps(row) + "\n")
         print(f"{cfg.name} epoch {epoch + 1}: loss {row['train_loss']:.3f} train {row['train_acc']:.4f} "
               f"val {val_acc:.4f} ({row['epoch_seconds']:.0f}s, {row['images_per_second']:.0f} img/s)", flush=True)
-        epochs_run += 1
 
     summary = {"name": cfg.name, "epochs_done": state["epoch"], "epochs": cfg.epochs,
                "best_val_acc": state["best_val"], "best_epoch": state.get("best_epoch"),
@@ -200,5 +235,6 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
                "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cpus",
                "finished": state["epoch"] >= cfg.epochs, "run_dir": str(out),
                "init_from_sha256": state.get("init_from_sha256"), "history": state.get("history", [])}
-    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    if lead:
+        paths.atomic_write_text(out / "summary.json", json.dumps(summary, indent=2))
     return summary
