@@ -17,6 +17,7 @@ from semcom_core import paths
 from semcom_core.config import TrainConfig
 from semcom_core.data.registry import DatasetError, get_spec
 from semcom_core.nets.factory import build_model
+from semcom_core.nets.resnet import build_backbone
 from semcom_core.zoo.storage import compact, expand, stored_dtype
 
 
@@ -209,6 +210,8 @@ def merge_split_runs(name: str, run_dirs: list[Path], dtype: str = "int8", comma
         stored.update({f"backbone.{k}": v for k, v in load_file(str(ref_file)).items()})
         card["backbone_embedded_from"] = ref
     cfg = card["config"]
+    spec = get_spec(cfg["dataset"])
+    whole = set(build_backbone(cfg["backbone"], spec.num_classes, spec.image_shape[2]).stage_names) | {"head"}
     trained = card.setdefault("split_training", {})
     retrained = []
     for i, run in enumerate(map(Path, run_dirs)):
@@ -232,7 +235,7 @@ def merge_split_runs(name: str, run_dirs: list[Path], dtype: str = "int8", comma
                 "best_val_acc": summary["best_val_acc"], "wall_seconds": round(summary["wall_seconds"], 1),
                 "machine": summary.get("machine", ""), "device": summary.get("device", ""),
                 "init_from": {"path": rcfg.get("init_from", ""), "sha256": summary.get("init_from_sha256")},
-                "weights_dtype": dtype, "end_to_end": bool(set(cfg["adapt"][split]) >= set(ADAPTABLE_ALL)),
+                "weights_dtype": dtype, "end_to_end": set(cfg["adapt"][split]) >= whole,
             }
             retrained.append(split)
     with paths.atomic_path(weights) as tmp:
@@ -249,6 +252,3 @@ def merge_split_runs(name: str, run_dirs: list[Path], dtype: str = "int8", comma
         return {**found, "split_test_accuracy": per, "test_accuracy": min(per.values())}
     return _finish_card(card, card_file, measure_retrained)
 
-
-# stage names every CIFAR ResNet-18/34 split copies when it is trained end to end
-ADAPTABLE_ALL = ("conv1", "conv2_x", "conv3_x", "conv4_x", "conv5_x", "head")

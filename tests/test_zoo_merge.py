@@ -1,0 +1,90 @@
+"""Compact storage and `zoo merge`: split points trained in runs of their own replace those of a shipped
+split model; everything else in the file stays exactly as it was."""
+import json
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from semcom_core.config import TrainConfig
+from semcom_core.data.loader import ImageData
+from semcom_core.nets import build_backbone
+from semcom_core.train.loop import train
+from semcom_core.zoo.storage import compact, expand, stored_dtype
+from semcom_core.zoo.store import (
+    export_run,
+    load_shipped,
+    merge_split_runs,
+    sha256_file,
+)
+
+from .test_training import easy_mnist_like
+
+
+def test_int8_storage_round_trip_is_within_half_a_step_per_channel():
+    g = torch.Generator().manual_seed(0)
+    state = {"conv.weight": torch.randn(8, 4, 3, 3, generator=g) * torch.logspace(-3, 0, 8)[:, None, None, None],
+             "bn.running_var": torch.rand(8, generator=g) + 0.5, "bn.num_batches_tracked": torch.tensor(7)}
+    stored = compact(state, "int8")
+    assert stored["conv.weight"].dtype == torch.int8 and stored["bn.running_var"].dtype == torch.float16
+    assert stored_dtype(stored) == "int8" and stored_dtype(compact(state, "float16")) == "float16"
+    back = expand(stored)
+    assert set(back) == set(state) and back["bn.num_batches_tracked"].item() == 7
+    step = state["conv.weight"].abs().amax(dim=(1, 2, 3)) / 127  # per output channel: small channels keep precision
+    err = (back["conv.weight"] - state["conv.weight"]).abs().amax(dim=(1, 2, 3))
+    assert torch.all(err <= step / 2 + 1e-7)
+    assert torch.allclose(back["bn.running_var"], state["bn.running_var"], rtol=1e-3)
+    assert torch.equal(expand(compact(state, "float32"))["conv.weight"], state["conv.weight"])
+    with pytest.raises(ValueError, match="storage dtype"):
+        compact(state, "int4")
+
+
+@pytest.mark.slow
+def test_merge_replaces_one_split_and_keeps_the_rest_byte_for_byte(tmp_path, cache_dir, monkeypatch):
+    pt = tmp_path / "pretrained"
+    monkeypatch.setenv("SEMCOM_PRETRAINED", str(pt))
+    easy_mnist_like(cache_dir)
+    data = ImageData("mnist", n_val=100)
+    common = dict(dataset="mnist", backbone="resnet20", epochs=1, batch_size=50, n_val=100, eval_batch_size=100)
+    train(TrainConfig(name="bb", **common), tmp_path / "bb", data=data, progress=False)
+    export_run(tmp_path / "bb", "resnet20_mnist", "split", "cmd", dtype="float16")
+    backbone_file = pt / "split" / "resnet20_mnist.safetensors"
+    legacy = TrainConfig(name="sp", kind="split", init_from=str(backbone_file), freeze_backbone=True,
+                         splits=["SP-2", "SP-3"], k_max=8, adapt={"SP-2": ["conv3_x"]}, **common)
+    train(legacy, tmp_path / "sp", data=data, progress=False)
+    export_run(tmp_path / "sp", "split_resnet20_mnist", "split", "cmd", dtype="float16")
+    before, _ = load_shipped("split_resnet20_mnist")
+    x = torch.randn(4, 1, 28, 28, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        sp2_before = before.view("SP-2")(x, k=8)
+    whole = build_backbone("resnet20", 10, 1).stage_names + ["head"]
+    e2e = TrainConfig(name="e2e", kind="split", init_from=str(backbone_file), freeze_backbone=True, splits=["SP-3"],
+                      k_max=8, adapt={"SP-3": whole}, k_ref=4, k_min=2, distill_weight=1.0, **common)
+    train(e2e, tmp_path / "e2e", data=data, progress=False)
+
+    card = merge_split_runs("split_resnet20_mnist", [tmp_path / "e2e"], "int8")
+    stored = load_file(str(pt / "split" / "split_resnet20_mnist.safetensors"))
+    assert "backbone_from" not in card and card["backbone_embedded_from"]["sha256"] == sha256_file(backbone_file)
+    assert any(k.startswith("backbone.") for k in stored)  # the backbone artifact may now be replaced
+    sp3 = [v for k, v in stored.items() if k.startswith(("adapted.SP_3.", "codecs.SP_3.")) and "::" not in k]
+    assert sp3 and {v.dtype for v in sp3 if v.dim() >= 2} == {torch.int8}  # the merged split, stored compactly
+    assert {v.dtype for k, v in stored.items() if k.startswith("adapted.SP_2.") and v.is_floating_point()} == {
+        torch.float16}  # the split left alone, as it was
+    assert card["config"]["adapt"]["SP-3"] == whole and card["split_training"]["SP-3"]["end_to_end"]
+    assert card["split_training"]["SP-3"]["config"]["k_ref"] == 4 and card["sha256"] == sha256_file(
+        pt / "split" / "split_resnet20_mnist.safetensors")
+    after, _ = load_shipped("split_resnet20_mnist")
+    with torch.no_grad():
+        assert torch.equal(after.view("SP-2")(x, k=8), sp2_before)  # untouched split: identical outputs
+    run = load_file(str(tmp_path / "e2e" / "best.safetensors"))
+    ours = {k: v for k, v in run.items() if k.startswith(("codecs.SP_3.", "adapted.SP_3."))}
+    assert ours and all(torch.equal(after.state_dict()[k], v) for k, v in expand(compact(ours, "int8")).items())
+    # the backbone file can change now without touching the split model
+    backbone_file.unlink()
+    load_shipped("split_resnet20_mnist")
+    # a run that does not fit (another k_max) is refused
+    bad = TrainConfig(name="bad", kind="split", init_from="", splits=["SP-3"], k_max=16, **common)
+    train(bad, tmp_path / "bad", data=data, progress=False)
+    with pytest.raises(ValueError, match="k_max"):
+        merge_split_runs("split_resnet20_mnist", [tmp_path / "bad"], "int8")
+    assert json.loads((pt / "split" / "split_resnet20_mnist.json").read_text())["sha256"] == card["sha256"]
