@@ -88,3 +88,12 @@ def test_merge_replaces_one_split_and_keeps_the_rest_byte_for_byte(tmp_path, cac
     with pytest.raises(ValueError, match="k_max"):
         merge_split_runs("split_resnet20_mnist", [tmp_path / "bad"], "int8")
     assert json.loads((pt / "split" / "split_resnet20_mnist.json").read_text())["sha256"] == card["sha256"]
+    # re-storing the rest compactly too: every tensor of the file compact, every split measured again
+    seen = []
+    card = merge_split_runs("split_resnet20_mnist", [], "int8", base_dtype="int8",
+                            measure=lambda m, c: seen.append(list(c.splits)) or {
+                                "split_test_accuracy": {s: 0.5 for s in c.splits}})
+    stored = load_file(str(pt / "split" / "split_resnet20_mnist.safetensors"))
+    assert {v.dtype for v in stored.values() if v.dim() >= 2} == {torch.int8}
+    assert seen == [["SP-2", "SP-3"]] and card["split_test_accuracy"] == {"SP-2": 0.5, "SP-3": 0.5}
+    assert card["base_weights_dtype"] == "int8" and card["split_training"]["SP-3"]["end_to_end"]

@@ -190,13 +190,16 @@ def _split_key(split: str) -> str:
 
 
 def merge_split_runs(name: str, run_dirs: list[Path], dtype: str = "int8", commands: list[str] | None = None,
-                     measure: Callable[[nn.Module, TrainConfig], dict] | None = None) -> dict:
+                     measure: Callable[[nn.Module, TrainConfig], dict] | None = None,
+                     base_dtype: str | None = None) -> dict:
     """Replace split points of the shipped multi-split model `name` by the ones trained in `run_dirs`
     (split runs, typically one split each with every stage its own trained copy: `adapt`), stored as
     `dtype`. Everything else in the file stays byte for byte: the shared backbone (embedded into the
     file if the card pointed to a backbone artifact, so that artifact can be replaced) and the split
     points not retrained. The card records, per split point, what trained it (`split_training`).
-    `measure(model, cfg)` is given the merged model and the splits to measure in `cfg.splits`."""
+    `measure(model, cfg)` is given the merged model and the splits to measure in `cfg.splits`.
+    `base_dtype`: also re-store everything that is not merged (backbone, other splits) as this dtype; then
+    no split is as it was, and every split point is measured again."""
     card_file = card_path(name)
     card = json.loads(card_file.read_text())
     weights = card_file.with_suffix(".safetensors")
@@ -209,6 +212,9 @@ def merge_split_runs(name: str, run_dirs: list[Path], dtype: str = "int8", comma
                                "which is no longer the shipped file")
         stored.update({f"backbone.{k}": v for k, v in load_file(str(ref_file)).items()})
         card["backbone_embedded_from"] = ref
+    if base_dtype is not None:
+        stored = compact(expand(stored), base_dtype)
+        card["base_weights_dtype"] = base_dtype
     cfg = card["config"]
     spec = get_spec(cfg["dataset"])
     whole = set(build_backbone(cfg["backbone"], spec.num_classes, spec.image_shape[2]).stage_names) | {"head"}
@@ -244,9 +250,9 @@ def merge_split_runs(name: str, run_dirs: list[Path], dtype: str = "int8", comma
                 exported_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
 
     def measure_retrained(model, mcfg):
-        if measure is None or not retrained:
+        if measure is None or not (retrained or base_dtype):
             return {}
-        mcfg.splits = retrained
+        mcfg.splits = list(cfg["splits"]) if base_dtype else retrained
         found = measure(model, mcfg)
         per = {**card.get("split_test_accuracy", {}), **found.get("split_test_accuracy", {})}
         return {**found, "split_test_accuracy": per, "test_accuracy": min(per.values())}
