@@ -1,7 +1,5 @@
-import pandas as pd
 import streamlit as st
 
-from semcom_core import paths
 from semcom_core.data.images import to_model_image
 from semcom_core.data.registry import DatasetError, get_spec
 from semcom_core.data.samples import load_samples
@@ -9,9 +7,9 @@ from semcom_core.digital.separation import DEFAULT_JPEG_QUALITY, SeparationConfi
 from semcom_core.eval.iot import IOT_CHANNELS as CHANNELS
 from semcom_core.eval.live_iot import one_image
 from semcom_core.zoo.iot import load_iot_models
-from semcom_ui import plots
 from semcom_ui.nav import ensure_navigation
 from semcom_ui.state import QueryState, parse_bool
+from semcom_ui.views import iot as V
 
 ensure_navigation()
 
@@ -41,51 +39,23 @@ for n in q.notices:
     st.warning(n + "; using the default.")
 
 
-@st.cache_data
-def sweep_table() -> pd.DataFrame | None:
-    p = paths.pretrained_dir() / "iot" / "iot_sweep.csv"
-    return pd.read_csv(p) if p.is_file() else None
-
-
 @st.cache_resource
 def models(ds: str):
     return load_iot_models(ds)
 
 
-table = sweep_table()
-if table is None:
-    st.error("No measured table yet: run `python -m semcom_core iot sweep` (writes pretrained/iot/iot_sweep.csv).")
-    st.stop()
-sub = table[(table.dataset == dataset) & (table.channel == channel)]
-if sub.empty:
-    st.error(f"The table has no rows for {dataset} / {channel}; run "
-             f"`python -m semcom_core iot sweep --datasets {dataset} --channels {channel} --resume`.")
-    st.stop()
 try:
+    table = st.cache_data(V.load_iot_table)()
     learned, clf, lcard, ccard = models(dataset)
+    view = V.iot_table_view(table, dataset, channel, snr, tuple(lcard["config"]["snr_db_range"]))
 except DatasetError as e:
     st.error(str(e))
     st.stop()
-
-near = sub.iloc[(sub.snr_db - snr).abs().argsort().iloc[0]]
-c1, c2, c3, c4 = st.columns(4)
-c1.metric("DeepSC-IoT accuracy", f"{near.learned_accuracy:.3f}",
-          help=f"measured at {near.snr_db:g} dB on the first {int(near.n)} test images, 95 % CI "
-               f"{near.learned_ci_low:.3f}–{near.learned_ci_high:.3f}")
-c2.metric("Separation accuracy", f"{near.separation_accuracy:.3f}",
-          help=f"measured at {near.snr_db:g} dB on {int(near.n)} images; {int(near.separation_failed_images)} "
-               "JPEGs failed to decode (counted as a random guess)")
-c3.metric("DeepSC-IoT channel uses", f"{int(near.learned_channel_uses)}", help="complex channel uses per image")
-c4.metric("Separation channel uses", f"{int(near.separation_channel_uses)}",
-          help=f"{int(near.separation_payload_bits)} payload bits (JPEG q{int(near.jpeg_quality)}, "
-               f"{'with' if near.jpeg_headers_sent else 'without'} headers) → rate-1/2 LDPC → 2 bits per QPSK symbol")
-st.caption(f"Table values at the nearest measured SNR, {near.snr_db:g} dB, on the first {int(near.n)} test images "
-           f"(seed {int(near.seed)}). Equal budgets are impossible here: 16 complex channel uses carry 16 "
-           "information bits at rate 1/2, less than any JPEG of a 28x28 image, so the separation chain gets the "
-           "frame its JPEG needs and spends far more channel uses.")
-fig = plots.iot_accuracy_figure(sub, snr, tuple(lcard["config"]["snr_db_range"]))
-st.plotly_chart(fig, width="stretch")
-st.download_button("Download the measured table (CSV)", sub.to_csv(index=False), f"iot_{dataset}_{channel}.csv",
+for col, m in zip(st.columns(len(view.metrics)), view.metrics):
+    col.metric(m.label, m.value, help=m.help)
+st.caption(view.note)
+st.plotly_chart(view.figure, width="stretch")
+st.download_button("Download the measured table (CSV)", view.rows.to_csv(index=False), f"iot_{dataset}_{channel}.csv",
                    "text/csv")
 
 st.subheader("One image through both systems")

@@ -51,3 +51,20 @@ def test_query_state_ignores_non_finite_numbers(raw):
     q = QueryState({"lg": raw})
     assert q.get("lg", -3.0, cast=float, lo=-5.0, hi=0.0) == -3.0
     assert len(q.notices) == 1 and "lg" in q.notices[0]
+
+
+def test_iot_view_reads_the_nearest_measured_row():
+    from semcom_core.data.registry import DatasetError
+    from semcom_ui.views import iot as IV
+    table = IV.load_iot_table()
+    v = IV.iot_table_view(table, "mnist", "complex_awgn", 1.1)
+    grid = sorted(table[(table.dataset == "mnist") & (table.channel == "complex_awgn")].snr_db)
+    nearest = min(grid, key=lambda s: abs(s - 1.1))
+    assert v.snr_db == nearest and len(v.rows) == len(grid)
+    row = v.rows[v.rows.snr_db == nearest].iloc[0]
+    assert v.metrics[0].value == f"{row.learned_accuracy:.3f}" and v.metrics[1].value == f"{row.separation_accuracy:.3f}"
+    assert f"{nearest:g} dB" in v.note
+    with pytest.raises(DatasetError, match="no rows"):
+        IV.iot_table_view(table, "mnist", "awgn", 0.0)  # "awgn" is real AWGN: paper 003's table has none
+    with pytest.raises(ValueError):
+        IV.iot_table_view(table, "mnist", "complex_awgn", math.nan)
