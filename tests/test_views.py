@@ -68,3 +68,17 @@ def test_iot_view_reads_the_nearest_measured_row():
         IV.iot_table_view(table, "mnist", "awgn", 0.0)  # "awgn" is real AWGN: paper 003's table has none
     with pytest.raises(ValueError):
         IV.iot_table_view(table, "mnist", "complex_awgn", math.nan)
+
+
+@pytest.mark.parametrize("page,heading", [("home.py", "semcom-explorer"), ("explorer.py", "Split-inference"),
+                                          ("costs.py", "Split costs"), ("iot.py", "Learned IoT")])
+def test_every_page_file_runs_on_its_own(page, heading):
+    """`streamlit run pages/<page>` works as `streamlit run app.py` does, and opens that page."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from semcom_ui.nav import PAGES_DIR
+    at = AppTest.from_file(str(Path(PAGES_DIR) / page), default_timeout=300).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [t.value for t in at.title][:1] and at.title[0].value.startswith(heading), [t.value for t in at.title]
