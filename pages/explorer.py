@@ -127,44 +127,21 @@ try:
 except DatasetError as e:
     multi, card, model_error = None, None, str(e)
 k_max = multi.k_max if multi is not None else None
-if fixed is None and k_max is not None and k > k_max:
-    st.warning(f"This {backbone} model's bottleneck serves k ≤ {k_max}; accuracy and live inference use k = {k_max}.")
-k_model = min(k_sent, k_max) if (fixed is None and k_max) else k_sent
+k_model, k_warning = X.k_for_model(k_sent, fixed, k_max)
+if k_warning:
+    st.warning(f"{backbone}: {k_warning}.")
 unsplit_acc = T.unsplit_accuracy(backbone, dataset)  # the reference every split is compared with (its card)
 
 # ---------------------------------------------------------------- headline numbers
 reading = R.accuracy_at(table, split, k_model, snr, channel) if table is not None else None
-m = st.columns(5 if seconds else 4)
-if reading is not None:
-    m[0].metric("Accuracy", f"{100 * reading.accuracy:.2f} %",
-                help=f"{reading.how}, {channel}, on the first {reading.n} test images ({dataset}); from the shipped "
-                     "sweep table. 'Measure now' evaluates exactly this setting.")
-else:
-    m[0].metric("Accuracy", "—", help=table_error or "no row for this setting in the table")
-norm_comp = C.normalized_computation(cur.tx_macs, cur.rx_macs, cur.unsplit_macs, gamma)
-m[1].metric("Normalized computation", f"{norm_comp:.3f}",
-            help=f"(F_t + γ·F_r) / F_unsplit with γ = {gamma:.2g} (paper 000 eq. 6, true MAC convention); "
-                 "above 1, splitting costs more than running the whole model on the transmitter.")
-m[2].metric("Normalized communication", f"{C.normalized_communication(k_sent, math.prod(spec.image_shape)):.4g}",
-            help=f"{k_sent} real numbers = {math.ceil(k_sent / 2)} complex channel uses, relative to the "
-                 f"{math.prod(spec.image_shape)} numbers of the raw image.")
-m[3].metric("Transmitter MACs", f"{cur.tx_macs / 1e6:,.2f} M",
-            help=f"{cur['tx_share_%']:.1f} % of the split model's MACs; receiver {cur.rx_macs / 1e6:,.2f} M.")
-lat = None
-if seconds:
-    lat = C.latency(cur.tx_macs, cur.rx_macs, k_sent, C.DEVICE_PRESETS[tx_dev], C.DEVICE_PRESETS[rx_dev],
-                    C.LINK_PRESETS[link], bits)
-    m[4].metric("End-to-end latency", f"{lat.total_s * 1e3:,.2f} ms",
-                help=f"transmitter {lat.tx_compute_s * 1e3:,.3f} ms + air {lat.air_s * 1e3:,.3f} ms + receiver "
-                     f"{lat.rx_compute_s * 1e3:,.3f} ms")
-    st.caption(f"Latency: transmitter compute **{lat.tx_compute_s * 1e3:,.3f} ms** + air time **{lat.air_s * 1e3:,.3f} ms** "
-               f"({k_sent} × {bits} bits over {C.LINK_PRESETS[link] / 1e6:g} Mbit/s) + receiver compute "
-               f"**{lat.rx_compute_s * 1e3:,.3f} ms**.")
-if reading is not None:
-    lo_hi = reading.interval
-    st.caption(f"Accuracy {reading.how} on {reading.n} test images" +
-               (f" (95 % interval {100 * lo_hi[0]:.1f}-{100 * lo_hi[1]:.1f} %)" if lo_hi else
-                " — press 'Measure now' for this exact setting") + ".")
+presets = (C.DEVICE_PRESETS[tx_dev], C.DEVICE_PRESETS[rx_dev], C.LINK_PRESETS[link], bits) if seconds else None
+head = X.headline(cur, reading, snr, channel, k_sent, math.prod(spec.image_shape), gamma, dataset, table_error, presets)
+for col, mt in zip(st.columns(len(head.metrics)), head.metrics):
+    col.metric(mt.label, mt.value, help=mt.help)
+if head.latency_note:
+    st.caption(head.latency_note)
+if head.accuracy_note:
+    st.caption(head.accuracy_note)
 if model_error:
     st.info(f"No trained split model for {backbone} yet: {model_error}. Costs below need no weights.")
 elif card:
@@ -229,9 +206,7 @@ with tabs[2]:
         st.info(table_error)
     else:
         mk = R.min_k_for_target(table, target, channel, math.prod(spec.image_shape))
-        grid = np.linspace(-10, 30, 81)
-        shannon = pd.DataFrame({"snr_db": grid, "normalized_communication": [
-            2 * C.shannon_min_channel_uses(spec.num_classes, s) / math.prod(spec.image_shape) for s in grid]})
+        shannon = X.shannon_curve(spec.num_classes, math.prod(spec.image_shape), np.linspace(-10, 30, 81))
         st.plotly_chart(plots.min_communication_figure(mk, target, snr, split, shannon), width="stretch", key="fig6")
         st.caption("Shannon bound: the fewest complex channel uses that could carry the label, log2(classes) / "
                    "log2(1 + SNR), counted as 2 real numbers each. Missing points: no k reaches the target there.")

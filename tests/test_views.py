@@ -82,3 +82,36 @@ def test_every_page_file_runs_on_its_own(page, heading):
     at = AppTest.from_file(str(Path(PAGES_DIR) / page), default_timeout=300).run()
     assert not at.exception, [e.value for e in at.exception]
     assert [t.value for t in at.title][:1] and at.title[0].value.startswith(heading), [t.value for t in at.title]
+
+
+def test_explorer_k_clamping_and_shannon_curve():
+    from semcom_core.costs.compute import shannon_min_channel_uses
+    from semcom_ui.views import explorer as X
+    assert X.k_for_model(64, None, 1024) == (64, None)
+    k, warn = X.k_for_model(1024, None, 256)
+    assert k == 256 and "256" in warn
+    assert X.k_for_model(1024, 3072, 256) == (3072, None)  # SP-0 sends the image whatever k says
+    curve = X.shannon_curve(10, 3072, [0.0, 10.0])
+    assert curve.normalized_communication.tolist() == [2 * shannon_min_channel_uses(10, s) / 3072 for s in (0, 10)]
+    assert curve.normalized_communication.iloc[0] > curve.normalized_communication.iloc[1]  # more SNR, fewer uses
+
+
+def test_explorer_headline_reads_table_and_cost_model(table):
+    from semcom_core.eval.readings import AccuracyReading
+    from semcom_ui.views import explorer as X
+    cur = table[(table.split == "SP-4") & (table.convention == "true")].iloc[0]
+    exact = AccuracyReading(0.9, 2000, "measured at 5 dB", True)
+    h = X.headline(cur, exact, 5.0, "awgn", 64, 3072, 1e-3, "cifar10")
+    assert [m.label for m in h.metrics] == ["Accuracy", "Normalized computation", "Normalized communication",
+                                            "Transmitter MACs"]
+    assert h.metrics[0].value == "90.00 %" and "95 % interval" in h.accuracy_note and h.latency_note is None
+    assert h.metrics[2].value == f"{64 / 3072:.4g}"
+    between = AccuracyReading(0.8, 2000, "interpolated between 3 and 5 dB", False)
+    assert "Measure now" in X.headline(cur, between, 4.0, "awgn", 64, 3072, 1e-3, "cifar10").accuracy_note
+    missing = X.headline(cur, None, 5.0, "awgn", 64, 3072, 1e-3, "cifar10", table_error="no table")
+    assert missing.metrics[0].value == "—" and missing.metrics[0].help == "no table"
+    timed = X.headline(cur, exact, 5.0, "awgn", 64, 3072, 1e-3, "cifar10", latency_presets=(1e9, 1e12, 1e6, 32))
+    lat = C.latency(cur.tx_macs, cur.rx_macs, 64, 1e9, 1e12, 1e6, 32)
+    assert timed.metrics[-1].value == f"{lat.total_s * 1e3:,.2f} ms" and "64 × 32 bits" in timed.latency_note
+    with pytest.raises(ValueError):
+        X.headline(cur, exact, math.nan, "awgn", 64, 3072, 1e-3, "cifar10")

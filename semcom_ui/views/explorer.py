@@ -2,9 +2,15 @@
 on, and what it says of the trained model behind a split."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+import pandas as pd
+
+from semcom_core.costs import compute as C
+from semcom_core.costs.compute import shannon_min_channel_uses
 from semcom_core.zoo.tables import has_split_model, sweep_path
+from semcom_ui.views.costs import Metric
 
 PAPER_BACKBONES = ("resnet18", "resnet34")  # paper 000's models (the zoo)
 DEMO_BACKBONES = ("resnet20",)  # a small model trained quickly, for demos before the zoo lands
@@ -63,3 +69,69 @@ def training_note(card: dict, split: str, k_max: int, unsplit_acc: float | None,
             f"for {PAPER_EPOCHS}): this split shows the shape of the trade-off, not its level. docs/compute.md has "
             "the numbers and the GPU recipe." if epochs and epochs < PAPER_EPOCHS else ".")
     return TrainingNote(text, gap)
+
+
+# ----------------------------------------------------------------------------- readings for one setting
+def k_for_model(k: int, fixed: int | None, k_max: int | None) -> tuple[int, str | None]:
+    """The k the model and the tables are read at, and a warning when the chosen k exceeds what the
+    model's bottleneck serves (then k_max is used). Split points that send a fixed size ignore k."""
+    if fixed is not None:
+        return fixed, None
+    if k_max is not None and k > k_max:
+        return k_max, f"this model's bottleneck serves k ≤ {k_max}; accuracy and live inference use k = {k_max}"
+    return k, None
+
+
+def shannon_curve(num_classes: int, image_elements: int, snrs) -> pd.DataFrame:
+    """Normalized communication of the Shannon bound on sending the label: the fewest complex channel uses
+    that carry log2(classes) bits, log2(classes) / log2(1 + SNR), counted as 2 real numbers each."""
+    return pd.DataFrame({"snr_db": list(snrs), "normalized_communication": [
+        2 * shannon_min_channel_uses(num_classes, s) / image_elements for s in snrs]})
+
+
+@dataclass(frozen=True)
+class Headline:
+    metrics: list[Metric]
+    accuracy_note: str | None
+    latency_note: str | None
+
+
+def headline(cur, reading, snr_db: float, channel: str, k_sent: int, image_elements: int, gamma: float,
+             dataset: str, table_error: str | None = None, latency_presets: tuple | None = None) -> Headline:
+    """The explorer's headline numbers for one setting: accuracy (a table reading), normalized computation
+    and communication, transmitter MACs, and (with presets (tx FLOP/s, rx FLOP/s, link bit/s, bits per
+    number)) the end-to-end latency. `cur`: the cost table's row of this split (true convention)."""
+    if not all(math.isfinite(v) for v in (snr_db, gamma)):
+        raise ValueError("SNR and γ must be finite numbers")
+    if reading is not None:
+        acc = Metric("Accuracy", f"{100 * reading.accuracy:.2f} %",
+                     f"{reading.how}, {channel}, on the first {reading.n} test images ({dataset}); from the shipped "
+                     "sweep table. 'Measure now' evaluates exactly this setting.")
+        lo_hi = reading.interval
+        note = (f"Accuracy {reading.how} on {reading.n} test images" +
+                (f" (95 % interval {100 * lo_hi[0]:.1f}-{100 * lo_hi[1]:.1f} %)" if lo_hi else
+                 " — press 'Measure now' for this exact setting") + ".")
+    else:
+        acc, note = Metric("Accuracy", "—", table_error or "no row for this setting in the table"), None
+    metrics = [
+        acc,
+        Metric("Normalized computation", f"{C.normalized_computation(cur.tx_macs, cur.rx_macs, cur.unsplit_macs, gamma):.3f}",
+               f"(F_t + γ·F_r) / F_unsplit with γ = {gamma:.2g} (paper 000 eq. 6, true MAC convention); "
+               "above 1, splitting costs more than running the whole model on the transmitter."),
+        Metric("Normalized communication", f"{C.normalized_communication(k_sent, image_elements):.4g}",
+               f"{k_sent} real numbers = {math.ceil(k_sent / 2)} complex channel uses, relative to the "
+               f"{image_elements} numbers of the raw image."),
+        Metric("Transmitter MACs", f"{cur.tx_macs / 1e6:,.2f} M",
+               f"{cur['tx_share_%']:.1f} % of the split model's MACs; receiver {cur.rx_macs / 1e6:,.2f} M."),
+    ]
+    lat_note = None
+    if latency_presets is not None:
+        tx, rx, link, bits = latency_presets
+        lat = C.latency(cur.tx_macs, cur.rx_macs, k_sent, tx, rx, link, bits)
+        metrics.append(Metric("End-to-end latency", f"{lat.total_s * 1e3:,.2f} ms",
+                              f"transmitter {lat.tx_compute_s * 1e3:,.3f} ms + air {lat.air_s * 1e3:,.3f} ms + receiver "
+                              f"{lat.rx_compute_s * 1e3:,.3f} ms"))
+        lat_note = (f"Latency: transmitter compute **{lat.tx_compute_s * 1e3:,.3f} ms** + air time "
+                    f"**{lat.air_s * 1e3:,.3f} ms** ({k_sent} × {bits} bits over {link / 1e6:g} Mbit/s) + receiver "
+                    f"compute **{lat.rx_compute_s * 1e3:,.3f} ms**.")
+    return Headline(metrics, note, lat_note)
