@@ -62,7 +62,7 @@ def test_merge_replaces_one_split_and_keeps_the_rest_byte_for_byte(tmp_path, cac
                       k_max=8, adapt={"SP-3": whole}, k_ref=4, k_min=2, distill_weight=1.0, **common)
     train(e2e, tmp_path / "e2e", data=data, progress=False)
 
-    card = merge_split_runs("split_resnet20_mnist", [tmp_path / "e2e"], "int8")
+    card = merge_split_runs("split_resnet20_mnist", [tmp_path / "e2e"], "int8", embed_backbone=True)
     stored = load_file(str(pt / "split" / "split_resnet20_mnist.safetensors"))
     assert "backbone_from" not in card and card["backbone_embedded_from"]["sha256"] == sha256_file(backbone_file)
     assert any(k.startswith("backbone.") for k in stored)  # the backbone artifact may now be replaced
@@ -97,3 +97,27 @@ def test_merge_replaces_one_split_and_keeps_the_rest_byte_for_byte(tmp_path, cac
     assert {v.dtype for v in stored.values() if v.dim() >= 2} == {torch.int8}
     assert seen == [["SP-2", "SP-3"]] and card["split_test_accuracy"] == {"SP-2": 0.5, "SP-3": 0.5}
     assert card["base_weights_dtype"] == "int8" and card["split_training"]["SP-3"]["end_to_end"]
+
+
+@pytest.mark.slow
+def test_merge_keeps_the_backbone_a_reference_unless_asked(tmp_path, cache_dir, monkeypatch):
+    pt = tmp_path / "pretrained"
+    monkeypatch.setenv("SEMCOM_PRETRAINED", str(pt))
+    easy_mnist_like(cache_dir)
+    data = ImageData("mnist", n_val=100)
+    common = dict(dataset="mnist", backbone="resnet20", epochs=1, batch_size=50, n_val=100, eval_batch_size=100)
+    train(TrainConfig(name="bb", **common), tmp_path / "bb", data=data, progress=False)
+    export_run(tmp_path / "bb", "resnet20_mnist", "split", "cmd", dtype="float16")
+    backbone_file = pt / "split" / "resnet20_mnist.safetensors"
+    legacy = TrainConfig(name="sp", kind="split", init_from=str(backbone_file), freeze_backbone=True,
+                         splits=["SP-2", "SP-3"], k_max=8, **common)
+    train(legacy, tmp_path / "sp", data=data, progress=False)
+    export_run(tmp_path / "sp", "split_resnet20_mnist", "split", "cmd", dtype="float16")
+    e2e = TrainConfig(name="e2e", kind="split", init_from=str(backbone_file), freeze_backbone=True, splits=["SP-3"],
+                      k_max=8, adapt={"SP-3": ["conv3_x", "head"]}, **common)
+    train(e2e, tmp_path / "e2e", data=data, progress=False)
+    card = merge_split_runs("split_resnet20_mnist", [tmp_path / "e2e"], "int8")
+    stored = load_file(str(pt / "split" / "split_resnet20_mnist.safetensors"))
+    assert card["backbone_from"]["sha256"] == sha256_file(backbone_file) and "backbone_embedded_from" not in card
+    assert not any(k.startswith("backbone.") for k in stored) and not card["split_training"]["SP-3"]["end_to_end"]
+    load_shipped("split_resnet20_mnist")

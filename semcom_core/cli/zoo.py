@@ -22,7 +22,7 @@ def cmd_zoo_merge(a) -> int:
     from semcom_core.eval.cards import measure_for_card
     from semcom_core.zoo.store import merge_split_runs
     card = merge_split_runs(a.name, [Path(r) for r in a.runs], a.dtype, measure=measure_for_card,
-                            base_dtype=a.base_dtype)
+                            base_dtype=a.base_dtype, embed_backbone=a.embed_backbone)
     print(json.dumps({k: card.get(k) for k in ("name", "sha256", "weights_dtype", "split_test_accuracy",
                                                 "test_accuracy", "parameters")}, indent=2))
     return 0
@@ -129,8 +129,10 @@ def register(sub) -> None:
     ze.set_defaults(func=cmd_zoo_export)
     zm = zoo.add_parser("merge", help="put split points trained in separate runs into a shipped split model")
     zm.add_argument("name", help="the shipped split model, e.g. split_resnet18_cifar10")
-    zm.add_argument("runs", nargs="*", help="split run folders (none: only embed the shared backbone into the file)")
+    zm.add_argument("runs", nargs="*", help="split run folders")
     zm.add_argument("--dtype", default="int8", choices=DTYPES, help="storage of the merged splits")
+    zm.add_argument("--embed-backbone", action="store_true",
+                    help="copy the shared backbone into the file (then its own artifact may be replaced)")
     zm.add_argument("--base-dtype", choices=DTYPES,
                     help="also re-store the rest (backbone, other splits) as this dtype; every split is re-measured")
     zm.set_defaults(func=cmd_zoo_merge)

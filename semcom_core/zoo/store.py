@@ -191,12 +191,12 @@ def _split_key(split: str) -> str:
 
 def merge_split_runs(name: str, run_dirs: list[Path], dtype: str = "int8", commands: list[str] | None = None,
                      measure: Callable[[nn.Module, TrainConfig], dict] | None = None,
-                     base_dtype: str | None = None) -> dict:
+                     base_dtype: str | None = None, embed_backbone: bool = False) -> dict:
     """Replace split points of the shipped multi-split model `name` by the ones trained in `run_dirs`
     (split runs, typically one split each with every stage its own trained copy: `adapt`), stored as
-    `dtype`. Everything else in the file stays byte for byte: the shared backbone (embedded into the
-    file if the card pointed to a backbone artifact, so that artifact can be replaced) and the split
-    points not retrained. The card records, per split point, what trained it (`split_training`).
+    `dtype`. Everything else stays byte for byte: the split points not retrained, and the shared backbone,
+    which stays a reference to its artifact (sha256-checked on load) unless `embed_backbone` copies it
+    into the file, so that the artifact may be replaced. The card records, per split point, what trained it (`split_training`).
     `measure(model, cfg)` is given the merged model and the splits to measure in `cfg.splits`.
     `base_dtype`: also re-store everything that is not merged (backbone, other splits) as this dtype; then
     no split is as it was, and every split point is measured again."""
@@ -204,7 +204,7 @@ def merge_split_runs(name: str, run_dirs: list[Path], dtype: str = "int8", comma
     card = json.loads(card_file.read_text())
     weights = card_file.with_suffix(".safetensors")
     stored = load_file(str(weights))
-    ref = card.pop("backbone_from", None)
+    ref = card.pop("backbone_from", None) if (embed_backbone or base_dtype) else None
     if ref:  # embed the shared backbone, exactly as stored in its artifact (sha256-checked)
         ref_file = card_path(ref["name"]).with_suffix(".safetensors")
         if sha256_file(ref_file) != ref["sha256"]:
