@@ -48,13 +48,15 @@ def cmd_zoo_targets(a) -> int:
 
     from semcom_core.cli.common import UsageError
     from semcom_core.data.registry import DatasetError, get_spec
-    from semcom_core.eval.split import evaluate, shipped_names
+    from semcom_core.eval.split import evaluate
     from semcom_core.eval.targets import (
         agreement,
         monotonicity_summary,
         target_report,
         targets_for,
     )
+    from semcom_core.nets.split import K_CHOICES
+    from semcom_core.zoo.naming import shipped_names
     from semcom_core.zoo.store import shipped_card
     from semcom_core.zoo.tables import load_sweep
     if a.n is not None and a.n < 1:
@@ -65,20 +67,28 @@ def cmd_zoo_targets(a) -> int:
     except DatasetError as e:
         table, table_note = None, str(e)
     card = shipped_card(shipped_names(a.backbone, dataset)[0])  # its test accuracy: the "within" targets' reference
-    rep = target_report(table, a.backbone, card.get("test_accuracy"), card.get("test_images"))
+    split_card = shipped_card(shipped_names(a.backbone, dataset)[1])
+    rep = target_report(table, a.backbone, card.get("test_accuracy"), card.get("test_images"),
+                        split_card.get("split_test_accuracy"), split_card.get("test_images"))
     if a.measure:
         from semcom_core.data.loader import ImageData
         from semcom_core.device import get_policy
         data = ImageData(dataset, get_policy().device, n_val=0)  # loaded once for every point
         seed = int(table.seed.iloc[0]) if table is not None and "seed" in table else 0
-        points = [None] + targets_for(a.backbone)
+        ceilings = [r.target.removesuffix(" ceiling") for r in rep.itertuples() if r.target.endswith(" ceiling")]
+        points = [None] + [("ceiling", sp) for sp in ceilings] + targets_for(a.backbone)
         measured, measured_n, agrees = [], [], []
         for (_, row), t in zip(rep.iterrows(), points):
             n = a.n or (int(row.n) if not pd.isna(row.n) else 10000)
             print(f"measuring {row.setting} on {n} test images ...", file=sys.stderr, flush=True)
             try:
-                r = (evaluate(dataset, a.backbone, None, 1, 0.0, "noiseless", n, data=data) if t is None else
-                     evaluate(dataset, a.backbone, t.split, t.k, t.snr_db, t.channel, n, seed=seed, data=data))
+                if t is None:
+                    r = evaluate(dataset, a.backbone, None, 1, 0.0, "noiseless", n, data=data)
+                elif isinstance(t, tuple):  # a split's noiseless ceiling at its largest k
+                    k_max = int(split_card.get("config", {}).get("k_max", K_CHOICES[-1]))
+                    r = evaluate(dataset, a.backbone, t[1], k_max, 0.0, "noiseless", n, data=data)
+                else:
+                    r = evaluate(dataset, a.backbone, t.split, t.k, t.snr_db, t.channel, n, seed=seed, data=data)
             except DatasetError as e:
                 print(f"  not measured: {e}", file=sys.stderr)
                 r = None
@@ -95,7 +105,7 @@ def cmd_zoo_targets(a) -> int:
             out["table"] = table_note
         print(json.dumps(out, indent=2))
         return 0
-    print(f"{a.backbone} on {dataset}: issue 4's targets" + ("" if a.backbone in ("resnet18", "resnet34") else
+    print(f"{a.backbone} on {dataset}: the split models' accuracy targets" + ("" if a.backbone in ("resnet18", "resnet34") else
           " (a demo model: its numbers at the target points, not judged)"))
     for _, r in rep.iterrows():
         acc = "—" if pd.isna(r.accuracy) else f"{100 * r.accuracy:.2f} % (n = {int(r.n)})"
