@@ -74,7 +74,7 @@ def target_report(table: pd.DataFrame | None, backbone: str, unsplit: float | No
     rows = [{"target": "unsplit backbone", "setting": "no split, no channel",
              "required": UNSPLIT_TARGETS.get(backbone), "accuracy": unsplit, "n": unsplit_n}]
     judged = backbone in UNSPLIT_TARGETS and unsplit is not None
-    for sp in CEILING_SPLITS:
+    for sp in (s for s in CEILING_SPLITS if ceilings is None or s in ceilings):  # the splits this model has
         rows.append({"target": f"{sp} ceiling", "setting": f"{sp}, k = k_max, noiseless",
                      "required": unsplit - CEILING_WITHIN if judged else None,
                      "accuracy": (ceilings or {}).get(sp), "n": ceilings_n})
