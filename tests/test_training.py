@@ -124,3 +124,19 @@ def test_resume_mid_epoch_continues_from_the_exact_batch(tmp_path, cache_dir):
     assert a.keys() == b.keys()
     for key in a:
         assert torch.allclose(a[key], b[key], atol=1e-5), key
+
+
+def test_torch_schedule_follows_the_closed_form_in_every_group():
+    """Training steps torch's LinearLR + CosineAnnealingLR; they give lr_at's schedule, each group scaled
+    by its own initial lr (the codecs' faster rate), with and without warm-up."""
+    from semcom_core.train.loop import schedule
+    for warmup in (0, 10):
+        a, b = torch.nn.Parameter(torch.zeros(1)), torch.nn.Parameter(torch.zeros(1))
+        opt = torch.optim.SGD([{"params": [a], "lr": 0.1}, {"params": [b], "lr": 0.5}], lr=0.1)
+        sched = schedule(opt, 100, warmup)
+        for step in range(100):
+            want = lr_at(step, 100, warmup, 0.1)
+            assert abs(opt.param_groups[0]["lr"] - want) < 1e-9, (warmup, step)
+            assert abs(opt.param_groups[1]["lr"] - 5 * want) < 1e-8, (warmup, step)
+            opt.step()
+            sched.step()

@@ -12,6 +12,7 @@ import math
 import os
 import platform
 import random
+import warnings
 import time
 from pathlib import Path
 
@@ -31,11 +32,23 @@ from semcom_core.zoo.store import load_init_weights, sha256_file, start_from_shi
 
 
 def lr_at(step: int, total: int, warmup: int, peak: float) -> float:
-    """Linear warm-up to `peak` over `warmup` steps, then cosine to zero at `total`."""
+    """The schedule in closed form: linear warm-up to `peak` over `warmup` steps, then cosine to zero at
+    `total`. Training steps `schedule(...)`, torch's own schedulers, which follow it (tests check that)."""
     if warmup > 0 and step < warmup:
         return peak * (step + 1) / warmup
     t = (step - warmup) / max(1, total - warmup)
     return peak * 0.5 * (1.0 + math.cos(math.pi * min(1.0, t)))
+
+
+def schedule(opt: torch.optim.Optimizer, total: int, warmup: int) -> torch.optim.lr_scheduler.LRScheduler:
+    """Per-step learning rate from each group's initial lr: linear warm-up over `warmup` steps
+    (LinearLR), then cosine to zero at `total` (CosineAnnealingLR). Call `.step()` after every batch."""
+    from torch.optim.lr_scheduler import CosineAnnealingLR, LinearLR, SequentialLR
+    if warmup <= 1:
+        return CosineAnnealingLR(opt, T_max=max(1, total), eta_min=0.0)
+    ramp = LinearLR(opt, start_factor=1.0 / warmup, end_factor=1.0, total_iters=warmup - 1)
+    return SequentialLR(opt, [ramp, CosineAnnealingLR(opt, T_max=max(1, total - warmup), eta_min=0.0)],
+                        milestones=[warmup])
 
 
 def build_for_training(cfg: TrainConfig, num_classes: int, in_channels: int) -> nn.Module:
@@ -118,7 +131,8 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
         # multi-split models use one split's codec per batch: the others get no gradient in that step
         net = DistributedDataParallel(model, find_unused_parameters=hasattr(model, "codecs"))
     groups = param_groups(model, cfg.weight_decay, cfg.codec_lr_scale)
-    lr_scales = [g.pop("lr_scale") for g in groups]  # kept here: a resumed optimizer state may predate them
+    for g in groups:
+        g["lr"] = cfg.lr * g.pop("lr_scale")
     if cfg.optimizer == "adam":
         opt = torch.optim.Adam(groups, lr=cfg.lr)
     else:
@@ -128,16 +142,25 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
     steps_per_epoch = math.ceil(n_train / cfg.batch_size)
     total_steps = steps_per_epoch * cfg.epochs
     warmup = int(cfg.warmup_epochs * steps_per_epoch)
+    sched = schedule(opt, total_steps, warmup)
 
     protocol = getattr(model, "VALIDATION", "plain")
     state = {"epoch": 0, "best_val": -1.0, "wall_seconds": 0.0, "val_protocol": protocol}
     ckpt = out / "last.pt"
     if resume and ckpt.is_file():
         saved = torch.load(ckpt, map_location=policy.device, weights_only=True)
+        prev = saved["state"]
+        done_steps = prev["epoch"] * steps_per_epoch + (prev["partial"]["step"] if prev.get("partial") else 0)
+        with warnings.catch_warnings():  # stepping the schedule alone, to where the run stopped
+            warnings.simplefilter("ignore", UserWarning)
+            for _ in range(done_steps):
+                sched.step()
         model.load_state_dict(saved["model"])
         opt.load_state_dict(saved["optimizer"])
         state = saved["state"]
         torch.set_rng_state(saved["rng"])
+        for g, lr in zip(opt.param_groups, sched.get_last_lr()):  # the optimizer state held the old lr
+            g["lr"] = lr
         where = f"epoch {state['epoch']}" + (f" + {state['partial']['step']} batches" if state.get("partial") else "")
         print(f"resumed {cfg.name} after {where} (best val {state['best_val']:.4f})")
         was = state.get("val_protocol", "plain")
@@ -175,9 +198,6 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
         for i, (x, y) in enumerate(bar):
             if i < start_step:  # resumed mid-epoch: these batches were trained before the stop
                 continue
-            step = epoch * steps_per_epoch + i
-            for g, scale in zip(opt.param_groups, lr_scales):
-                g["lr"] = lr_at(step, total_steps, warmup, cfg.lr) * scale
             if world > 1:  # this process's share of the global batch
                 x, y = x[rank::world], y[rank::world]
             x = policy.prepare_input(x)
@@ -190,6 +210,7 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
+            sched.step()
             seen += len(y)
             loss_sum += float(loss.detach()) * len(y)
             correct += int((logits.argmax(1) == y).sum())
