@@ -31,15 +31,14 @@ st.caption("Paper 000: cut a ResNet at a split point, send k numbers over a nois
 q = QueryState(st.query_params)
 side = st.sidebar
 DATASETS = ("cifar10",)
-BACKBONES = X.PAPER_BACKBONES + X.DEMO_BACKBONES
 dataset = side.selectbox("Dataset", DATASETS, index=DATASETS.index(q.get("ds", "cifar10", DATASETS)), key="ds",
                          help="CIFAR-10 (the JPEG quality-75 copy on these machines). CIFAR-100 is not available here.")
+BACKBONES = X.offered_backbones(dataset)
 spec = get_spec(dataset)
 default_bb = X.default_backbone(BACKBONES, dataset)
 backbone = side.selectbox("Backbone", BACKBONES, index=BACKBONES.index(q.get("bb", default_bb, BACKBONES)), key="bb",
                           format_func=lambda b: b + (" (small demo model)" if b in X.DEMO_BACKBONES else ""),
-                          help="ResNet-18/34: paper 000's models. ResNet-20: a thin CIFAR ResNet trained in under an "
-                               "hour on a CPU, shipped so the page works before the ResNet-18/34 zoo lands.")
+                          help="ResNet-18/34: paper 000's models (the ones with shipped weights or tables are offered).")
 stages = C.stage_costs(backbone, spec.num_classes)
 SPLITS = tuple(f"SP-{i}" for i in range(len(stages) + 1))
 split = side.selectbox("Split point", SPLITS, index=SPLITS.index(q.get("split", "SP-3" if "SP-3" in SPLITS else SPLITS[1],

@@ -42,9 +42,9 @@ def atomic_path(dest: Path):
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
     os.close(fd)
-    os.chmod(tmp, 0o644)  # mkstemp makes it private; the result is an ordinary file
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp (and some writers) make it private; the result is an ordinary file
         os.replace(tmp, dest)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

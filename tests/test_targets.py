@@ -88,20 +88,19 @@ def test_targets_cli_without_a_zoo_names_the_command(tmp_path, monkeypatch, caps
 
 @pytest.mark.slow
 @pytest.mark.skipif(not (SHARED / "cifar10").is_dir(), reason="../shared/datasets not present")
-@pytest.mark.skipif(not (ROOT / "pretrained/split/sweep_resnet20_cifar10.csv").is_file(), reason="demo not shipped")
-def test_targets_cli_remeasures_the_shipped_demo(real_cache, capsys):
-    """On the shipped ResNet-20 demo: the table's rows at the target points, re-measured with
-    `evaluate` on the first 500 test images, agree within sampling noise."""
+def test_targets_cli_remeasures_the_shipped_zoo(real_cache, capsys):
+    """On the shipped ResNet-18 zoo: every target row (the unsplit model, the split ceilings from the
+    card, the table's points) re-measured with `evaluate` on the first 500 test images agrees with what is
+    shipped within sampling noise, and is judged against the issue's thresholds."""
     real_cache.prepare("cifar10")
-    assert cli_main(["zoo", "targets", "--backbone", "resnet20", "--measure", "--n", "500", "--json"]) == 0
+    assert cli_main(["zoo", "targets", "--backbone", "resnet18", "--measure", "--n", "500", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     rows = {r["target"]: r for r in out["targets"]}
-    split_card = json.loads((ROOT / "pretrained/split/split_resnet20_cifar10.json").read_text())
-    ceilings = {f"{sp} ceiling" for sp in ("SP-3", "SP-4", "SP-5") if sp in split_card["split_test_accuracy"]}
-    assert ceilings and set(rows) == {"unsplit backbone", "SP-2", "SP-3", "SP-4"} | ceilings
-    card = json.loads((ROOT / "pretrained/split/resnet20_cifar10.json").read_text())
+    assert set(rows) == {"unsplit backbone", "SP-2", "SP-3", "SP-4", "SP-3 ceiling", "SP-4 ceiling", "SP-5 ceiling"}
+    card = json.loads((ROOT / "pretrained/split/resnet18_cifar10.json").read_text())
+    split_card = json.loads((ROOT / "pretrained/split/split_resnet18_cifar10.json").read_text())
     assert rows["unsplit backbone"]["accuracy"] == card["test_accuracy"]
+    assert rows["SP-4 ceiling"]["accuracy"] == split_card["split_test_accuracy"]["SP-4"]
     for r in rows.values():
-        assert r["verdict"] == "no target" and r["measured_n"] == 500 and 0.1 < r["measured"] <= 1
+        assert r["verdict"] in ("met", "missed") and r["measured_n"] == 500 and 0.1 < r["measured"] <= 1
         assert r["agrees_with_table"] is True, r
-    assert "->" not in out["monotonicity"]  # no drop beyond sampling noise named

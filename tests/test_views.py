@@ -115,3 +115,15 @@ def test_explorer_headline_reads_table_and_cost_model(table):
     assert timed.metrics[-1].value == f"{lat.total_s * 1e3:,.2f} ms" and "64 × 32 bits" in timed.latency_note
     with pytest.raises(ValueError):
         X.headline(cur, exact, math.nan, "awgn", 64, 3072, 1e-3, "cifar10")
+
+
+def test_explorer_offers_the_backbones_something_is_shipped_for(tmp_path, monkeypatch):
+    from semcom_ui.views import explorer as X
+    monkeypatch.setenv("SEMCOM_PRETRAINED", str(tmp_path))
+    assert X.offered_backbones("cifar10") == X.PAPER_BACKBONES  # nothing shipped: the cost views still work
+    (tmp_path / "split").mkdir()
+    (tmp_path / "split" / "resnet20_cifar10.json").write_text("{}")
+    assert X.offered_backbones("cifar10") == ("resnet20",)
+    (tmp_path / "split" / "sweep_resnet34_cifar10.csv").write_text("split\n")
+    assert X.offered_backbones("cifar10") == ("resnet34", "resnet20")
+    assert X.default_backbone(X.offered_backbones("cifar10"), "cifar10") == "resnet34"  # the one with a table

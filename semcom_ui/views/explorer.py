@@ -9,6 +9,8 @@ import pandas as pd
 
 from semcom_core.costs import compute as C
 from semcom_core.costs.compute import shannon_min_channel_uses
+from semcom_core.paths import pretrained_dir
+from semcom_core.zoo.naming import shipped_names
 from semcom_core.zoo.tables import has_split_model, sweep_path
 from semcom_ui.views.costs import Metric
 
@@ -16,6 +18,17 @@ PAPER_BACKBONES = ("resnet18", "resnet34")  # paper 000's models (the zoo)
 DEMO_BACKBONES = ("resnet20",)  # a small model trained quickly, for demos before the zoo lands
 EXPLORER_CHANNELS = ("awgn", "rayleigh")  # table channels the explorer offers (names of channels.CHANNELS)
 PAPER_EPOCHS = 100  # paper 000 trains each split point end to end this long
+
+
+def offered_backbones(dataset: str) -> tuple[str, ...]:
+    """The backbones the page offers: those with anything shipped for `dataset` (unsplit model, split
+    model or accuracy table); paper 000's two when nothing is shipped yet (the cost views need no weights)."""
+    def shipped(b: str) -> bool:
+        unsplit, split = shipped_names(b, dataset)
+        return sweep_path(b, dataset).is_file() or has_split_model(b, dataset) or any(
+            (pretrained_dir() / "split" / f"{n}.json").is_file() for n in (unsplit, split))
+    found = tuple(b for b in PAPER_BACKBONES + DEMO_BACKBONES if shipped(b))
+    return found or PAPER_BACKBONES
 
 
 def default_backbone(backbones: tuple[str, ...], dataset: str) -> str:
