@@ -41,7 +41,7 @@ backbone = side.selectbox("Backbone", BACKBONES, index=BACKBONES.index(q.get("bb
                           help="ResNet-18/34: paper 000's models (the ones with shipped weights or tables are offered).")
 stages = C.stage_costs(backbone, spec.num_classes)
 SPLITS = tuple(f"SP-{i}" for i in range(len(stages) + 1))
-split = side.selectbox("Split point", SPLITS, index=SPLITS.index(q.get("split", "SP-3" if "SP-3" in SPLITS else SPLITS[1],
+split = side.selectbox("Split point", SPLITS, index=SPLITS.index(q.get("split", X.DEFAULT_SPLIT if X.DEFAULT_SPLIT in SPLITS else SPLITS[1],
                                                                         SPLITS)), key="split",
                        help=f"SP-0 sends the image, {SPLITS[-1]} the logits (the receiver takes the label); "
                             "SP-i in between cuts after the i-th stage.")

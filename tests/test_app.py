@@ -8,6 +8,16 @@ from streamlit.testing.v1 import AppTest
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
+@pytest.fixture(autouse=True)
+def fresh_streamlit_caches():
+    """The pages cache loaded models and tables per (backbone, dataset) for the process: tests that ship
+    their own models under the shipped names must not see another test's."""
+    import streamlit as st
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield
+
+
 def metric(at, label):
     return next(m.value for m in at.metric if m.label == label)
 
@@ -23,6 +33,11 @@ def open_page(page: str, params: dict | None = None, timeout: int = 180) -> AppT
 
 def mmacs(s):
     return float(s.split()[0].replace(",", ""))
+
+
+def says(text: str, *parts: str) -> bool:
+    """`text` holds every one of `parts` (names, numbers with their units: not the copy around them)."""
+    return all(p in text for p in parts)
 
 
 @pytest.fixture
@@ -123,10 +138,10 @@ def test_iot_page_bad_url_values_fall_back():
 
 
 # ----------------------------------------------------------------------------- split explorer
-@pytest.fixture
-def explorer_zoo(tmp_path, cache_dir, monkeypatch):
+@pytest.fixture(scope="module")
+def explorer_zoo_files(tmp_path_factory):
     """An untrained ResNet-20 split model, a tiny CIFAR-10 and a sweep table made by the real `sweep`
-    on them, in a private pretrained/ (with the real shipped samples linked in)."""
+    on them, in a private pretrained/ (with the real shipped samples copied in): made once per module."""
     import shutil
 
     import torch
@@ -141,23 +156,40 @@ def explorer_zoo(tmp_path, cache_dir, monkeypatch):
     from .fixtures import write_cifar_pickles
     from .test_split_eval import ship
 
+    root = tmp_path_factory.mktemp("explorer_zoo")
     real_samples = paths.pretrained_dir() / "samples"
-    pt = tmp_path / "pt"
-    monkeypatch.setenv("SEMCOM_PRETRAINED", str(pt))
-    shutil.copytree(real_samples, pt / "samples")
-    write_cifar_pickles(tmp_path / "cifar-10-batches-py", 10, n_train=20, n_test=40)
-    prepare("cifar10", tmp_path / "cifar-10-batches-py")
-    torch.manual_seed(0)
-    net = build_backbone("resnet20")
-    multi = MultiSplitModel(net, ["SP-1", "SP-2", "SP-3", "SP-4"], k_max=16)
-    cfg = TrainConfig(name="split_resnet20_cifar10", backbone="resnet20", kind="split",
-                      splits=["SP-1", "SP-2", "SP-3", "SP-4"], k_max=16)
-    ship(multi, "split_resnet20_cifar10", cfg, pt / "split")
-    ship(net, "resnet20_cifar10", TrainConfig(name="resnet20_cifar10", backbone="resnet20"), pt / "split")
-    table = sweep("cifar10", "resnet20", n=40, ks=(1, 4, 16), snrs=(0.0, 10.0), channels=("awgn", "rayleigh"),
-                  progress=False)
-    table.to_csv(pt / "split" / "sweep_resnet20_cifar10.csv", index=False)
-    return table
+    pt, cache = root / "pt", root / "cache"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SEMCOM_PRETRAINED", str(pt))
+        mp.setenv("SEMCOM_CACHE", str(cache))
+        mp.delenv("SEMCOM_DATA", raising=False)
+        shutil.copytree(real_samples, pt / "samples")
+        write_cifar_pickles(root / "cifar-10-batches-py", 10, n_train=20, n_test=40)
+        prepare("cifar10", root / "cifar-10-batches-py")
+        torch.manual_seed(0)
+        net = build_backbone("resnet20")
+        multi = MultiSplitModel(net, ["SP-1", "SP-2", "SP-3", "SP-4"], k_max=16)
+        cfg = TrainConfig(name="split_resnet20_cifar10", backbone="resnet20", kind="split",
+                          splits=["SP-1", "SP-2", "SP-3", "SP-4"], k_max=16)
+        ship(multi, "split_resnet20_cifar10", cfg, pt / "split")
+        ship(net, "resnet20_cifar10", TrainConfig(name="resnet20_cifar10", backbone="resnet20"), pt / "split")
+        table = sweep("cifar10", "resnet20", n=40, ks=(1, 4, 16), snrs=(0.0, 10.0), channels=("awgn", "rayleigh"),
+                      progress=False)
+        table.to_csv(pt / "split" / "sweep_resnet20_cifar10.csv", index=False)
+    return pt, cache, table
+
+
+@pytest.fixture
+def explorer_zoo(explorer_zoo_files, tmp_path, monkeypatch):
+    """`explorer_zoo_files`, in this test's own copy of pretrained/ (tests edit cards and tables there);
+    returns the sweep table."""
+    import shutil
+    pt, cache, table = explorer_zoo_files
+    shutil.copytree(pt, tmp_path / "pt")
+    monkeypatch.setenv("SEMCOM_PRETRAINED", str(tmp_path / "pt"))
+    monkeypatch.setenv("SEMCOM_CACHE", str(cache))  # read only
+    monkeypatch.delenv("SEMCOM_DATA", raising=False)
+    return table.copy()
 
 
 def test_explorer_without_models_still_answers_costs(tmp_path, monkeypatch):
@@ -165,8 +197,10 @@ def test_explorer_without_models_still_answers_costs(tmp_path, monkeypatch):
     at = open_page("pages/explorer.py", {"bb": "resnet18", "split": "SP-3", "k": "64"})
     assert not at.exception
     assert metric(at, "Accuracy") == "—"
-    assert any("build_zoo.sh resnet18" in i.value for i in at.info)
-    assert any("Live inference needs the trained split model" in i.value for i in at.info)
+    assert any("build_zoo.sh resnet18" in i.value for i in at.info)  # the table: the command that makes it
+    # the missing model, named with its config, for the headline and again for live inference
+    missing = [i.value for i in at.info if "split_resnet18_cifar10" in i.value]
+    assert len(missing) == 2 and all("configs/split_resnet18_cifar10.toml" in v for v in missing), missing
     seen = []
     for sp in ["SP-1", "SP-2", "SP-3", "SP-4", "SP-5"]:
         at.selectbox(key="split").set_value(sp).run()
@@ -213,11 +247,12 @@ def test_explorer_with_only_the_backbone_shows_its_prediction(tmp_path, monkeypa
     ship(net, "resnet20_cifar10", TrainConfig(name="resnet20_cifar10", backbone="resnet20"), pt / "split")
     at = open_page("pages/explorer.py", {"bb": "resnet20", "split": "SP-2", "k": "16"})
     assert not at.exception, at.exception
-    assert any("Meanwhile the unsplit resnet20" in i.value for i in at.info)
+    assert any(says(i.value, "split_resnet20_cifar10", "unsplit resnet20") for i in at.info)
     for idx in (0, 13):
         at.select_slider(key="sample").set_value(idx).run()
-        want = meta["classes"][L.top_classes(L.unsplit_probs(net, samples[idx].image, "cifar10"))[0][0]]
-        assert any(m.value.startswith(f"Prediction of the unsplit resnet20: **{want}**") for m in at.markdown), want
+        (top, p), = L.top_classes(L.unsplit_probs(net, samples[idx].image, "cifar10"), 1)
+        want = f"**{meta['classes'][top]}** ({p:.2f})"  # the class and its probability
+        assert any(says(m.value, "resnet20", want) for m in at.markdown), want
     assert not at.exception
 
 
@@ -229,16 +264,29 @@ def test_explorer_reads_the_table_and_runs_live_inference(explorer_zoo):
     want = table[(table.split == "SP-2") & (table.k == 4) & (table.snr_db == 10.0) & (table.channel == "awgn")]
     assert metric(at, "Accuracy") == f"{100 * want.accuracy.item():.2f} %"
     lo, hi = accuracy_interval(want.accuracy.item(), 40)  # a measured row says how sure it is
-    assert any(f"on 40 test images (95 % interval {100 * lo:.1f}-{100 * hi:.1f} %)" in c.value for c in at.caption)
-    assert any("Prediction: noiseless" in m.value and "noise seed 0" in m.value and "The unsplit resnet20 says" in m.value
-               for m in at.markdown)
+    assert any(says(c.value, "40 test images", "95 %", f"{100 * lo:.1f}-{100 * hi:.1f} %") for c in at.caption)
+    # live inference on the first shipped sample: the split model's noiseless and noisy answers (noise seed 0) and
+    # the unsplit model's, as computed here with the same shipped weights
+    from semcom_core.data.samples import load_samples
+    from semcom_core.eval import live as L
+    from semcom_core.eval.split import load_split, load_unsplit
+    samples, meta = load_samples("cifar10")
+    multi, net = load_split("resnet20", "cifar10")[0], load_unsplit("resnet20", "cifar10")[0]
+
+    def live_line(seed):
+        res = L.live_split(multi, "SP-2", samples[0].image, "cifar10", 4, 10.0, "awgn", seed)
+        (c, pc), (n, pn) = res.top("clean")[0], res.top("noisy")[0]
+        return [f"**{meta['classes'][c]}** ({pc:.2f})", f"**{meta['classes'][n]}** ({pn:.2f})", "10 dB awgn",
+                f"noise seed {seed}"]
+    (u, pu), = L.top_classes(L.unsplit_probs(net, samples[0].image, "cifar10"), 1)
+    assert any(says(m.value, *live_line(0), f"**{meta['classes'][u]}** ({pu:.2f})") for m in at.markdown)
     at.button(key="redraw").click().run()
-    assert any("noise seed 1" in m.value for m in at.markdown)
+    assert any(says(m.value, *live_line(1)) for m in at.markdown)
     for ch in ("rayleigh", "awgn"):
         at.radio(key="ch").set_value(ch).run()
         assert not at.exception
     at.slider(key="snr").set_value(5.0).run()  # between the table's 0 and 10 dB: interpolated, and said so
-    assert any("interpolated between 0 and 10 dB" in c.value for c in at.caption)
+    assert any(says(c.value, "interpolated", "10 dB") for c in at.caption)
     at.select_slider(key="k").set_value(64).run()  # beyond this model's k_max = 16
     assert any("serves k ≤ 16" in w.value for w in at.warning) and not at.exception
     at.selectbox(key="split").set_value("SP-5").run()  # the logits: fixed size, k ignored
@@ -247,7 +295,11 @@ def test_explorer_reads_the_table_and_runs_live_inference(explorer_zoo):
     at.select_slider(key="n_eval").set_value(100).run()
     at.button(key="measure").click().run()
     assert not at.exception
-    assert any("Measured:" in s.value and "on 40 test images (95 % interval" in s.value for s in at.success)
+    from semcom_core.eval.split import evaluate
+    r = evaluate("cifar10", "resnet20", "SP-3", 16, 5.0, "awgn", 100, seed=0)  # k clamped to k_max; 40 images exist
+    lo, hi = accuracy_interval(r["accuracy"], 40)
+    assert any(says(s.value, f"{100 * r['accuracy']:.2f} %", "40 test images", f"{100 * lo:.1f}-{100 * hi:.1f} %",
+                    "SP-3", "k = 16", "5 dB", "awgn", "seed 0") for s in at.success)
 
 
 def test_explorer_bad_url_values_fall_back(explorer_zoo):
@@ -266,11 +318,11 @@ def test_explorer_with_a_table_lacking_the_channel_says_what_to_run(explorer_zoo
 
     from semcom_core.zoo import naming as N
     explorer_zoo[explorer_zoo.channel == "awgn"].to_csv(N.sweep_path("resnet20", "cifar10"), index=False)
-    st.cache_data.clear()
+    st.cache_data.clear()  # the fixture's run already cached the whole table
     at = open_page("pages/explorer.py", {"bb": "resnet20", "split": "SP-2", "k": "4", "snr": "10", "ch": "rayleigh"})
     assert not at.exception, at.exception
     assert metric(at, "Accuracy") == "—"
-    assert any("no rayleigh rows yet (measured: awgn)" in i.value for i in at.info)
+    assert any(says(i.value, "rayleigh", "awgn", "build_zoo.sh resnet20") for i in at.info)
     at.radio(key="ch").set_value("awgn").run()
     assert not at.exception and metric(at, "Accuracy").endswith("%")
 
@@ -292,11 +344,12 @@ def test_explorer_says_what_training_a_split_had(explorer_zoo):
     st.cache_resource.clear()  # the page keeps loaded models (and their cards) across runs
     at = open_page("pages/explorer.py", {"bb": "resnet20", "split": "SP-2", "k": "4", "snr": "10"})
     assert not at.exception, at.exception
-    far = [i.value for i in at.info if "SP-2 codec" in i.value]
-    assert len(far) == 1 and "trained for 6 epochs, 0.6 h, CPU (cpu), fp32" in far[0]
-    assert "all 16 numbers it reaches 52.10 %, the unsplit model 82.13 %" in far[0] and "(6 epochs; paper 000 trains each split end to end for 100)" in far[0]
+    far = [i.value for i in at.info if "SP-2" in i.value and "split_resnet20_cifar10" in i.value]
+    assert len(far) == 1 and says(far[0], "6 epochs", "0.6 h", "CPU (cpu), fp32", "16", "52.10 %", "82.13 %",
+                                  "docs/compute.md")
     at.selectbox(key="split").set_value("SP-4").run()  # 0.7 points below: a caption, no explanation needed
-    assert not any("codec" in i.value for i in at.info)
-    assert any("SP-4 codec" in c.value and "81.40 %" in c.value for c in at.caption)
+    assert not any("split_resnet20_cifar10" in i.value for i in at.info)
+    note = [c.value for c in at.caption if "split_resnet20_cifar10" in c.value]
+    assert len(note) == 1 and says(note[0], "SP-4", "81.40 %", "82.13 %") and "docs/compute.md" not in note[0]
     at.selectbox(key="split").set_value("SP-0").run()  # the image: no codec, nothing to say
-    assert not any("codec of" in c.value for c in [*at.caption, *at.info])
+    assert not any("split_resnet20_cifar10" in c.value for c in [*at.caption, *at.info])

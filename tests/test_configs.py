@@ -19,29 +19,15 @@ def test_config_loads_and_names_itself(path):
 
 
 def _split_model(cfg: TrainConfig) -> MultiSplitModel:
-    return MultiSplitModel(build_backbone(cfg.backbone), splits=cfg.splits, k_max=cfg.k_max,
-                           decompress_stages=cfg.decompress_stages, adapt=cfg.adapt or None)
+    """The model's structure and sizes, on the meta device (nothing allocated or initialised)."""
+    import torch
+    with torch.device("meta"):
+        return MultiSplitModel(build_backbone(cfg.backbone), splits=cfg.splits, k_max=cfg.k_max,
+                               decompress_stages=cfg.decompress_stages, adapt=cfg.adapt or None)
 
 
 def _fp16_bytes(tensors) -> int:
     return 2 * sum(t.numel() for t in tensors)
-
-
-def test_planned_split_zoo_fits_the_pretrained_budget():
-    """fp16 bytes of what the ResNet-18/34 zoo will ship (backbone file + codecs and per-split copies;
-    the frozen backbone is not stored twice) plus everything else already shipped stays < 200 MB."""
-    root = Path(__file__).parent.parent / "pretrained"
-    planned = {}
-    for bb in ("resnet18", "resnet34"):
-        cfg = TrainConfig.load(root.parent / "configs" / f"split_{bb}_cifar10.toml")
-        assert cfg.freeze_backbone and cfg.adapt, "the storage plan relies on a shared frozen backbone"
-        m = _split_model(cfg)
-        planned[f"{bb}_cifar10"] = _fp16_bytes(m.backbone.state_dict().values())
-        planned[f"split_{bb}_cifar10"] = _fp16_bytes(
-            v for k, v in m.state_dict().items() if not k.startswith("backbone."))
-    others = sum(f.stat().st_size for f in root.rglob("*") if f.is_file() and f.stem not in planned)
-    total = others + sum(planned.values())
-    assert total < PRETRAINED_BUDGET, (total, planned)
 
 
 @pytest.mark.parametrize("path", [p for p in CONFIGS if p.stem.startswith("split_")], ids=lambda p: p.stem)

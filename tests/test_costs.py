@@ -68,10 +68,13 @@ def _thop_macs(module, x):
 @pytest.mark.parametrize("arch", ["resnet18", "resnet34"])
 @pytest.mark.parametrize("decompress", [1, 2])
 def test_true_matches_flop_counter_and_paper_matches_thop(arch, decompress):
-    net = build_backbone(arch, 10)
-    for sp in ["SP-1", "SP-2", "SP-3", "SP-4", "SP-5"]:
-        m = SplitModel(net, sp, k_max=256, decompress_stages=decompress)
-        x, z = torch.zeros(1, 3, 32, 32), torch.zeros(1, 256)
+    # both reference counters see only shapes: the networks are built on the meta device (no weights)
+    with torch.device("meta"):
+        net = build_backbone(arch, 10)
+        models = {sp: SplitModel(net, sp, k_max=256, decompress_stages=decompress)
+                  for sp in ["SP-1", "SP-2", "SP-3", "SP-4", "SP-5"]}
+    for sp, m in models.items():
+        x, z = torch.zeros(1, 3, 32, 32, device="meta"), torch.zeros(1, 256, device="meta")
         c = C.split_costs(arch, 10, sp, 256, decompress, "true")
         for ours, part, inp in ((c.tx_macs, m.transmitter, x), (c.rx_macs, m.receiver, z)):
             ref = _flop_counter_macs(part, inp)
@@ -128,17 +131,43 @@ def test_costs_cli_json():
     d = json.loads(out)
     assert rc == 0
     assert (d["tx_macs"], d["rx_macs"], d["unsplit_macs"]) == (229_310_464, 2_072_037_376, 1_159_448_576)
-    for key in ("tx_params", "rx_params", "z_elements"):
-        assert isinstance(d[key], int)
+    # parameters as paper 000 counts them (conv and linear layers only), from the modules themselves...
+    with torch.device("meta"):  # structure only: no weights allocated or initialised
+        net = build_backbone("resnet34", 100)
+        m = SplitModel(net, "SP-2", k_max=1024, decompress_stages=2)
+
+    def conv_linear_params(module):
+        return sum(p.numel() for layer in module.modules() if isinstance(layer, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear))
+                   for p in layer.parameters(recurse=False))
+    assert (d["tx_params"], d["rx_params"], d["unsplit_params"]) == (
+        conv_linear_params(m.transmitter), conv_linear_params(m.receiver), conv_linear_params(net))
+    assert (round(d["tx_params"] / 1e6, 2), round(d["rx_params"] / 1e6, 2)) == (0.29, 26.33)  # ...and Table II's
+    # what crosses the channel: k real numbers = k/2 complex uses, a third of the 3072-number image
+    assert (d["z_elements"], d["image_elements"], d["complex_channel_uses"], d["real_channel_uses"]) == (1024, 3072, 512, 1024)
+    assert d["bits_fp32"] == 32 * 1024 and d["normalized_communication"] == pytest.approx(1 / 3)
+    assert d["tx_share"] == pytest.approx(229_310_464 / (229_310_464 + 2_072_037_376))
+    assert d["tx_share"] + d["rx_share"] == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize("args,msg", [(["--split", "SP-9"], "unknown split"), (["--k", "0"], "k must be"),
-                                      (["--k", "2048"], "k must be"), (["--backbone", "vgg"], "invalid choice: 'vgg'")])
-def test_costs_cli_bad_arguments(args, msg):
-    r = subprocess.run([sys.executable, "-m", "semcom_core", "costs", *args], cwd=ROOT, capture_output=True,
-                       text=True, timeout=120)
-    assert r.returncode == 2
-    assert msg in r.stderr and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+@pytest.mark.parametrize("args,msg", [(["--split", "SP-9"], "unknown split point 'SP-9'"), (["--k", "0"], "got 0"),
+                                      (["--k", "2048"], "got 2048"), (["--backbone", "vgg"], "invalid choice: 'vgg'"),
+                                      (["--k", "many"], "invalid int value: 'many'")])
+def test_costs_cli_bad_arguments(args, msg, capsys):
+    try:
+        rc = cli_main(["costs", *args])
+    except SystemExit as e:  # argparse's own checks (choices=, types)
+        rc = e.code
+    err = capsys.readouterr().err
+    assert rc == 2 and msg in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_cli_usage_error_is_one_line_from_the_shell():
+    """The real entry point (`python -m semcom_core`): exit code 2, one line naming the command and --help."""
+    r = subprocess.run([sys.executable, "-m", "semcom_core", "costs", "--backbone", "vgg"], cwd=ROOT,
+                       capture_output=True, text=True, timeout=120, check=False)
+    lines = r.stderr.strip().splitlines()
+    assert r.returncode == 2 and len(lines) == 1 and r.stdout == "", r.stderr
+    assert "costs" in lines[0] and "invalid choice: 'vgg'" in lines[0] and "--help" in lines[0]
 
 
 def test_counting_leaves_the_global_rng_alone_and_counts_each_structure_once():

@@ -56,7 +56,7 @@ def test_export_and_load_a_shipped_model(tmp_path, cache_dir, monkeypatch):
 
     def measure(model, c):
         return {"test_accuracy": 0.5, "checked_kind": c.kind}
-    card = export_run(run, "tiny_clf", "iot", "python -m semcom_core train x.toml", half=True, measure=measure)
+    card = export_run(run, "tiny_clf", "iot", "python -m semcom_core train x.toml", dtype="float16", measure=measure)
     weights = tmp_path / "pretrained" / "iot" / "tiny_clf.safetensors"
     assert card["sha256"] == sha256_file(weights) and card["weights_dtype"] == "float16"
     assert card["checked_kind"] == "iot_classifier" and card["parameters"] > 1000
@@ -92,14 +92,15 @@ def test_split_model_ships_without_its_frozen_backbone(tmp_path, cache_dir, monk
     base = TrainConfig(name="bb", dataset="mnist", backbone="resnet20", epochs=1, batch_size=50, n_val=100,
                        eval_batch_size=100)
     train(base, tmp_path / "bb", data=data, progress=False)
-    export_run(tmp_path / "bb", "resnet20_mnist", "split", "cmd", half=True)
+    export_run(tmp_path / "bb", "resnet20_mnist", "split", "cmd", dtype="float16")
     backbone_file = pt / "split" / "resnet20_mnist.safetensors"
     split_cfg = TrainConfig(name="sp", dataset="mnist", backbone="resnet20", kind="split", epochs=1, batch_size=50,
                             n_val=100, eval_batch_size=100, init_from=str(backbone_file), freeze_backbone=True,
                             splits=["SP-2"], k_max=8, adapt={"SP-2": ["conv3_x"]})
     train(split_cfg, tmp_path / "sp", resume=True, data=data, progress=False)
-    assert f"no checkpoint in {tmp_path / 'sp'}; starting sp afresh from {backbone_file}" in capsys.readouterr().out
-    card = export_run(tmp_path / "sp", "split_resnet20_mnist", "split", "cmd", half=True)
+    said = capsys.readouterr().out  # no checkpoint in the run folder: starts from the backbone file it names
+    assert str(tmp_path / "sp") in said and str(backbone_file) in said and "resumed" not in said
+    card = export_run(tmp_path / "sp", "split_resnet20_mnist", "split", "cmd", dtype="float16")
     assert card["backbone_from"] == {"name": "resnet20_mnist", "sha256": sha256_file(backbone_file)}
     assert card["init_from"] == {"path": str(backbone_file), "sha256": sha256_file(backbone_file)}
     stored = load_file(str(pt / "split" / "split_resnet20_mnist.safetensors"))
@@ -124,8 +125,9 @@ def test_split_model_ships_without_its_frozen_backbone(tmp_path, cache_dir, monk
     with pytest.raises(DatasetError, match="does not fit this config"):
         start_from_shipped(build_model(replace(cont, k_max=16), 10, 1), "split_resnet20_mnist")
     train(cont, tmp_path / "sp2", resume=True, data=data, progress=False)
-    assert "starting sp afresh from the shipped split_resnet20_mnist" in capsys.readouterr().out
-    card2 = export_run(tmp_path / "sp2", "split_resnet20_mnist", "split", "cmd --continue-shipped", half=True)
+    said = capsys.readouterr().out  # starts from the shipped file, and says which
+    assert str(tmp_path / "sp2") in said and "split_resnet20_mnist" in said and str(backbone_file) not in said
+    card2 = export_run(tmp_path / "sp2", "split_resnet20_mnist", "split", "cmd --continue-shipped", dtype="float16")
     assert card2["history"] == history and card2["epochs_total"] == 2 and card2["sha256"] != first["sha256"]
     assert card2["wall_seconds_total"] >= card2["wall_seconds"] + first["wall_seconds"] - 0.2
     model, _ = load_shipped("split_resnet20_mnist")

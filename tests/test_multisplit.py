@@ -7,7 +7,8 @@ from safetensors.torch import save_file
 from semcom_core.channels import Channel, seeded_generator
 from semcom_core.config import TrainConfig
 from semcom_core.nets import build_backbone
-from semcom_core.nets.multisplit import MultiSplitModel, build_trainable_split_model
+from semcom_core.nets.multisplit import MultiSplitModel
+from semcom_core.train.loop import build_for_training
 
 
 def test_views_share_the_trained_modules_and_run_every_split():
@@ -31,7 +32,7 @@ def test_frozen_backbone_trains_only_codecs_and_distils(tmp_path):
     save_file({k: v.contiguous() for k, v in init.state_dict().items()}, str(path))
     cfg = TrainConfig(name="t", kind="split", backbone="resnet18", init_from=str(path), freeze_backbone=True,
                       splits=["SP-3"], k_max=32, distill_weight=1.0)
-    m = build_trainable_split_model(cfg, 10, 3)
+    m = build_for_training(cfg, 10, 3)
     before = {k: v.clone() for k, v in m.state_dict().items()}
     m.train()
     assert not m.backbone.training  # frozen BN statistics
@@ -56,7 +57,7 @@ def test_adapted_stages_are_per_split_copies_that_train_alone(tmp_path):
     save_file({k: v.contiguous() for k, v in init.state_dict().items()}, str(path))
     cfg = TrainConfig(name="t", kind="split", backbone="resnet20", init_from=str(path), freeze_backbone=True,
                       splits=["SP-2", "SP-4"], k_max=16, adapt={"SP-2": ["conv2_x", "conv3_x"]})
-    m = build_trainable_split_model(cfg, 10, 3)
+    m = build_for_training(cfg, 10, 3)
     own = m.adapted["SP_2"]
     assert torch.equal(own["conv3_x"][0].conv1.weight, m.backbone.stages["conv3_x"][0].conv1.weight)  # starts equal
     v2, v4 = m.view("SP-2"), m.view("SP-4")

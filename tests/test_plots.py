@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 
 from semcom_core.costs import compute as C
-from ui import plots
+from semcom_ui import plots
 
 
 def table():

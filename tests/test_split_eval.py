@@ -23,18 +23,22 @@ def ship(model, name, cfg, folder):
                                                      "config": cfg.to_dict()}))
 
 
+BB = ["--backbone", "resnet20"]  # the plumbing is the same for every backbone; ResNet-20 is the cheapest
+
+
 @pytest.fixture
 def shipped(tmp_path, cache_dir, monkeypatch):
-    """A randomly initialised (untrained) ResNet-18 zoo and a tiny CIFAR-10, to test the plumbing."""
+    """A randomly initialised (untrained) ResNet-20 zoo and a tiny CIFAR-10, to test the plumbing."""
     monkeypatch.setenv("SEMCOM_PRETRAINED", str(tmp_path / "pt"))
     write_cifar_pickles(tmp_path / "cifar-10-batches-py", 10, n_train=20, n_test=24)
     prepare("cifar10", tmp_path / "cifar-10-batches-py")
     torch.manual_seed(0)
-    net = build_backbone("resnet18")
-    ship(net, "resnet18_cifar10", TrainConfig(name="resnet18_cifar10"), tmp_path / "pt" / "split")
+    net = build_backbone("resnet20")
+    ship(net, "resnet20_cifar10", TrainConfig(name="resnet20_cifar10", backbone="resnet20"), tmp_path / "pt" / "split")
     multi = MultiSplitModel(net, ["SP-2", "SP-4"], k_max=16)
-    cfg = TrainConfig(name="split_resnet18_cifar10", kind="split", splits=["SP-2", "SP-4"], k_max=16)
-    ship(multi, "split_resnet18_cifar10", cfg, tmp_path / "pt" / "split")
+    cfg = TrainConfig(name="split_resnet20_cifar10", backbone="resnet20", kind="split", splits=["SP-2", "SP-4"],
+                      k_max=16)
+    ship(multi, "split_resnet20_cifar10", cfg, tmp_path / "pt" / "split")
     return tmp_path
 
 
@@ -46,40 +50,41 @@ def run_cli(args):
 
 
 def test_evaluate_json_and_sweep_agree(shipped):
-    rc, out = run_cli(["evaluate", "--split", "SP-4", "--k", "8", "--snr", "0", "--n", "24", "--seed", "3", "--json"])
+    rc, out = run_cli(["evaluate", *BB, "--split", "SP-4", "--k", "8", "--snr", "0", "--n", "24", "--seed", "3", "--json"])
     assert rc == 0
     one = json.loads(out)
     assert one["n"] == 24 and 0 <= one["accuracy"] <= 1 and one["k"] == 8
     csv = shipped / "sweep.csv"
-    rc, _ = run_cli(["sweep", "--n", "24", "--seed", "3", "--out", str(csv)])
+    rc, _ = run_cli(["sweep", *BB, "--n", "24", "--seed", "3", "--out", str(csv)])
     table = pd.read_csv(csv)
-    # SP-0 and SP-6 have one fixed k; SP-2/SP-4 every k up to k_max = 16; 6 SNRs each
-    assert set(table.split) == {"SP-0", "SP-2", "SP-4", "SP-6"}
+    # SP-0 and SP-5 (ResNet-20's label) have one fixed k; SP-2/SP-4 every k up to k_max = 16; 6 SNRs each
+    assert set(table.split) == {"SP-0", "SP-2", "SP-4", "SP-5"}
     assert len(table) == 6 * (1 + 5 + 5 + 1)
     row = table[(table.split == "SP-4") & (table.k == 8) & (table.snr_db == 0.0)].iloc[0]
     assert row.accuracy == one["accuracy"]  # same seed, same noise, same answer
     # the sweep transmits once per split and cuts the vector for each k from that: every k still
     # agrees with `evaluate`, which runs the transmitter at that k
     for split, k, snr in (("SP-2", 1, -5.0), ("SP-2", 16, 20.0), ("SP-4", 2, 3.0)):
-        rc, out = run_cli(["evaluate", "--split", split, "--k", str(k), "--snr", str(snr), "--n", "24",
+        rc, out = run_cli(["evaluate", *BB, "--split", split, "--k", str(k), "--snr", str(snr), "--n", "24",
                            "--seed", "3", "--json"])
         row = table[(table.split == split) & (table.k == k) & (table.snr_db == snr)].iloc[0]
         assert rc == 0 and row.accuracy == json.loads(out)["accuracy"], (split, k, snr)
-    rc, _ = run_cli(["sweep", "--n", "24", "--seed", "3", "--out", str(csv), "--resume"])
+    rc, _ = run_cli(["sweep", *BB, "--n", "24", "--seed", "3", "--out", str(csv), "--resume"])
     assert len(pd.read_csv(csv)) == len(table)  # resume recomputes nothing
-    rc, _ = run_cli(["sweep", "--n", "12", "--seed", "3", "--out", str(csv), "--resume", "--channels", "rayleigh"])
+    rc, _ = run_cli(["sweep", *BB, "--n", "12", "--seed", "3", "--out", str(csv), "--resume", "--channels", "rayleigh"])
     mixed = pd.read_csv(csv)  # a new channel is added beside the old one, with its own n
     assert len(mixed) == 2 * len(table) and set(mixed[mixed.channel == "awgn"].n) == {24}
     assert set(mixed[mixed.channel == "rayleigh"].n) == {12}
-    rc, _ = run_cli(["sweep", "--n", "12", "--seed", "3", "--out", str(csv), "--resume"])
+    rc, _ = run_cli(["sweep", *BB, "--n", "12", "--seed", "3", "--out", str(csv), "--resume"])
     redone = pd.read_csv(csv)  # resuming with another n replaces those rows instead of keeping them
     assert len(redone) == len(mixed) and set(redone.n) == {12} and rc == 0
 
 
 def test_evaluate_unsplit_and_errors(shipped, capsys):
-    rc, out = run_cli(["evaluate", "--split", "none", "--n", "10", "--json"])
+    rc, out = run_cli(["evaluate", *BB, "--split", "none", "--n", "10", "--json"])
     assert rc == 0 and json.loads(out)["split"] == "none" and json.loads(out)["n"] == 10
-    assert cli_main(["evaluate", "--split", "SP-3", "--n", "5"]) == 2  # no codec shipped for SP-3
+    assert cli_main(["evaluate", *BB, "--split", "SP-3", "--n", "5"]) == 2  # no codec shipped for SP-3
+    assert "SP-3" in capsys.readouterr().err
     assert cli_main(["evaluate", "--backbone", "resnet34", "--n", "5"]) == 1
     err = capsys.readouterr().err
     assert "configs/split_resnet34_cifar10.toml" in err and "Traceback" not in err

@@ -90,10 +90,11 @@ def test_targets_cli_without_a_zoo_names_the_command(tmp_path, monkeypatch, caps
 @pytest.mark.skipif(not (SHARED / "cifar10").is_dir(), reason="../shared/datasets not present")
 def test_targets_cli_remeasures_the_shipped_zoo(real_cache, capsys):
     """On the shipped ResNet-18 zoo: every target row (the unsplit model, the split ceilings from the
-    card, the table's points) re-measured with `evaluate` on the first 500 test images agrees with what is
-    shipped within sampling noise, and is judged against the issue's thresholds."""
+    card, the table's points) re-measured with `evaluate` on the first 250 test images agrees with what is
+    shipped within sampling noise, and is judged against the issue's thresholds. (250: the agreement allows
+    for the sampling noise of n, and seven ResNet-18 measurements on 500 cost over a minute on 2 cores.)"""
     real_cache.prepare("cifar10")
-    assert cli_main(["zoo", "targets", "--backbone", "resnet18", "--measure", "--n", "500", "--json"]) == 0
+    assert cli_main(["zoo", "targets", "--backbone", "resnet18", "--measure", "--n", "250", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     rows = {r["target"]: r for r in out["targets"]}
     assert set(rows) == {"unsplit backbone", "SP-2", "SP-3", "SP-4", "SP-3 ceiling", "SP-4 ceiling", "SP-5 ceiling"}
@@ -102,5 +103,5 @@ def test_targets_cli_remeasures_the_shipped_zoo(real_cache, capsys):
     assert rows["unsplit backbone"]["accuracy"] == card["test_accuracy"]
     assert rows["SP-4 ceiling"]["accuracy"] == split_card["split_test_accuracy"]["SP-4"]
     for r in rows.values():
-        assert r["verdict"] in ("met", "missed") and r["measured_n"] == 500 and 0.1 < r["measured"] <= 1
+        assert r["verdict"] in ("met", "missed") and r["measured_n"] == 250 and 0.1 < r["measured"] <= 1
         assert r["agrees_with_table"] is True, r
