@@ -148,7 +148,7 @@ def test_split_zoo_accuracy_agrees_on_the_first_test_images(card_file, real_data
 
 SPLIT_SWEEPS = sorted((PRE / "split").glob("sweep_*.csv"))
 # (split, k, SNR in dB, channel) of the rows re-measured exactly here, per backbone: rows measured on the first
-# 2,000 test images (the Rayleigh rows; the AWGN rows rest on all 10,000), at another split point each
+# 2,000 test images, at another split point each (ResNet-18's SP-4 is trained end to end, stored in int8)
 ROW_POINTS = {"resnet18": [("SP-4", 64, 5.0, "rayleigh")], "resnet34": [("SP-2", 256, 10.0, "rayleigh")]}
 
 
@@ -169,7 +169,7 @@ def test_split_sweep_covers_the_grid(sweep_file):
             assert len(sub) == want and set(sub.snr_db) == set(SWEEP_SNRS), (ch, sp)
             if sp in model.splits:
                 assert sorted(sub.k.unique()) == ks
-    assert (t.n >= 2000).all() and t.seed.nunique() == 1 and (t.model == card["name"]).all()
+    assert (t.n >= 1000).all() and t.seed.nunique() == 1 and (t.model == card["name"]).all()
     assert t.accuracy.between(0, 1).all()
 
 
