@@ -65,7 +65,7 @@ def training_note(card: dict, split: str, k_max: int, unsplit_acc: float | None,
     src = own or card
     epochs = src.get("epochs_total", src.get("epochs"))
     secs = src.get("wall_seconds_total", src.get("wall_seconds"))
-    budget = ", ".join(p for p in (f"{epochs} epochs" if epochs else "",
+    budget = ", ".join(p for p in (f"{epochs} epoch{'s' if epochs != 1 else ''}" if epochs else "",
                                    f"{secs / 3600:.1f} h" if secs else "",
                                    ", ".join(str(src.get("device", "")).split(", ")[:2])) if p)
     if own and own.get("end_to_end"):
