@@ -127,3 +127,14 @@ def test_explorer_offers_the_backbones_something_is_shipped_for(tmp_path, monkey
     (tmp_path / "split" / "sweep_resnet34_cifar10.csv").write_text("split\n")
     assert X.offered_backbones("cifar10") == ("resnet34", "resnet20")
     assert X.default_backbone(X.offered_backbones("cifar10"), "cifar10") == "resnet34"  # the one with a table
+
+
+def test_a_reading_says_how_many_images_its_own_row_rests_on():
+    import pandas as pd
+
+    from semcom_core.eval.readings import accuracy_at
+    t = pd.DataFrame([{"split": "SP-4", "k": 64, "channel": "awgn", "snr_db": s, "accuracy": a, "n": n}
+                      for s, a, n in ((0.0, 0.80, 2000), (5.0, 0.87, 10000), (10.0, 0.88, 2000))])
+    assert accuracy_at(t, "SP-4", 64, 5.0, "awgn").n == 10000  # the 10,000-image row, not the table's minimum
+    assert accuracy_at(t, "SP-4", 64, 3.0, "awgn").n == 2000  # interpolated: the smaller of the two rows
+    assert accuracy_at(t, "SP-4", 64, 30.0, "awgn").n == 2000

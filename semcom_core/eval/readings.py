@@ -41,15 +41,16 @@ def accuracy_at(table: pd.DataFrame, split: str, k: int, snr_db: float, channel:
     sub = rows_for(table, split, k, channel)
     if sub.empty:
         return None
-    s, a, n = sub.snr_db.to_numpy(float), sub.accuracy.to_numpy(float), int(sub.n.min())
+    s, a, ns = sub.snr_db.to_numpy(float), sub.accuracy.to_numpy(float), sub.n.to_numpy(int)
     hit = np.isclose(s, snr_db)
-    if hit.any():
-        return AccuracyReading(float(a[hit][0]), n, f"measured at {s[hit][0]:g} dB", True)
+    if hit.any():  # each row says how many images it rests on (a table may mix 2,000- and 10,000-image rows)
+        return AccuracyReading(float(a[hit][0]), int(ns[hit][0]), f"measured at {s[hit][0]:g} dB", True)
     if snr_db < s[0] or snr_db > s[-1]:
         i = 0 if snr_db < s[0] else len(s) - 1
-        return AccuracyReading(float(a[i]), n, f"nearest measured SNR, {s[i]:g} dB", False)
+        return AccuracyReading(float(a[i]), int(ns[i]), f"nearest measured SNR, {s[i]:g} dB", False)
     j = int(np.searchsorted(s, snr_db))
     val = float(np.interp(snr_db, s[j - 1:j + 1], a[j - 1:j + 1]))
+    n = int(ns[j - 1:j + 1].min())
     return AccuracyReading(val, n, f"interpolated between {s[j - 1]:g} and {s[j]:g} dB", False)
 
 
