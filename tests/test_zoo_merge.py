@@ -39,20 +39,29 @@ def test_int8_storage_round_trip_is_within_half_a_step_per_channel():
         compact(state, "int4")
 
 
-@pytest.mark.slow
-def test_merge_replaces_one_split_and_keeps_the_rest_byte_for_byte(tmp_path, cache_dir, monkeypatch):
+COMMON = dict(dataset="mnist", backbone="resnet20", epochs=1, batch_size=50, n_val=100, eval_batch_size=100)
+
+
+def tiny_split_zoo(tmp_path, cache_dir, monkeypatch, adapt=None):
+    """A shipped tiny backbone and a frozen-backbone split model (SP-2, SP-3) in a private pretrained/:
+    (pretrained dir, backbone file, data, the config fields every run shares)."""
     pt = tmp_path / "pretrained"
     monkeypatch.setenv("SEMCOM_PRETRAINED", str(pt))
     easy_mnist_like(cache_dir)
     data = ImageData("mnist", n_val=100)
-    common = dict(dataset="mnist", backbone="resnet20", epochs=1, batch_size=50, n_val=100, eval_batch_size=100)
-    train(TrainConfig(name="bb", **common), tmp_path / "bb", data=data, progress=False)
+    train(TrainConfig(name="bb", **COMMON), tmp_path / "bb", data=data, progress=False)
     export_run(tmp_path / "bb", "resnet20_mnist", "split", "cmd", dtype="float16")
     backbone_file = pt / "split" / "resnet20_mnist.safetensors"
     legacy = TrainConfig(name="sp", kind="split", init_from=str(backbone_file), freeze_backbone=True,
-                         splits=["SP-2", "SP-3"], k_max=8, adapt={"SP-2": ["conv3_x"]}, **common)
+                         splits=["SP-2", "SP-3"], k_max=8, adapt=adapt or {}, **COMMON)
     train(legacy, tmp_path / "sp", data=data, progress=False)
     export_run(tmp_path / "sp", "split_resnet20_mnist", "split", "cmd", dtype="float16")
+    return pt, backbone_file, data, COMMON
+
+
+@pytest.mark.slow
+def test_merge_replaces_one_split_and_keeps_the_rest_byte_for_byte(tmp_path, cache_dir, monkeypatch):
+    pt, backbone_file, data, common = tiny_split_zoo(tmp_path, cache_dir, monkeypatch, {"SP-2": ["conv3_x"]})
     before, _ = load_shipped("split_resnet20_mnist")
     x = torch.randn(4, 1, 28, 28, generator=torch.Generator().manual_seed(1))
     with torch.no_grad():
@@ -101,18 +110,7 @@ def test_merge_replaces_one_split_and_keeps_the_rest_byte_for_byte(tmp_path, cac
 
 @pytest.mark.slow
 def test_merge_keeps_the_backbone_a_reference_unless_asked(tmp_path, cache_dir, monkeypatch):
-    pt = tmp_path / "pretrained"
-    monkeypatch.setenv("SEMCOM_PRETRAINED", str(pt))
-    easy_mnist_like(cache_dir)
-    data = ImageData("mnist", n_val=100)
-    common = dict(dataset="mnist", backbone="resnet20", epochs=1, batch_size=50, n_val=100, eval_batch_size=100)
-    train(TrainConfig(name="bb", **common), tmp_path / "bb", data=data, progress=False)
-    export_run(tmp_path / "bb", "resnet20_mnist", "split", "cmd", dtype="float16")
-    backbone_file = pt / "split" / "resnet20_mnist.safetensors"
-    legacy = TrainConfig(name="sp", kind="split", init_from=str(backbone_file), freeze_backbone=True,
-                         splits=["SP-2", "SP-3"], k_max=8, **common)
-    train(legacy, tmp_path / "sp", data=data, progress=False)
-    export_run(tmp_path / "sp", "split_resnet20_mnist", "split", "cmd", dtype="float16")
+    pt, backbone_file, data, common = tiny_split_zoo(tmp_path, cache_dir, monkeypatch)
     e2e = TrainConfig(name="e2e", kind="split", init_from=str(backbone_file), freeze_backbone=True, splits=["SP-3"],
                       k_max=8, adapt={"SP-3": ["conv3_x", "head"]}, **common)
     train(e2e, tmp_path / "e2e", data=data, progress=False)
