@@ -1,5 +1,6 @@
-"""CLI: `zoo list`, `zoo export` (ship a finished run) and `zoo targets` (issue 4's accuracy targets
-checked against a shipped sweep table, optionally re-measured with `evaluate`)."""
+"""CLI: `zoo list`, `zoo export` (ship a finished run), `zoo merge` (split points trained in runs of their
+own into a shipped split model) and `zoo targets` (the accuracy targets checked against the shipped card
+and sweep table, optionally re-measured with `evaluate`)."""
 from __future__ import annotations
 
 import json
@@ -146,7 +147,7 @@ def register(sub) -> None:
     zm.add_argument("--base-dtype", choices=DTYPES,
                     help="also re-store the rest (backbone, other splits) as this dtype; every split is re-measured")
     zm.set_defaults(func=cmd_zoo_merge)
-    zt = zoo.add_parser("targets", help="issue 4's accuracy targets against the shipped sweep table")
+    zt = zoo.add_parser("targets", help="the accuracy targets against the shipped cards and sweep table")
     zt.add_argument("--backbone", default="resnet18", choices=BACKBONES)
     zt.add_argument("--dataset", default="cifar10")
     zt.add_argument("--measure", action="store_true",

@@ -24,7 +24,8 @@ from semcom_core.nets.resnet import CifarResNet
 from semcom_core.nets.split import K_CHOICES, Codec, SplitModel, split_points
 
 
-def _key(split: str) -> str:
+def split_key(split: str) -> str:
+    """A split point's name as a module key: SP-3 -> SP_3."""
     return split.replace("-", "_")
 
 
@@ -40,9 +41,9 @@ class MultiSplitModel(nn.Module):
         self.splits = splits or all_sp[1:-1]
         self.k_max, self.decompress_stages = k_max, decompress_stages
         self.snr_db_range = tuple(snr_db_range)
-        self.codecs = nn.ModuleDict({_key(s): Codec(backbone, s, k_max, decompress_stages, image_hw)
+        self.codecs = nn.ModuleDict({split_key(s): Codec(backbone, s, k_max, decompress_stages, image_hw)
                                      for s in self.splits})
-        self.adapted = nn.ModuleDict({_key(s): self._copies(s, names) for s, names in (adapt or {}).items()})
+        self.adapted = nn.ModuleDict({split_key(s): self._copies(s, names) for s, names in (adapt or {}).items()})
         self.split_weights = self._weights(split_weights or {})
         self.distill_weight = distill_weight
         self.teacher = [teacher] if teacher is not None else []  # a list: not a sub-module, not saved
@@ -114,8 +115,8 @@ class MultiSplitModel(nn.Module):
             raise ValueError(f"this model has no trained codec for {split}; it serves {', '.join(self.all_splits)}")
         views = self.__dict__.setdefault("_views", {})  # a plain cache, not registered as sub-modules
         if split not in views:
-            codec = self.codecs[_key(split)] if _key(split) in self.codecs else None
-            own = dict(self.adapted[_key(split)].items()) if _key(split) in self.adapted else None
+            codec = self.codecs[split_key(split)] if split_key(split) in self.codecs else None
+            own = dict(self.adapted[split_key(split)].items()) if split_key(split) in self.adapted else None
             views[split] = SplitModel(self.backbone, split, self.k_max, self.decompress_stages, codec=codec,
                                       overrides=own)
         return views[split]

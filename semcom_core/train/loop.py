@@ -12,8 +12,8 @@ import math
 import os
 import platform
 import random
-import warnings
 import time
+import warnings
 from pathlib import Path
 
 import torch

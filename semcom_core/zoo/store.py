@@ -17,6 +17,7 @@ from semcom_core import paths
 from semcom_core.config import TrainConfig
 from semcom_core.data.registry import DatasetError, get_spec
 from semcom_core.nets.factory import build_model
+from semcom_core.nets.multisplit import split_key
 from semcom_core.nets.resnet import build_backbone
 from semcom_core.zoo.storage import compact, expand, stored_dtype
 
@@ -154,15 +155,9 @@ def export_run(run_dir: Path, name: str, subdir: str, command: str, dtype: str =
     state, backbone_from = shared_backbone(state, cfg_d)
     with paths.atomic_path(weights) as tmp:
         save_file(state, str(tmp), metadata={"name": name})
-    card = {"name": name, "kind": cfg_d["kind"], "dataset": cfg_d["dataset"], "config": cfg_d,
-            "config_path": cfg_d.get("source_path", ""), "config_sha256": cfg_d.get("source_sha256", ""),
-            "command": command, "epochs": summary["epochs_done"], "best_epoch": summary.get("best_epoch"),
-            "best_val_acc": summary["best_val_acc"], "wall_seconds": round(summary["wall_seconds"], 1),
-            "machine": summary.get("machine", platform.machine()), "device": summary.get("device", ""),
+    card = {"name": name, "kind": cfg_d["kind"], "dataset": cfg_d["dataset"], **_run_record(cfg_d, summary, command),
             "weights_dtype": dtype, "file": weights.name,
             "sha256": sha256_file(weights), "exported_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-    if cfg_d.get("init_from"):  # the file it started training from (for a split model, its backbone)
-        card["init_from"] = {"path": cfg_d["init_from"], "sha256": summary.get("init_from_sha256")}
     if summary.get("history"):  # continued from shipped weights: what trained them, oldest first
         card["history"] = summary["history"]
         card["epochs_total"] = card["epochs"] + sum(h.get("epochs") or 0 for h in summary["history"])
@@ -171,6 +166,18 @@ def export_run(run_dir: Path, name: str, subdir: str, command: str, dtype: str =
     if backbone_from:
         card["backbone_from"] = backbone_from  # the file holds the codecs; the backbone is that artifact
     return _finish_card(card, weights.with_suffix(".json"), measure)
+
+
+def _run_record(cfg_d: dict, summary: dict, command: str) -> dict:
+    """What a card says of the run that trained a model: its config (and sha256), the command, epochs,
+    validation accuracy, wall time, machine, and the file it started from (for a split model, its backbone)."""
+    rec = {"config": cfg_d, "config_path": cfg_d.get("source_path", ""), "config_sha256": cfg_d.get("source_sha256", ""),
+           "command": command, "epochs": summary["epochs_done"], "best_epoch": summary.get("best_epoch"),
+           "best_val_acc": summary["best_val_acc"], "wall_seconds": round(summary["wall_seconds"], 1),
+           "machine": summary.get("machine", platform.machine()), "device": summary.get("device", "")}
+    if cfg_d.get("init_from"):
+        rec["init_from"] = {"path": cfg_d["init_from"], "sha256": summary.get("init_from_sha256")}
+    return rec
 
 
 def _finish_card(card: dict, card_file: Path, measure) -> dict:
@@ -183,10 +190,6 @@ def _finish_card(card: dict, card_file: Path, measure) -> dict:
         card.update(measure(model, config_from_card(card)))
     paths.atomic_write_text(card_file, json.dumps(card, indent=2))
     return card
-
-
-def _split_key(split: str) -> str:
-    return split.replace("-", "_")
 
 
 def merge_split_runs(name: str, run_dirs: list[Path], dtype: str = "int8", commands: list[str] | None = None,
@@ -230,19 +233,13 @@ def merge_split_runs(name: str, run_dirs: list[Path], dtype: str = "int8", comma
         for split in rcfg["splits"]:
             if split not in cfg["splits"]:
                 raise ValueError(f"{run} trains {split}, which {name} does not serve ({', '.join(cfg['splits'])})")
-            prefixes = (f"codecs.{_split_key(split)}.", f"adapted.{_split_key(split)}.")
+            prefixes = (f"codecs.{split_key(split)}.", f"adapted.{split_key(split)}.")
             stored = {k: v for k, v in stored.items() if not k.startswith(prefixes)}
             stored.update(compact({k: v for k, v in best.items() if k.startswith(prefixes)}, dtype))
             cfg["adapt"][split] = rcfg.get("adapt", {}).get(split, [])
-            trained[split] = {
-                "config": rcfg, "config_path": rcfg.get("source_path", ""), "config_sha256": rcfg.get("source_sha256", ""),
-                "command": (commands[i] if commands else f"python -m semcom_core train {rcfg.get('source_path', '')}"),
-                "epochs": summary["epochs_done"], "best_epoch": summary.get("best_epoch"),
-                "best_val_acc": summary["best_val_acc"], "wall_seconds": round(summary["wall_seconds"], 1),
-                "machine": summary.get("machine", ""), "device": summary.get("device", ""),
-                "init_from": {"path": rcfg.get("init_from", ""), "sha256": summary.get("init_from_sha256")},
-                "weights_dtype": dtype, "end_to_end": set(cfg["adapt"][split]) >= whole,
-            }
+            command = commands[i] if commands else f"python -m semcom_core train {rcfg.get('source_path', '')}"
+            trained[split] = {**_run_record(rcfg, summary, command), "weights_dtype": dtype,
+                              "end_to_end": set(cfg["adapt"][split]) >= whole}
             retrained.append(split)
     with paths.atomic_path(weights) as tmp:
         save_file(stored, str(tmp), metadata={"name": name})

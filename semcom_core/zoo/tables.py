@@ -7,6 +7,7 @@ import pandas as pd
 from semcom_core import paths
 from semcom_core.data.registry import DatasetError
 from semcom_core.zoo.naming import shipped_names, sweep_path
+from semcom_core.zoo.store import shipped_card
 
 
 def has_split_model(backbone: str, dataset: str) -> bool:
@@ -17,7 +18,6 @@ def has_split_model(backbone: str, dataset: str) -> bool:
 
 def unsplit_accuracy(backbone: str, dataset: str) -> float | None:
     """Test accuracy of the shipped unsplit backbone (from its model card), the reference line."""
-    from semcom_core.zoo.store import shipped_card
     acc = shipped_card(shipped_names(backbone, dataset)[0]).get("test_accuracy")
     return float(acc) if acc is not None else None
 

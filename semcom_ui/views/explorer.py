@@ -10,8 +10,8 @@ import pandas as pd
 from semcom_core.costs import compute as C
 from semcom_core.costs.compute import shannon_min_channel_uses
 from semcom_core.paths import pretrained_dir
-from semcom_core.zoo.naming import shipped_names
-from semcom_core.zoo.tables import has_split_model, sweep_path
+from semcom_core.zoo.naming import shipped_names, sweep_path
+from semcom_core.zoo.tables import has_split_model
 from semcom_ui.views.costs import Metric
 
 PAPER_BACKBONES = ("resnet18", "resnet34")  # paper 000's models (the zoo)
