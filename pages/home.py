@@ -5,10 +5,13 @@ from semcom_core.channels import CONVENTIONS as CHANNEL_CONVENTIONS
 from semcom_core.costs.compute import CONVENTION_NOTES
 from semcom_core.zoo.status import status
 from semcom_ui.nav import ensure_navigation
+from semcom_ui.state import QueryState
 
 ensure_navigation()
 
 st.title("semcom-explorer")
+for n in QueryState(st.query_params).notices:  # Home has no settings: a parameter in its URL is a mistake
+    st.warning(n + ".")
 st.markdown(
     "See, not just read, how **split inference** and **task-oriented (semantic) communication** trade "
     "accuracy against computation and communication. A ResNet is cut in two: the transmitter (an edge "
