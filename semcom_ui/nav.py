@@ -37,6 +37,38 @@ def _entry_page() -> str:
     return main.name if main is not None and main.parent == PAGES_DIR and main.name in known else "home.py"
 
 
+def unknown_path(requested: str | None, default: str = "home.py") -> str | None:
+    """`requested` (the URL path a browser asked for, without the leading slash) when it names none of
+    the app's pages, else None. Streamlit runs the default page for such a path (and says "Page not
+    found" in a dialog that vanishes); the app says which path and links every page. The default page
+    lives at the root, so its own name (/home) is not one of its paths either, as Streamlit resolves them."""
+    if not requested:
+        return None
+    known = {Path(f).stem for f, _, _ in PAGES if f != default}  # st.Page infers url_path from the file name
+    return None if requested.strip("/") in known else requested
+
+
+def _requested_path() -> str | None:
+    """The URL path this run was asked for by name (a browser opening /something), if any. Reruns and
+    clicks in the navigation name pages by their hash instead, so this is set only when a URL is opened."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    ctx = get_script_run_ctx()
+    pm = getattr(ctx, "pages_manager", None) if ctx else None
+    if pm is None or getattr(pm, "intended_page_script_hash", None):
+        return None
+    return getattr(pm, "intended_page_name", None) or None
+
+
+def no_such_page(requested: str, listed: list, start: str) -> None:
+    """The notice for a URL path that names no page, with a link to each page."""
+    from semcom_ui.state import md_escape
+    shown = requested if len(requested) <= 60 else requested[:60] + "…"
+    st.warning(f"No such page: **/{md_escape(shown)}**. Showing {start} instead. The app's pages:",
+               icon=":material/link_off:")
+    for p in listed:
+        st.page_link(p)
+
+
 def run_navigation() -> None:
     if getattr(_state, "active", False):
         return
@@ -44,7 +76,13 @@ def run_navigation() -> None:
     try:
         st.set_page_config(page_title="semcom-explorer", page_icon=":material/settings_input_antenna:",
                            layout="wide")
-        st.navigation(pages(_entry_page())).run()
+        entry = _entry_page()
+        listed = pages(entry)
+        page = st.navigation(listed)
+        missing = unknown_path(_requested_path(), entry)
+        if missing is not None:
+            no_such_page(missing, listed, next(t for f, t, _ in PAGES if f == entry))
+        page.run()
     finally:
         _state.active = False
 

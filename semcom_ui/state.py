@@ -22,7 +22,7 @@ _NUMBER = {int: re.compile(r"[+-]?[0-9]+"), float: re.compile(r"[+-]?([0-9]+\.?[
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#!|~$:])")
 
 
-def _md_escape(text: str) -> str:
+def md_escape(text: str) -> str:
     """Literal text inside a Streamlit markdown notice: no links, emphasis, HTML or LaTeX from a URL."""
     return _MD_SPECIAL.sub(r"\\\1", text)
 
@@ -30,7 +30,7 @@ def _md_escape(text: str) -> str:
 def shown(raw: str, limit: int = 40) -> str:
     """A URL value as a notice shows it: quoted, control characters visible, long values shortened."""
     r = repr(raw if len(raw) <= limit else raw[:limit] + "…")
-    return _md_escape(r)
+    return md_escape(r)
 
 
 def _snapshot(query_params) -> dict[str, list[str]]:
@@ -89,7 +89,7 @@ class QueryState:
         values = self.raw.get(key)
         if not values:
             return default
-        name = f"URL parameter {_md_escape(key)}"
+        name = f"URL parameter {md_escape(key)}"
         if len(values) > 1:
             self._bad(key, f"ignored {name}: given {len(values)} times")
             return default
@@ -106,10 +106,10 @@ class QueryState:
             return default
         if options is not None and v not in options:
             listed = ", ".join(map(str, options))
-            self._bad(key, f"ignored {name}={shown(raw)}: not one of {_md_escape(listed)}")
+            self._bad(key, f"ignored {name}={shown(raw)}: not one of {md_escape(listed)}")
             return default
         if (lo is not None and v < lo) or (hi is not None and v > hi):
-            self._bad(key, f"ignored {name}={shown(raw)}: outside {_md_escape(f'{lo:g} to {hi:g}')}"
+            self._bad(key, f"ignored {name}={shown(raw)}: outside {md_escape(f'{lo:g} to {hi:g}')}"
                       if lo is not None and hi is not None else f"ignored {name}={shown(raw)}: out of range")
             return default
         return v
@@ -117,7 +117,7 @@ class QueryState:
     @staticmethod
     def _expected(cast: Callable, options: Sequence | None) -> str:
         if options is not None:
-            return "not one of " + _md_escape(", ".join(map(str, options)))
+            return "not one of " + md_escape(", ".join(map(str, options)))
         return {int: "not a whole number", float: "not a number"}.get(cast, "not a valid value")
 
     # ------------------------------------------------------------------ reporting
@@ -130,7 +130,7 @@ class QueryState:
         if self.from_url:
             for key in self.raw:
                 if key not in self._read and key not in out:
-                    out[key] = f"ignored URL parameter {_md_escape(key)}: not used here"
+                    out[key] = f"ignored URL parameter {md_escape(key)}: not used here"
             if self._session is not None:
                 self._session[_SEEN_KEY] = {*self._session.get(_SEEN_KEY, ()), self._page}
         return list(out.values())

@@ -102,6 +102,35 @@ def test_shared_link_on_a_fresh_server_opens_that_view(page, server):
     page.screenshot(path=str(ARTIFACTS / "costs_shared_link.png"), full_page=True)
 
 
+def test_unknown_path_says_no_such_page_and_links_every_page(page, server):
+    """A URL path that names no page (a typo, an old link) opens Home, as Streamlit does, but says so and
+    links the pages; a real page's path shows no such notice."""
+    from semcom_ui.nav import PAGES
+    page.goto(server + "/nope")
+    notice = page.locator('[data-testid="stAlert"]').filter(has_text="No such page")
+    notice.wait_for(timeout=90000)
+    assert "/nope" in notice.inner_text()
+    page.get_by_text("Datasets prepared").wait_for(timeout=60000)  # the fallback page itself is there
+    wait_running_done(page)
+    links = page.locator('[data-testid="stMain"] [data-testid="stPageLink"]')
+    texts = links.all_inner_texts()
+    assert len(texts) == len(PAGES) and all(any(title in t for t in texts) for _, title, _ in PAGES), texts
+    dialog = page.get_by_role("dialog")  # Streamlit's own "Page not found" modal, if shown: dismiss it
+    if dialog.count():
+        page.keyboard.press("Escape")
+        dialog.wait_for(state="hidden", timeout=10000)
+    assert notice.is_visible()  # the app's notice stays
+    page.screenshot(path=str(ARTIFACTS / "no_such_page.png"), full_page=True)
+    links.filter(has_text="Split costs").first.click()
+    page.get_by_text("Transmitter MACs").wait_for(timeout=60000)
+    wait_running_done(page)
+    assert "/costs" in page.url and page.get_by_text("No such page").count() == 0
+    page.goto(server + "/costs")
+    page.get_by_text("Transmitter MACs").wait_for(timeout=60000)
+    wait_running_done(page)
+    assert page.get_by_text("No such page").count() == 0
+
+
 def test_home_and_costs_pages(page, server):
     page.goto(server)
     page.get_by_text("Datasets prepared").wait_for(timeout=60000)

@@ -261,3 +261,15 @@ def test_query_state_notices_only_for_the_users_link():
     assert again.get("split", "SP-4", ("SP-4",)) == "SP-4" and again.notices == []
     other = QueryState({"lg": "nan"}, session=session, page="costs")  # another page's first run
     assert other.get("lg", -3.0, cast=float) == -3.0 and len(other.notices) == 1
+
+
+def test_unknown_page_paths_are_told_apart_from_the_pages():
+    """Which URL paths get the "no such page" notice (the browser test opens /nope on a real server)."""
+    from semcom_ui.nav import PAGES, unknown_path
+    for f, _, _ in PAGES:
+        if f != "home.py":
+            assert unknown_path(Path(f).stem) is None and unknown_path(Path(f).stem + "/") is None
+    assert unknown_path(None) is None and unknown_path("") is None  # the root: the default page
+    for bad in ("nope", "Costs", "costs.py", "explorer2", "<script>", "home"):  # Home lives at the root only
+        assert unknown_path(bad) == bad
+    assert unknown_path("costs", default="costs.py") == "costs" and unknown_path("home", default="costs.py") is None
