@@ -142,23 +142,31 @@ class MSDConfig:
     reduction 0.5 at transition layers, 1x1 bottlenecks.
 
     The MSDNet CIFAR anytime recipe is nBlocks 10, base 4, step 2, growthRate 6, grFactor 1-2-4,
-    bnFactor 1-2-4, 16 initial channels, 128-channel exit classifiers. Paper 001 keeps K = 5 exits. This
-    default keeps MSDNet's three scales, widths, bottlenecks, transitions and exit classifiers and takes
-    K = 5 exits, evenly spaced, 3 layers each (15 layers instead of 22): exit costs 12.0, 25.0, 35.9,
-    47.1, 58.5 M MACs (CIFAR-10), so that static ResNet-20's 40.8 M falls between exits 3 and 4 and the
-    whole network trains on a CPU (58.5 M MACs per training image, 1.4x ResNet-20). Tried:
-    base 2 / step 2 (9.3-42.2 M) ends at ResNet-20's cost, base 4 / step 4 (15-83 M) trains 2x slower.
-    Not kept from MSDNet: nothing else (no "lin_grow" spacing, no up-sampling layers, which its CIFAR
-    recipe does not use either)."""
+    bnFactor 1-2-4, 16 initial channels, 128-channel exit classifiers. Paper 001 keeps K = 5 exits.
+    Kept from MSDNet: three scales (32, 16, 8 pixels), dense connectivity by concatenation, strided
+    convolutions between scales, 1x1 bottlenecks (bnFactor 1-2-4), "max" pruning of the finest scale
+    with 0.5 transitions, "even" exit spacing, exit classifiers of two stride-2 3x3 convs + average pool.
+    Simplified so that it trains on a 2-core CPU:
+    - K = 5 exits, base 1, step 2: 9 layers (MSDNet CIFAR: 10-22 layers);
+    - growth rate 16 instead of 6 (channel counts that are multiples of 16: on this CPU's bf16 matrix
+      units MSDNet's growth 6 trains at 55 images/s on one core, growth 16 at 150 images/s, for more
+      MACs);
+    - exit classifiers 64 channels wide instead of 128 (their 64 pooled features are what the channel
+      codec compresses, as the static ResNets' 64).
+    Exit costs (transmitter, cumulative, CIFAR-10): 11.3, 38.4, 70.9, 98.7, 122.6 M MACs, spanning the
+    budgets of paper 001's Table IV (10-130 M) and the static ResNet-20/32/44/56 (40.8-125.8 M).
+    Tried (one core, bf16, training images/s; exit costs in M MACs): growth 6 base 3 step 3: 55 img/s,
+    12-58 M; growth 16 base 1 step 1 (5 layers): 201 img/s, 13-73 M; growth 16 base 2 step 2: 112
+    img/s, 26-173 M."""
     exits: int = 5
-    base: int = 3
-    step: int = 3
-    growth: int = 6
+    base: int = 1
+    step: int = 2
+    growth: int = 16
     gr_factor: tuple[int, ...] = (1, 2, 4)
     bn_factor: tuple[int, ...] = (1, 2, 4)
     init_channels: int = 16
     reduction: float = 0.5
-    classifier_channels: int = 128
+    classifier_channels: int = 64
 
     @property
     def scales(self) -> int:
@@ -253,10 +261,10 @@ class _FirstLayer(nn.Module):
 
 class ExitHead(nn.Module):
     """An exit on the transmitter: MSDNet's CIFAR classifier body on the coarsest scale (two 3x3 stride-2
-    convs of 128 channels, average pool) gives the exit's task features M_k (B, 128); a linear layer on
+    convs of `width` channels, average pool) gives the exit's task features M_k (B, width); a linear layer on
     them gives the transmitter-side logits whose top softmax probability is the confidence (eq. 11)."""
 
-    def __init__(self, c_in: int, num_classes: int, width: int = 128):
+    def __init__(self, c_in: int, num_classes: int, width: int = 64):
         super().__init__()
         self.body = nn.Sequential(_conv_bn_relu(c_in, width, 3, 2), _conv_bn_relu(width, width, 3, 2),
                                   nn.AdaptiveAvgPool2d(1), nn.Flatten())
