@@ -70,10 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     ds.add_argument("--per-class", type=int, default=10)
     ds.set_defaults(func=cmd_data_samples)
 
-    from semcom_core.cli import iot, models, zoo
+    from semcom_core.cli import iot, models, toc, zoo
     models.register(sub)
     iot.register(sub)
     zoo.register(sub)
+    toc.register(sub)
     return p
 
 

@@ -1,0 +1,141 @@
+"""CLI: `toc costs`, `toc evaluate`, `toc train` (paper 001: budgeted task-oriented communication).
+
+Budgets are per image, in multiply-accumulates by default: paper 001's "FLOPs" are MACs (its Table III
+ResNet-20 is 40.81 M = our count of its MACs, see `semcom_core.toc.costs`); `--budget-unit flops` reads
+real FLOPs (2 per MAC)."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+BUDGET_UNITS = ("macs", "flops")
+
+
+def _budget_macs(a) -> float | None:
+    from semcom_core.cli.common import UsageError
+    from semcom_core.costs.compute import FLOPS_PER_MAC
+    from semcom_core.toc.budget import BudgetError, parse_budget
+    if a.budget is None:
+        return None
+    try:
+        b = parse_budget(a.budget)
+    except BudgetError as e:
+        raise UsageError(str(e)) from None
+    return b / FLOPS_PER_MAC if a.budget_unit == "flops" else b
+
+
+def cmd_toc_costs(a) -> int:
+    from semcom_core.cli.common import UsageError
+    from semcom_core.costs.compute import CONVENTIONS
+    from semcom_core.toc.costs import all_toc_costs, paper_table_reconciliation
+    if a.num_classes < 2:
+        raise UsageError(f"--num-classes must be at least 2, got {a.num_classes}")
+    conventions = CONVENTIONS if a.convention == "both" else (a.convention,)
+    rows = all_toc_costs(a.num_classes, conventions)
+    out = {"unit": "MACs per image (1 MAC = 2 FLOPs); paper 001's 'FLOPs' are MACs",
+           "charged_to_transmitter": "static: encoder + channel encoder; dynamic exit k: blocks 1..k, confidence "
+                                     "heads 1..k, channel encoder k",
+           "models": rows}
+    if a.reconcile:
+        out["paper_table_iii_reconciliation"] = paper_table_reconciliation(100)
+    if a.json:
+        print(json.dumps(out, indent=2))
+        return 0
+    print(out["unit"])
+    for r in rows:
+        macs = ", ".join(f"{m / 1e6:.2f}" for m in r["exit_macs"])
+        print(f"{r['model']:>17} ({r['convention']}): exit MACs [M] {macs}; receiver {r['rx_macs'][0]:,}; "
+              f"params tx {r['tx_params']:,} rx {r['rx_params']:,}")
+    for r in out.get("paper_table_iii_reconciliation", []):
+        print(f"{r['encoder']:>9}: paper {r['paper_macs'] / 1e6:.2f} M, ours {r['encoder_macs'] / 1e6:.2f} M "
+              f"({r['encoder_minus_paper'] / 1e6:+.2f}), paper-style {r['paper_style_macs'] / 1e6:.2f} M "
+              f"({r['paper_style_minus_paper'] / 1e6:+.3f})")
+    return 0
+
+
+def cmd_toc_evaluate(a) -> int:
+    from semcom_core.cli.common import UsageError
+    from semcom_core.nets.toc import TOC_MODELS
+    from semcom_core.toc.budget import BudgetError, plan_budget
+    from semcom_core.toc.costs import toc_costs
+    if a.model not in TOC_MODELS:
+        raise UsageError(f"unknown --model {a.model!r}; known: {', '.join(TOC_MODELS)}")
+    if a.n < 1 or a.n_val < 1:
+        raise UsageError("--n and --n-val must be at least 1")
+    budget = _budget_macs(a)
+    from semcom_core.data.registry import get_spec
+    spec = get_spec(a.dataset)
+    costs = toc_costs(a.model, spec.num_classes, "paper")
+    try:  # a budget the model cannot meet is a usage error, found before any weights or images load
+        if budget is not None and a.model == "dynamic":
+            plan_budget(budget, costs.exit_macs)
+        elif budget is not None and budget < costs.exit_macs[0]:
+            raise BudgetError(f"budget {budget:,.0f} MACs is below {a.model}'s cost ({costs.exit_macs[0]:,} per "
+                              f"image): it cannot run; pick a smaller encoder or the dynamic model")
+    except BudgetError as e:
+        raise UsageError(str(e)) from None
+    if a.model == "dynamic" and budget is None:
+        raise UsageError("the dynamic model needs --budget (MACs per image)")
+
+    from semcom_core.toc.evaluate import evaluate_model
+    t0 = time.time()
+    res = evaluate_model(a.model, a.dataset, Path(a.weights) if a.weights else None, budget, a.snr, a.channel,
+                         a.n, a.seed, a.n_val, a.val_seed)
+    res["seconds"] = round(time.time() - t0, 1)
+    if a.json:
+        print(json.dumps(res, indent=2))
+    else:
+        for k, v in res.items():
+            print(f"{k:>24}: {v}")
+    return 0
+
+
+def cmd_toc_train(a) -> int:
+    from semcom_core.toc.train import TOCConfig, train_toc
+    cfg = TOCConfig.load(a.config)
+    if a.epochs is not None:
+        cfg.epochs = a.epochs
+    summary = train_toc(cfg, Path(a.out) if a.out else None, resume=a.resume, max_epochs_this_run=a.max_epochs,
+                        max_steps=a.max_steps, limit_train=a.limit_train)
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+def register(sub) -> None:
+    from semcom_core.channels import CHANNELS
+    toc = sub.add_parser("toc", help="paper 001: budgeted task-oriented communication (static and dynamic TOC)"
+                         ).add_subparsers(dest="toc_cmd", required=True)
+    c = toc.add_parser("costs", help="per-exit transmitter MACs and parameters of every TOC model")
+    c.add_argument("--num-classes", type=int, default=10)
+    c.add_argument("--convention", choices=("paper", "true", "both"), default="both")
+    c.add_argument("--reconcile", action="store_true", help="also compare with paper 001's Table III")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(func=cmd_toc_costs)
+
+    e = toc.add_parser("evaluate", help="test accuracy (and measured MACs per image) at a channel, SNR and budget")
+    e.add_argument("--model", required=True, help="dynamic, static-resnet20, ..., static-resnet110")
+    e.add_argument("--dataset", default="cifar10")
+    e.add_argument("--weights", help="safetensors file (default: pretrained/toc/<model>_<dataset>.safetensors)")
+    e.add_argument("--budget", help="MACs per image (e.g. 3e7 or 30M); required for dynamic")
+    e.add_argument("--budget-unit", choices=BUDGET_UNITS, default="macs",
+                   help="macs (paper 001's 'FLOPs', default) or flops (2 per MAC)")
+    e.add_argument("--snr", type=float, default=0.0, help="PSNR in dB (signal power / noise power)")
+    e.add_argument("--channel", default="awgn", choices=tuple(CHANNELS))
+    e.add_argument("--n", type=int, default=10000, help="the first n test images")
+    e.add_argument("--seed", type=int, default=0, help="channel noise seed")
+    e.add_argument("--n-val", type=int, default=5000,
+                   help="validation images for the thresholds (carved from train by --val-seed, as in training)")
+    e.add_argument("--val-seed", type=int, default=0, help="the seed the training run carved its validation split with")
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(func=cmd_toc_evaluate)
+
+    t = toc.add_parser("train", help="train a TOC model from a config (resumable)")
+    t.add_argument("config", help="e.g. configs/toc_static_resnet20_cifar10.toml")
+    t.add_argument("--out", help="run folder (default runs/<name>)")
+    t.add_argument("--resume", action="store_true")
+    t.add_argument("--epochs", type=int)
+    t.add_argument("--max-epochs", type=int, help="stop after this many epochs in this invocation")
+    t.add_argument("--max-steps", type=int, help="stop after this many steps in this invocation (pilots)")
+    t.add_argument("--limit-train", type=int, help="train on the first N training images (smoke tests)")
+    t.set_defaults(func=cmd_toc_train)
