@@ -111,13 +111,21 @@ def iot_accuracy_figure(df: pd.DataFrame, snr: float, train_range: tuple[float, 
         fig.add_vrect(x0=train_range[0], x1=train_range[1], fillcolor="#d62728", opacity=0.06, line_width=0,
                       annotation_text="learned system's training SNRs", annotation_position="bottom right")
     cliff = cliff_snr(d.snr_db, d.separation_accuracy, chance)
+    # two labels at two heights, so they never sit on each other whatever the SNRs: the current SNR above
+    # the plot area (in the top margin), the cliff inside it, hanging from the top on the side of its line
+    # away from the current SNR's line (so that line does not cross it either)
     if cliff is not None:
-        fig.add_vline(x=cliff, line_dash="dot", line_color="#1f77b4",
-                      annotation_text=f"cliff ≈ {cliff:.1f} dB", annotation_position="top left")
-    fig.add_vline(x=snr, line_dash="dash", line_color="black", annotation_text=f"{snr:g} dB")
+        away = "left" if snr <= cliff else "right"  # the label's anchor: it extends the other way
+        fig.add_vline(x=cliff, line_dash="dot", line_color="#1f77b4")
+        fig.add_annotation(x=cliff, xref="x", y=0.98, yref="paper", xanchor=away, yanchor="top", showarrow=False,
+                           xshift=4 if away == "left" else -4, text=f"cliff ≈ {cliff:.1f} dB",
+                           font=dict(color="#1f77b4"), name="cliff", bgcolor="rgba(255,255,255,0.85)")
+    fig.add_vline(x=snr, line_dash="dash", line_color="black")
+    fig.add_annotation(x=snr, xref="x", y=1.0, yref="paper", xanchor="center", yanchor="bottom", showarrow=False,
+                       text=f"<b>{snr:g} dB</b>", name="current SNR")
     fig.add_hline(y=chance, line_dash="dot", line_color="gray", annotation_text="chance")
     fig.update_layout(xaxis_title="SNR (dB, per complex channel use)", yaxis=dict(title="test accuracy",
-                      range=[0, 1.02]), margin=dict(t=30, b=40), height=420, legend=dict(x=0.45, y=0.1))
+                      range=[0, 1.02]), margin=dict(t=40, b=40), height=420, legend=dict(x=0.45, y=0.1))
     return fig
 
 
@@ -218,18 +226,38 @@ def min_communication_figure(min_k: pd.DataFrame, target: float, current_snr: fl
     return fig
 
 
-def network_diagram_figure(stages: list[dict], cut: int, k: int, split: str, codec: dict | None = None) -> go.Figure:
+DIAGRAM_WIDTH_PX = 800  # the explorer's main column at a 1280 px wide window with the sidebar open (820 px measured)
+_EM_BOLD, _EM = 0.6, 0.56  # a generous average glyph width, in em, for bold and regular text
+
+
+def _si(macs: float) -> str:
+    """A count in three significant digits: 1.77M, 151M, 5.12k."""
+    for div, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if macs >= div:
+            return f"{macs / div:.3g}{unit}"
+    return f"{macs:.0f}"
+
+
+def text_width_px(line: str, size: float, bold: bool = False) -> float:
+    """A generous estimate of the rendered width of one line of plain text (no markup)."""
+    return len(line) * size * (_EM_BOLD if bold else _EM)
+
+
+def network_diagram_figure(stages: list[dict], cut: int, k: int, split: str, codec: dict | None = None,
+                           width_px: int = DIAGRAM_WIDTH_PX) -> go.Figure:
     """The network as a row of blocks, transmitter side blue and receiver side orange, with the cut and
     the channel between them. `stages`: dicts stage, macs, params, out_shape (costs.stage_costs);
     `cut`: how many stages run on the transmitter (0: it sends the image; len(stages): the logits);
-    `codec`: costs.codec_costs, drawn as a compress block before the cut and a decompress block after."""
+    `codec`: costs.codec_costs, drawn as a compress block before the cut and a decompress block after.
+    Each block shows its name, output shape, MACs and share in a font sized to fit the block when the
+    figure is `width_px` wide (the explorer at 1280 px); parameters and exact counts are in its hover text."""
     def shape(s):
         return "x".join(map(str, s["out_shape"]))
     blocks = [{"label": "image", "macs": 0, "params": 0, "side": "tx", "shape": "3x32x32"}]
     for i, s in enumerate(stages):
         if i == cut and codec and codec["compress_macs"] > 0:
             blocks.append({"label": "compress", "macs": codec["compress_macs"], "params": codec["compress_params"],
-                           "side": "tx", "shape": f"z: {k} numbers"})
+                           "side": "tx", "shape": f"z: {k}"})
             blocks.append({"label": "decompress", "macs": codec["decompress_macs"],
                            "params": codec["decompress_params"], "side": "rx", "shape": shape(stages[i - 1])})
         blocks.append({"label": s["stage"], "macs": s["macs"], "params": s["params"],
@@ -239,31 +267,45 @@ def network_diagram_figure(stages: list[dict], cut: int, k: int, split: str, cod
     tx_macs, rx_macs = (sum(b["macs"] for b in blocks if b["side"] == side) for side in ("tx", "rx"))
     tx_params, rx_params = (sum(b["params"] for b in blocks if b["side"] == side) for side in ("tx", "rx"))
     total = max(1, tx_macs + rx_macs)
+    gap, half = 0.6, 0.45  # room for the channel; half a block's width
+    x_range = [-0.55, len(blocks) - 1 + gap + 0.55]
+    margin = dict(t=10, b=10, l=10, r=10)
+    block_px = 2 * half * (width_px - margin["l"] - margin["r"]) / (x_range[1] - x_range[0])
+    lines = [[(b["label"], True), (b["shape"], False)] + ([(f"{_si(b['macs'])} MACs", False),
+                                                        (f"{100 * b['macs'] / total:.0f} %", False)] if b["macs"] else [])
+             for b in blocks]
+    widest = max(text_width_px(t, 1.0, bold) for ls in lines for t, bold in ls)  # px per unit of font size
+    size = max(7, min(11, int((block_px - 4) / widest)))
     fig = go.Figure()
     colors = {"tx": "#1f77b4", "rx": "#ff7f0e"}
     cut_x = cut + 0.5  # between block `cut` (last transmitter block) and the next
-    for i, b in enumerate(blocks):
-        x = i + (0.6 if i > cut else 0)  # leave room for the channel
-        fig.add_shape(type="rect", x0=x - 0.42, x1=x + 0.42, y0=0, y1=1, fillcolor=colors[b["side"]],
+    xs = []
+    for i, (b, ls) in enumerate(zip(blocks, lines)):
+        x = i + (gap if i > cut else 0)
+        xs.append(x)
+        fig.add_shape(type="rect", x0=x - half, x1=x + half, y0=0, y1=1, fillcolor=colors[b["side"]],
                       opacity=0.85 if b["macs"] else 0.35, line=dict(color="white"))
-        text = f"<b>{b['label']}</b><br>{b['shape']}"
-        if b["macs"]:
-            text += f"<br>{b['macs'] / 1e6:,.1f} M MACs<br>{b['params'] / 1e6:,.2f} M params<br>{100 * b['macs'] / total:.0f} %"
-        fig.add_annotation(x=x, y=0.5, text=text, showarrow=False, font=dict(color="white", size=11))
-    cx = cut_x + 0.3
+        text = "<br>".join(f"<b>{t}</b>" if bold else t for t, bold in ls)
+        fig.add_annotation(x=x, y=0.5, text=text, showarrow=False, font=dict(color="white", size=size))
+    hover = [f"<b>{b['label']}</b> ({'transmitter' if b['side'] == 'tx' else 'receiver'})<br>output {b['shape']}"
+             + (f"<br>{b['macs']:,} MACs ({100 * b['macs'] / total:.1f} %)<br>{b['params']:,} parameters"
+                if b["macs"] else "") for b in blocks]
+    fig.add_trace(go.Scatter(x=xs, y=[0.5] * len(xs), mode="markers", hovertext=hover, hoverinfo="text",
+                             marker=dict(size=40, opacity=0, symbol="square"), showlegend=False, name="blocks"))
+    cx = cut_x + gap / 2
     fig.add_shape(type="line", x0=cx, x1=cx, y0=-0.25, y1=1.25, line=dict(color="red", dash="dash", width=3))
     fig.add_annotation(x=cx, y=1.38, text=f"<b>{split}</b>: channel carries {k} numbers", showarrow=False,
                        font=dict(color="red"))
-    fig.add_annotation(x=0, y=-0.32, xanchor="left", showarrow=False,
+    fig.add_annotation(x=x_range[0], y=-0.32, xanchor="left", showarrow=False,
                        text=f"transmitter: {tx_macs / 1e6:,.1f} M MACs ({100 * tx_macs / total:.0f} %), "
                             f"{tx_params / 1e6:,.2f} M params",
-                       font=dict(color=colors["tx"]))
-    fig.add_annotation(x=len(blocks) - 0.4, y=-0.32, xanchor="right", showarrow=False,
+                       font=dict(color=colors["tx"], size=12))
+    fig.add_annotation(x=x_range[1], y=-0.32, xanchor="right", showarrow=False,
                        text=f"receiver: {rx_macs / 1e6:,.1f} M MACs ({100 * rx_macs / total:.0f} %), "
                             f"{rx_params / 1e6:,.2f} M params",
-                       font=dict(color=colors["rx"]))
-    fig.update_layout(xaxis=dict(visible=False, range=[-0.6, len(blocks) + 0.2]),
-                      yaxis=dict(visible=False, range=[-0.5, 1.5]), height=250, margin=dict(t=10, b=10, l=10, r=10),
+                       font=dict(color=colors["rx"], size=12))
+    fig.update_layout(xaxis=dict(visible=False, range=x_range, fixedrange=True),
+                      yaxis=dict(visible=False, range=[-0.5, 1.5], fixedrange=True), height=250, margin=margin,
                       plot_bgcolor="rgba(0,0,0,0)", showlegend=False)
     return fig
 
@@ -293,6 +335,15 @@ def top5_figure(series: dict[str, list[tuple[str, float]]]) -> go.Figure:
     for name, top in series.items():
         fig.add_trace(go.Bar(y=[c for c, _ in top][::-1], x=[p for _, p in top][::-1], orientation="h",
                              name=name, marker_color=TOP5_COLORS.get(name)))
-    fig.update_layout(barmode="group", xaxis=dict(title="probability", range=[0, 1]), height=300,
-                      margin=dict(t=30, b=40), legend=dict(orientation="h", y=1.15))
+    # the legend sits above the plot area, growing upwards (yanchor bottom) as it wraps in a narrow column,
+    # so it never covers the top bar (the predicted class); plotly widens the top margin to fit it
+    best: dict[str, float] = {}
+    for top in series.values():
+        for c, p in top:
+            best[c] = max(best.get(c, 0.0), p)
+    order = sorted(best, key=lambda c: best[c])  # bottom to top: the most probable class is the top row
+    fig.update_layout(barmode="group", xaxis=dict(title="probability", range=[0, 1]), height=320,
+                      yaxis=dict(categoryorder="array", categoryarray=order),
+                      margin=dict(t=30, b=40, autoexpand=True),
+                      legend=dict(orientation="h", x=0, xanchor="left", y=1.02, yanchor="bottom"))
     return fig

@@ -287,3 +287,81 @@ def test_explorer_paper_figures_from_the_shipped_table(page, server, backbone):
             .wait_for(timeout=60000)
         panel.screenshot(path=str(ARTIFACTS / f"explorer_{backbone}_{shot}.png"))  # the whole tab, scrolled to
     page.set_viewport_size({"width": 1400, "height": 1000})
+
+
+BOX_TEXT_OVERFLOW_JS = """(root) => {
+  const rects = [...root.querySelectorAll('.shapelayer path')].map(p => p.getBoundingClientRect())
+      .filter(r => r.width > 5 && r.height > 20);
+  const out = [];
+  for (const g of root.querySelectorAll('g.annotation')) {
+    const t = g.getBoundingClientRect();
+    const cx = (t.left + t.right) / 2, cy = (t.top + t.bottom) / 2;
+    const box = rects.find(r => cx >= r.left && cx <= r.right && cy >= r.top && cy <= r.bottom);
+    if (box) out.push({text: g.textContent, over: Math.max(box.left - t.left, t.right - box.right,
+                                                           box.top - t.top, t.bottom - box.bottom)});
+  }
+  return {boxes: rects.length, texts: out};
+}"""
+
+LEGEND_ON_BARS_JS = """(root) => {
+  const lg = root.querySelector('g.legend').getBoundingClientRect();
+  const bars = [...root.querySelectorAll('g.trace.bars path')].map(p => p.getBoundingClientRect())
+      .filter(r => r.width > 0 && r.height > 0);
+  const hit = bars.filter(b => b.left < lg.right && b.right > lg.left && b.top < lg.bottom && b.bottom > lg.top);
+  return {bars: bars.length, overlapping: hit.length};
+}"""
+
+
+@pytest.mark.skipif(not (ROOT / "pretrained" / "split" / "sweep_resnet18_cifar10.csv").is_file(),
+                    reason="no split model and table shipped")
+@pytest.mark.parametrize("width", [1280, 1920])
+def test_explorer_diagram_text_fits_and_top5_legend_clears_the_bars(page, server, width):
+    """Measured in the browser: every block's text inside its block in the network diagram, and the top-5
+    legend off the bars, at 1280 and 1920 px."""
+    page.set_viewport_size({"width": width, "height": 1000})
+    page.goto(server + "/explorer?bb=resnet18&split=SP-4&k=64&snr=5&ch=awgn")
+    diagram = page.locator(".st-key-diagram .js-plotly-plot")
+    diagram.wait_for(timeout=90000)
+    page.get_by_text("Prediction: noiseless", exact=False).wait_for(timeout=90000)
+    wait_running_done(page)
+    r = diagram.evaluate(BOX_TEXT_OVERFLOW_JS)
+    assert r["boxes"] >= 8 and len(r["texts"]) == r["boxes"], r
+    assert all(t["over"] <= 0 for t in r["texts"]), r["texts"]  # no text past its block's edges
+    diagram.screenshot(path=str(ARTIFACTS / f"explorer_diagram_{width}.png"))
+    top5 = page.locator(".st-key-top5 .js-plotly-plot")
+    top5.scroll_into_view_if_needed()
+    t = top5.evaluate(LEGEND_ON_BARS_JS)
+    assert t["bars"] >= 10 and t["overlapping"] == 0, t
+    top5.screenshot(path=str(ARTIFACTS / f"explorer_top5_{width}.png"))
+    page.set_viewport_size({"width": 1400, "height": 1000})
+
+
+LABELS_JS = """(root) => [...root.querySelectorAll('g.annotation')].map(g => {
+  const r = g.getBoundingClientRect();
+  return {text: g.textContent, left: r.left, right: r.right, top: r.top, bottom: r.bottom};
+})"""
+
+
+@pytest.mark.skipif(not (ROOT / "pretrained" / "iot" / "iot_sweep.csv").is_file(), reason="IoT table not shipped")
+def test_iot_cliff_label_clears_the_current_snr_label(page, server):
+    """With the SNR set right at the separation cliff, the two labels on the IoT chart do not overlap."""
+    import re
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    page.goto(server + "/iot?ds=mnist&ch=complex_awgn&snr=0")
+    chart = page.locator(".js-plotly-plot").first
+    chart.wait_for(timeout=90000)
+    wait_running_done(page)
+    cliff_text = next(a["text"] for a in chart.evaluate(LABELS_JS) if "cliff" in a["text"])
+    cliff = float(re.search(r"(-?[0-9.]+) dB", cliff_text).group(1))
+    snr = round(cliff * 2) / 2  # the slider's step
+    page.goto(server + f"/iot?ds=mnist&ch=complex_awgn&snr={snr:g}")
+    chart = page.locator(".js-plotly-plot").first
+    chart.wait_for(timeout=90000)
+    wait_running_done(page)
+    labels = chart.evaluate(LABELS_JS)
+    c = next(a for a in labels if "cliff" in a["text"])
+    s = next(a for a in labels if a["text"] == f"{snr:g} dB")
+    apart = c["right"] <= s["left"] or s["right"] <= c["left"] or c["bottom"] <= s["top"] or s["bottom"] <= c["top"]
+    assert apart, (c, s)
+    chart.screenshot(path=str(ARTIFACTS / "iot_cliff_labels.png"))
+    page.set_viewport_size({"width": 1400, "height": 1000})

@@ -1,5 +1,8 @@
+import re
+
 import numpy as np
 import pandas as pd
+import pytest
 
 from semcom_core.costs import compute as C
 from semcom_ui import plots
@@ -37,3 +40,81 @@ def test_macs_and_latency_figures():
     lat = plots.latency_figure(parts, "SP-4")
     assert [tr.name for tr in lat.data] == ["transmitter compute", "air time", "receiver compute"]
     np.testing.assert_allclose(lat.data[1].y, 2.0)  # milliseconds
+
+
+# ----------------------------------------------------------------------------- presentation (issue 27)
+def test_top5_legend_sits_above_the_bars_not_on_them():
+    """The legend is outside the plot area (above it, growing upwards as it wraps in a narrow column), so it
+    never covers the top bar, which is the predicted class."""
+    fig = plots.top5_figure({"unsplit model": [("cat", 0.9), ("dog", 0.05)],
+                             "noiseless channel": [("cat", 0.6), ("dog", 0.3)],
+                             "noisy channel": [("dog", 0.5), ("cat", 0.4)]})
+    lg = fig.layout.legend
+    assert lg.orientation == "h" and lg.yanchor == "bottom" and lg.y >= 1.0  # its lowest edge above the plot
+    assert fig.layout.margin.autoexpand is not False  # plotly grows the top margin to fit it
+    # the top row is the predicted class, whichever series lists which classes
+    assert list(fig.layout.yaxis.categoryarray)[-1] == "cat" and fig.layout.yaxis.categoryorder == "array"
+    fig = plots.top5_figure({"unsplit model": [("bird", 0.5), ("cat", 0.3)], "noisy channel": [("dog", 0.8), ("bird", 0.1)]})
+    assert list(fig.layout.yaxis.categoryarray)[::-1] == ["dog", "bird", "cat"]
+
+
+def iot_rows(cliff_at: float) -> pd.DataFrame:
+    """A table with the separation system's cliff between two SNRs and a gently degrading learned one."""
+    snr = np.arange(-10.0, 21.0, 5.0)
+    sep = np.where(snr < cliff_at, 0.1, 0.98)
+    learned = np.clip(0.6 + 0.02 * snr, 0, 1)
+    return pd.DataFrame({"snr_db": snr, "learned_accuracy": learned, "learned_ci_low": learned - 0.01,
+                         "learned_ci_high": learned + 0.01, "separation_accuracy": sep,
+                         "separation_ci_low": sep - 0.01, "separation_ci_high": sep + 0.01,
+                         "learned_channel_uses": 16, "separation_channel_uses": 300})
+
+
+def test_iot_cliff_label_and_current_snr_label_never_overlap():
+    rows = iot_rows(2.0)
+    cliff = plots.cliff_snr(rows.snr_db, rows.separation_accuracy, 0.1)
+    assert cliff is not None and 0.0 < cliff < 5.0
+    for snr in (cliff, round(cliff * 2) / 2, -10.0, 20.0):  # on the cliff, next to it, far from it
+        fig = plots.iot_accuracy_figure(rows, snr, (-5.0, 10.0))
+        ann = {a.name: a for a in fig.layout.annotations if a.name}
+        c, s = ann["cliff"], ann["current SNR"]
+        assert c.x == pytest.approx(cliff) and s.x == snr and "cliff" in c.text and f"{snr:g} dB" in s.text
+        # the current SNR's label lies wholly above the plot area, the cliff's wholly inside it
+        assert s.yref == "paper" and s.yanchor == "bottom" and s.y >= 1.0
+        assert c.yref == "paper" and c.yanchor == "top" and c.y <= 1.0
+        # and on the side of its own line away from the current SNR's line, which therefore does not cross it
+        assert c.xanchor == ("left" if snr <= cliff else "right")
+
+
+FIGURE_PX_AT_1280 = 820  # the explorer's diagram measured in Chromium at a 1280 px wide window
+
+
+def plain_lines(html: str) -> list[tuple[str, bool]]:
+    return [(re.sub(r"<[^>]+>", "", ln), "<b>" in ln) for ln in html.split("<br>")]
+
+
+@pytest.mark.parametrize("backbone", ["resnet18", "resnet34"])
+def test_network_diagram_text_fits_its_boxes_at_1280_px(backbone):
+    """Every line of every block's text fits the block at the width the explorer gives the diagram in a
+    1280 px window, by a generous width estimate (0.62 em bold, 0.58 em regular, per character); the
+    details that do not fit (parameters, exact counts) are in the blocks' hover text."""
+    st = list(C.stage_costs(backbone, 10))
+    for cut in range(len(st) + 1):
+        codec = C.codec_costs(C.split_costs(backbone, 10, f"SP-{cut}", 64), st, cut)
+        fig = plots.network_diagram_figure(st, cut, 64, f"SP-{cut}", codec)
+        lo, hi = fig.layout.xaxis.range
+        m = fig.layout.margin
+        px_per_unit = (FIGURE_PX_AT_1280 - m.l - m.r) / (hi - lo)
+        rects = [s for s in fig.layout.shapes if s.type == "rect"]
+        inside = [a for a in fig.layout.annotations if any(r.x0 <= a.x <= r.x1 and a.y == 0.5 for r in rects)]
+        assert len(inside) == len(rects)
+        for a in inside:
+            r = next(r for r in rects if r.x0 <= a.x <= r.x1)
+            box_px = (r.x1 - r.x0) * px_per_unit
+            for text, bold in plain_lines(a.text):
+                width = len(text) * a.font.size * (0.62 if bold else 0.58)
+                assert width <= box_px, (backbone, cut, text, a.font.size, width, box_px)
+            assert a.font.size >= 8  # still readable
+        hover = [t for t in fig.data if t.name == "blocks"][0].hovertext
+        assert len(hover) == len(rects) and sum("parameters" in h for h in hover) >= len(st)
+        # the text never reaches past the plotted range: first and last boxes are inside it
+        assert min(r.x0 for r in rects) >= lo and max(r.x1 for r in rects) <= hi
