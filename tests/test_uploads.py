@@ -76,6 +76,23 @@ def test_deep_greyscale_is_scaled_to_8_bits_not_clipped(name, data, channels):
     assert any("scaled" in n and "not clipped" in n or "0..1" in n for n in notes), notes
 
 
+def test_a_large_16_bit_image_is_reduced_and_still_scaled():
+    """2560x2560 16-bit (a scanner or camera raw export): box-averaged before scaling, still a full ramp."""
+    big = gradient16(65535, 2560, 2560)
+    arr, notes = to_model_image(encode(Image.fromarray(big), "TIFF"), (32, 32), 3)
+    assert_gradient(arr)
+    assert any("large 2560x2560" in n for n in notes) and any("not clipped" in n for n in notes), notes
+
+
+def test_float_images_with_missing_values_keep_the_rest():
+    f = gradient16().astype(np.float32) / 65535
+    f[:4, :4] = np.nan
+    arr, notes = to_model_image(encode(Image.fromarray(f), "TIFF"), (32, 32), 1)
+    assert_gradient(arr)
+    with pytest.raises(ValueError, match="no finite"):
+        to_model_image(encode(Image.fromarray(np.full((8, 8), np.nan, np.float32)), "TIFF"), (32, 32), 1)
+
+
 def test_16_bit_values_keep_their_brightness_not_stretched():
     """A dim 16-bit picture stays dim: the scale is the bit depth's, not the picture's own maximum."""
     dim = np.full((32, 32), 16384, np.uint16)  # a quarter of full scale

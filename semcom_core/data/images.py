@@ -124,16 +124,14 @@ def _exif_upright(im: Image.Image, notes: list[str]) -> Image.Image:
     return im
 
 
-def _scale_to_8bit(arr: np.ndarray, what: str, notes: list[str]) -> np.ndarray:
-    """Integer or float greyscale values to uint8 by a linear scale, never by clipping."""
+def _scale_to_8bit(arr: np.ndarray, what: str, notes: list[str], lo: float, hi: float) -> np.ndarray:
+    """Integer or float greyscale values to uint8 by a linear scale, never by clipping. `lo`..`hi`: the
+    range of the finite values of the whole picture (`arr` may be a reduced copy of it)."""
     a = arr.astype(np.float64)
     finite = np.isfinite(a)
-    if not finite.any():
-        raise ValueError(f"the {what} image has no finite pixel values")
     if not finite.all():
-        a = np.where(finite, a, 0.0)
-        notes.append(f"{int((~finite).sum())} non-finite pixel values set to 0")
-    lo, hi = float(a.min()), float(a.max())
+        a = np.where(finite, a, lo)
+        notes.append("non-finite pixel values set to the lowest value")
     if np.issubdtype(arr.dtype, np.floating) and lo >= 0.0 and hi <= 1.0:
         notes.append(f"scaled {what} values 0..1 to 0..255")
         return np.rint(a * 255.0).astype(np.uint8)
@@ -147,14 +145,29 @@ def _scale_to_8bit(arr: np.ndarray, what: str, notes: list[str]) -> np.ndarray:
         return np.rint(a * (255.0 / top)).astype(np.uint8)
     span = hi - lo if hi > lo else 1.0
     notes.append(f"scaled {what} values by their range ({lo:g}..{hi:g} → 0..255, not clipped)")
-    return np.rint((a - lo) * (255.0 / span)).astype(np.uint8)
+    return np.rint((np.clip(a, lo, hi) - lo) * (255.0 / span)).astype(np.uint8)
 
 
-def _to_8bit(im: Image.Image, source_tile: str, notes: list[str]) -> Image.Image:
+def _to_8bit(im: Image.Image, source_tile: str, notes: list[str], target: tuple[int, int]) -> Image.Image:
+    """Deep greyscale (I;16*, I, F) to L by a linear scale; a large one is box-averaged first, in numpy
+    (Pillow cannot reduce 16-bit images, and a float copy of a large one would take gigabytes)."""
     if im.mode.startswith("I;16") or im.mode in ("I", "F"):
         what = {"I": "32-bit integer", "F": "floating-point"}.get(im.mode, "16-bit")
-        return Image.fromarray(_scale_to_8bit(np.asarray(im), what, notes), mode="L")
-    if source_tile.endswith(";16B") or source_tile.endswith(";16") or ";16" in source_tile:
+        arr = np.asarray(im)
+        if np.issubdtype(arr.dtype, np.floating):
+            finite = arr[np.isfinite(arr)]
+            if finite.size == 0:
+                raise ValueError(f"not a usable image: the {what} image has no finite pixel values")
+            lo, hi = float(finite.min()), float(finite.max())
+        else:
+            lo, hi = float(arr.min()), float(arr.max())
+        f = min(arr.shape[0] // (4 * target[1]), arr.shape[1] // (4 * target[0]))
+        if f >= 2:
+            h, w = arr.shape[0] // f * f, arr.shape[1] // f * f
+            arr = arr[:h, :w].reshape(h // f, f, w // f, f).mean(axis=(1, 3))
+            notes.append(f"downscaled the large {im.width}x{im.height} image")
+        return Image.fromarray(_scale_to_8bit(arr, what, notes, lo, hi), mode="L")
+    if ";16" in source_tile:
         notes.append(f"16-bit {im.mode} read as 8 bits (the high byte of each value: scaled, not clipped)")
     return im
 
@@ -181,7 +194,7 @@ def to_model_image(data: bytes, size: tuple[int, int], channels: int,
     tile = im.tile[0].args if im.tile and isinstance(im.tile[0].args, str) else ""
     im = _load(im, notes, (w, h))
     im = _exif_upright(im, notes)
-    im = _to_8bit(im, tile, notes)
+    im = _to_8bit(im, tile, notes, (w, h))
     im = _flatten(im, notes)
     target_mode = "L" if channels == 1 else "RGB"
     if im.mode != target_mode:
