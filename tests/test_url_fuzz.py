@@ -22,16 +22,20 @@ from semcom_ui.views import explorer as X
 
 PAGES = Path(__file__).resolve().parent.parent / "pages"
 SEED = 20261206
-CASES = 5  # random cases per page, after the all-NaN, all-hostile, all-lowest and all-highest ones
+CASES = 4  # random cases per page, after the all-NaN, all-hostile, all-lowest and all-highest ones
 
 
 # ----------------------------------------------------------------------------- what each page reads
 class Param:
-    """A URL parameter as the page reads it: `options` (a finite set) or a `lo`..`hi` range, the type
-    `cast`, and the key of the widget that shows it."""
+    """A URL parameter as the page reads it: `options` (a finite set) or a range (lo, hi, step: read off
+    the page's own slider, see `with_ranges`), the type `cast`; its widget has the parameter's name as key.
+    `needs`: read only when that (boolean) parameter is on."""
 
-    def __init__(self, cast=str, options=None, lo=None, hi=None, step=None, needs=None):
-        self.cast, self.options, self.lo, self.hi, self.step, self.needs = cast, options, lo, hi, step, needs
+    def __init__(self, cast=str, options=None, needs=None, lo=None, hi=None, step=None):
+        self.cast, self.options, self.needs, self.lo, self.hi, self.step = cast, options, needs, lo, hi, step
+
+    def ranged(self, lo, hi, step) -> "Param":
+        return Param(self.cast, self.options, self.needs, lo, hi, step)
 
     def valid(self, rng: random.Random) -> str:
         if self.cast is bool:
@@ -84,19 +88,18 @@ SPEC = {
     "costs.py": {
         "backbone": Param(options=VC.BACKBONES), "classes": Param(int, (10, 100)),
         "split": Param(options=[f"SP-{i}" for i in range(7)]), "k": Param(int, K_CHOICES), "dec": Param(int, (1, 2)),
-        "lg": Param(float, lo=-5.0, hi=0.0, step=0.1), "conv": Param(options=C.CONVENTIONS)},
+        "lg": Param(float), "conv": Param(options=C.CONVENTIONS)},
     "explorer.py": {
         "ds": Param(options=("cifar10",)), "bb": Param(options=X.offered_backbones("cifar10")),
         "split": Param(options=[f"SP-{i}" for i in range(7)]), "k": Param(int, K_CHOICES),
-        "ch": Param(options=X.EXPLORER_CHANNELS), "snr": Param(float, lo=-10.0, hi=30.0, step=0.5),
-        "lg": Param(float, lo=-5.0, hi=0.0, step=0.1), "target": Param(float, lo=0.5, hi=0.99, step=0.01),
+        "ch": Param(options=X.EXPLORER_CHANNELS), "snr": Param(float), "lg": Param(float), "target": Param(float),
         "sec": Param(bool),
         # read only when "Think in seconds" is on: otherwise named as not used
         "txd": Param(options=DEVICES, needs="sec"), "rxd": Param(options=DEVICES, needs="sec"),
         "link": Param(options=LINKS, needs="sec"), "bits": Param(int, (8, 16, 32), needs="sec")},
     "iot.py": {
         "ds": Param(options=("mnist", "fashion-mnist")), "ch": Param(options=tuple(IOT_CHANNELS)),
-        "snr": Param(float, lo=-10.0, hi=20.0, step=0.5), "jq": Param(int, lo=1, hi=95, step=1), "hdr": Param(bool)},
+        "snr": Param(float), "jq": Param(int), "hdr": Param(bool)},
 }
 
 
@@ -109,10 +112,9 @@ def test_the_spec_covers_every_parameter_each_page_reads():
 
 
 # ----------------------------------------------------------------------------- cases
-def make_cases(page: str) -> list[tuple[dict, set[str], dict]]:
+def make_cases(page: str, spec: dict[str, Param]) -> list[tuple[dict, set[str], dict]]:
     """(URL parameters, the parameters a notice must name, {parameter: the value its widget must show})."""
     rng = random.Random(f"{SEED}:{page}")
-    spec = SPEC[page]
     cases = []
     for i in range(CASES + 4):
         params, bad, taken = {}, set(), {}
@@ -180,14 +182,21 @@ def run_page(page: str, params: dict) -> AppTest:
 
 @pytest.fixture(scope="module")
 def defaults():
-    """What each page shows with no URL parameters: a bad value must fall back to this."""
-    out = {}
+    """What each page shows with no URL parameters (a bad value must fall back to it), and each page's SPEC
+    with the ranges of its sliders filled in (the range a URL value must lie in is the slider's)."""
+    values, specs = {}, {}
     for page, spec in SPEC.items():
         if spec:
             at = run_page(page, {})
             assert not at.exception, (page, [e.value for e in at.exception])
-            out[page] = {n: widget_value(at, n) for n, p in spec.items() if not p.needs}
-    return out
+            values[page] = {n: widget_value(at, n) for n, p in spec.items() if not p.needs}
+            specs[page] = {}
+            for n, p in spec.items():
+                if p.options is None and p.cast is not bool:
+                    w = at.slider(key=n)
+                    p = p.ranged(w.min, w.max, w.step)
+                specs[page][n] = p
+    return values, specs
 
 
 KNOWN_BUGS: dict[tuple[str, int], str] = {}  # (page, case index) -> the bug, for pages this file cannot fix
@@ -197,8 +206,9 @@ KNOWN_BUGS: dict[tuple[str, int], str] = {}  # (page, case index) -> the bug, fo
 def test_hostile_urls(page, i, defaults, request):
     if (page, i) in KNOWN_BUGS:
         request.applymarker(pytest.mark.xfail(reason=KNOWN_BUGS[page, i], strict=True))
+    values, specs = defaults
     if SPEC[page]:
-        params, bad, taken = make_cases(page)[i]
+        params, bad, taken = make_cases(page, specs[page])[i]
     else:  # a page without settings: everything in its URL is unknown to it
         rng = random.Random(f"{SEED}:{page}:{i}")
         params = {n: rng.choice(HOSTILE) for n in rng.sample(UNKNOWN + ["k", "snr", "lg"], 3)}
@@ -210,8 +220,7 @@ def test_hostile_urls(page, i, defaults, request):
         n = sum(named(w, name) for w in notices)
         assert n == (1 if name in bad else 0), (name, params[name], notices)
     assert len(notices) == len(bad), notices  # nothing else is reported
-    spec = SPEC[page]
-    for name, p in spec.items():
+    for name, p in SPEC[page].items():
         if p.needs and taken.get(p.needs) is not True:
             continue
         shown = widget_value(at, name)
@@ -220,7 +229,7 @@ def test_hostile_urls(page, i, defaults, request):
         elif name == "jq":  # the IoT page's default JPEG quality depends on the dataset chosen
             assert shown == DEFAULT_JPEG_QUALITY[widget_value(at, "ds")]
         elif not p.needs:
-            assert shown == defaults[page][name], (name, params.get(name), shown)
+            assert shown == values[page][name], (name, params.get(name), shown)
     # the page's own rerun (a widget changed) reads back what it wrote: nothing more to report
     at.run()
     assert not at.exception and not [w for w in at.warning if "URL parameter" in w.value]
