@@ -136,6 +136,9 @@ def test_thresholds_send_the_confident_out_early():
     theta0 = B.fit_thresholds(conf, [0.0, 0.5, 0.0, 0.25, 0.25])
     frac = B.exit_fractions(B.assign_exits(conf, theta0), 5)
     assert frac[0] == 0 and frac[2] == 0 and frac[1] == pytest.approx(0.5)
+    # r = 0: everyone leaves at exit 1, also test samples less confident than any validation sample
+    theta1 = B.fit_thresholds(conf, B.exit_probabilities(0.0, 5))
+    assert theta1[0] == -np.inf and np.all(B.assign_exits(toy_confidences(1000, 5, rng) - 0.5, theta1) == 0)
 
 
 def test_bad_shapes_are_errors():

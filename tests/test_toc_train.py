@@ -59,15 +59,16 @@ def _cfg(model, **kw):
 
 
 def test_static_loss_falls_and_a_stopped_run_resumes_to_the_same_weights(synth, tmp_path):
-    cfg = _cfg("static-resnet20")
-    full = train_toc(cfg, tmp_path / "full", data=synth, progress=False, policy=FP32, log_every=1)
+    cfg = _cfg("static-resnet20", batch_size=16)
+    kw = dict(data=synth, progress=False, policy=FP32, limit_train=96)  # 6 steps an epoch
+    full = train_toc(cfg, tmp_path / "full", log_every=1, **kw)
     rows = [json.loads(line) for line in (tmp_path / "full" / "metrics.jsonl").read_text().splitlines()]
     assert len(rows) == 3 and rows[-1]["train_loss"] < rows[0]["train_loss"] - 0.2
     assert full["finished"] and full["train_images_per_second"] > 0
     # the same run stopped after 7 steps (mid-epoch 2) and resumed: identical weights at the end
-    part = train_toc(cfg, tmp_path / "part", data=synth, progress=False, policy=FP32, max_steps=7)
+    part = train_toc(cfg, tmp_path / "part", max_steps=7, **kw)
     assert not part["finished"] and part["steps_done"] == 7
-    done = train_toc(cfg, tmp_path / "part", data=synth, progress=False, policy=FP32, resume=True)
+    done = train_toc(cfg, tmp_path / "part", resume=True, **kw)
     assert done["finished"] and done["steps_done"] == full["steps_done"]
     a = torch.load(tmp_path / "full" / "last.pt", weights_only=True)["model"]
     b = torch.load(tmp_path / "part" / "last.pt", weights_only=True)["model"]
@@ -100,13 +101,18 @@ def test_dynamic_trains_and_its_file_evaluates_under_a_budget(synth, tmp_path, m
     sd = np.sqrt(np.dot(res["exit_fractions"], (np.array(c) - res["mean_macs"]) ** 2))
     assert res["mean_macs"] <= budget + 3 * sd * math.sqrt(1 / 100 + 1 / N_VAL)
     assert res["thresholds"][-1] is None and 0 < res["r"] < math.inf
-    # the same call is reproducible; another noise seed changes the receiver, not the exits
+    # several budgets from one pass (Table IV): the same budget gives the same result (reproducible),
+    # the cheapest exit's cost sends everyone there, a budget above the last exit lets everyone run to it
     out2 = io.StringIO()
     with redirect_stdout(out2):
         cli_main(["toc", "evaluate", "--model", "dynamic", "--dataset", "cifar100", "--weights", str(weights),
-                  "--budget", str(budget), "--snr", "6", "--channel", "rayleigh", "--n", "100", "--json"])
-    res2 = json.loads(out2.getvalue())
-    assert res2["accuracy"] == res["accuracy"] and res2["exit_fractions"] == res["exit_fractions"]
+                  "--budget", str(c[0]), str(budget), "1e12", "--snr", "6", "--channel", "rayleigh", "--n", "100",
+                  "--json"])
+    low, same, high = json.loads(out2.getvalue())
+    assert same["accuracy"] == res["accuracy"] and same["exit_fractions"] == res["exit_fractions"]
+    assert low["exit_fractions"][0] == 1.0 and low["mean_macs"] == c[0] and low["r"] == 0.0
+    assert high["exit_fractions"][-1] == 1.0 and high["status"] == "unconstrained" and high["r"] is None
+    assert high["accuracy"] == pytest.approx(high["accuracy_if_all_leave_at"][-1])
 
 
 def _cli(args):

@@ -12,17 +12,20 @@ from pathlib import Path
 BUDGET_UNITS = ("macs", "flops")
 
 
-def _budget_macs(a) -> float | None:
+def _budgets_macs(a) -> list[float | None]:
     from semcom_core.cli.common import UsageError
     from semcom_core.costs.compute import FLOPS_PER_MAC
     from semcom_core.toc.budget import BudgetError, parse_budget
-    if a.budget is None:
-        return None
-    try:
-        b = parse_budget(a.budget)
-    except BudgetError as e:
-        raise UsageError(str(e)) from None
-    return b / FLOPS_PER_MAC if a.budget_unit == "flops" else b
+    if not a.budget:
+        return [None]
+    out = []
+    for text in a.budget:
+        try:
+            b = parse_budget(text)
+        except BudgetError as e:
+            raise UsageError(str(e)) from None
+        out.append(b / FLOPS_PER_MAC if a.budget_unit == "flops" else b)
+    return out
 
 
 def cmd_toc_costs(a) -> int:
@@ -63,31 +66,35 @@ def cmd_toc_evaluate(a) -> int:
         raise UsageError(f"unknown --model {a.model!r}; known: {', '.join(TOC_MODELS)}")
     if a.n < 1 or a.n_val < 1:
         raise UsageError("--n and --n-val must be at least 1")
-    budget = _budget_macs(a)
+    budgets = _budgets_macs(a)
     from semcom_core.data.registry import get_spec
     spec = get_spec(a.dataset)
     costs = toc_costs(a.model, spec.num_classes, "paper")
+    if a.model == "dynamic" and budgets == [None]:
+        raise UsageError("the dynamic model needs --budget (MACs per image)")
     try:  # a budget the model cannot meet is a usage error, found before any weights or images load
-        if budget is not None and a.model == "dynamic":
-            plan_budget(budget, costs.exit_macs)
-        elif budget is not None and budget < costs.exit_macs[0]:
-            raise BudgetError(f"budget {budget:,.0f} MACs is below {a.model}'s cost ({costs.exit_macs[0]:,} per "
-                              f"image): it cannot run; pick a smaller encoder or the dynamic model")
+        for budget in budgets:
+            if budget is not None and a.model == "dynamic":
+                plan_budget(budget, costs.exit_macs)
+            elif budget is not None and budget < costs.exit_macs[0]:
+                raise BudgetError(f"budget {budget:,.0f} MACs is below {a.model}'s cost ({costs.exit_macs[0]:,} "
+                                  f"per image): it cannot run; pick a smaller encoder or the dynamic model")
     except BudgetError as e:
         raise UsageError(str(e)) from None
-    if a.model == "dynamic" and budget is None:
-        raise UsageError("the dynamic model needs --budget (MACs per image)")
 
-    from semcom_core.toc.evaluate import evaluate_model
+    from semcom_core.toc.evaluate import evaluate_budgets
     t0 = time.time()
-    res = evaluate_model(a.model, a.dataset, Path(a.weights) if a.weights else None, budget, a.snr, a.channel,
-                         a.n, a.seed, a.n_val, a.val_seed)
-    res["seconds"] = round(time.time() - t0, 1)
+    results = evaluate_budgets(a.model, a.dataset, Path(a.weights) if a.weights else None, budgets, a.snr,
+                               a.channel, a.n, a.seed, a.n_val, a.val_seed)
+    for res in results:
+        res["seconds"] = round(time.time() - t0, 1)
+    out = results[0] if len(results) == 1 else results
     if a.json:
-        print(json.dumps(res, indent=2))
+        print(json.dumps(out, indent=2))
     else:
-        for k, v in res.items():
-            print(f"{k:>24}: {v}")
+        for res in results:
+            for k, v in res.items():
+                print(f"{k:>24}: {v}")
     return 0
 
 
@@ -117,7 +124,8 @@ def register(sub) -> None:
     e.add_argument("--model", required=True, help="dynamic, static-resnet20, ..., static-resnet110")
     e.add_argument("--dataset", default="cifar10")
     e.add_argument("--weights", help="safetensors file (default: pretrained/toc/<model>_<dataset>.safetensors)")
-    e.add_argument("--budget", help="MACs per image (e.g. 3e7 or 30M); required for dynamic")
+    e.add_argument("--budget", nargs="+", help="MACs per image (e.g. 3e7 or 30M); required for dynamic; several "
+                                                "budgets -> a JSON list from one pass over the images (Table IV)")
     e.add_argument("--budget-unit", choices=BUDGET_UNITS, default="macs",
                    help="macs (paper 001's 'FLOPs', default) or flops (2 per MAC)")
     e.add_argument("--snr", type=float, default=0.0, help="PSNR in dB (signal power / noise power)")

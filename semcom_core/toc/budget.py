@@ -19,8 +19,8 @@ the per-image form used here).
   mass to later exits as r grows).
 - `solve_r`: the largest r with E[C](r) <= B, by bisection on log r (Proposition 2).
 - `fit_thresholds`: Algorithm 2 on a validation split: going through exits 1..K-1, the n_k = Pr_k * N
-  most confident samples *not yet exited* leave at exit k; theta_k is the confidence of the last one.
-  The last exit takes the rest (theta_K = -inf). `assign_exits` is Algorithm 3: a sample leaves at the
+  most confident samples *not yet exited* leave at exit k; theta_k is the confidence of the last one
+  (-inf when that is everyone left). The last exit takes the rest (theta_K = -inf). `assign_exits` is Algorithm 3: a sample leaves at the
   first k with confidence >= theta_k.
 """
 from __future__ import annotations
@@ -215,6 +215,10 @@ def fit_thresholds(confidences, probabilities) -> np.ndarray:
         if counts[k] == 0:
             continue
         idx = np.flatnonzero(remaining)
+        if counts[k] >= len(idx):  # everyone still in leaves here (at test time too, whatever its confidence)
+            theta[k] = -np.inf
+            remaining[:] = False
+            continue
         order = idx[np.argsort(-conf[idx, k], kind="stable")]
         take = order[:counts[k]]
         theta[k] = conf[take[-1], k]

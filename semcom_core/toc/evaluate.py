@@ -22,6 +22,7 @@ from torch import nn
 
 from semcom_core import paths
 from semcom_core.channels import seeded_generator
+from semcom_core.costs.compute import FLOPS_PER_MAC
 from semcom_core.eval.stats import wilson_interval
 from semcom_core.nets.toc import StaticTOC, build_toc_model
 from semcom_core.toc import budget as B
@@ -152,6 +153,13 @@ def evaluate_model(model: str, dataset: str, weights: Path | None, budget, snr_d
     `seed`; for the dynamic model under `budget` (MACs per image) with thresholds fitted on the first
     `n_val` images of the validation split the training run carved (its n_val and seed, from the file's
     metadata; `val_seed` when the file has none). Measured in fp32 (the project's measuring precision)."""
+    return evaluate_budgets(model, dataset, weights, [budget], snr_db, channel, n, seed, n_val, val_seed, policy)[0]
+
+
+def evaluate_budgets(model: str, dataset: str, weights: Path | None, budgets: list, snr_db: float, channel: str,
+                     n: int, seed: int = 0, n_val: int = 5000, val_seed: int = 0, policy=None) -> list[dict]:
+    """`evaluate_model` at several budgets from one pass over the images (Table IV: the exits' outputs
+    do not depend on the budget, only which exit each image leaves from)."""
     from semcom_core.data.loader import ImageData
     from semcom_core.data.registry import get_spec
     from semcom_core.device import get_policy
@@ -169,10 +177,11 @@ def evaluate_model(model: str, dataset: str, weights: Path | None, budget, snr_d
     if model == "dynamic":
         val = collect(net, data.batches("val", 500, limit=min(n_val, len(data.val))), None, "noiseless", seed,
                       policy)  # confidences are computed before the channel: no noise needed
-        res = budget_result(val, test, budget, costs.exit_macs)
+        results = [budget_result(val, test, b, costs.exit_macs) for b in budgets]
     else:
-        res = static_result(test, costs.exit_macs[0], budget)
-    res.update(model=model, dataset=dataset, provenance=data.provenance, channel=channel, snr_db=snr_db,
-               seed=seed, weights=str(weights), budget_unit="MACs per image (paper 001's 'FLOPs')",
-               mean_flops=res["mean_macs"] * 2, precision=policy.description)
-    return res
+        results = [static_result(test, costs.exit_macs[0], b) for b in budgets]
+    for res in results:
+        res.update(model=model, dataset=dataset, provenance=data.provenance, channel=channel, snr_db=snr_db,
+                   seed=seed, weights=str(weights), budget_unit="MACs per image (paper 001's 'FLOPs')",
+                   mean_flops=res["mean_macs"] * FLOPS_PER_MAC, precision=policy.description)
+    return results
