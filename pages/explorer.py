@@ -1,20 +1,17 @@
+import hashlib
 import math
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from semcom_core.costs import compute as C
 from semcom_core.data.images import to_model_image
 from semcom_core.data.registry import DatasetError, get_spec
-from semcom_core.data.samples import load_samples
 from semcom_core.eval import live as L
 from semcom_core.eval import readings as R
-from semcom_core.eval.split import evaluate, load_split, load_unsplit
 from semcom_core.eval.stats import accuracy_interval
 from semcom_core.nets.split import K_CHOICES
-from semcom_core.zoo import tables as T
-from semcom_ui import plots
+from semcom_ui import cached, plots
 from semcom_ui.nav import ensure_navigation
 from semcom_ui.state import QueryState, parse_bool
 from semcom_ui.views import explorer as X
@@ -56,9 +53,10 @@ channel = side.radio("Channel", X.EXPLORER_CHANNELS, index=X.EXPLORER_CHANNELS.i
                      key="ch", horizontal=True,
                      help="awgn: additive white Gaussian noise on each real number. rayleigh: per-symbol Rayleigh "
                           "fading on complex pairs, MMSE-equalized with perfect CSI.")
-snr = side.slider("SNR (dB)", -10.0, 30.0, q.get("snr", 5.0, cast=float, lo=-10.0, hi=30.0), 0.5, key="snr",
-                  help="Signal-to-noise ratio per real number sent. The tables are measured at -5, 0, 3, 5, 10 and 20 dB; "
-                       "in between the page interpolates and says so.")
+snr = side.slider("SNR (dB)", X.SNR_RANGE[0], X.SNR_RANGE[1],
+                  q.get("snr", 5.0, cast=float, lo=X.SNR_RANGE[0], hi=X.SNR_RANGE[1]), 0.5, key="snr",
+                  help="Signal-to-noise ratio per real number sent. The tables are measured at -5, 0, 3, 5, 10 and 20 dB "
+                       "(the slider's range); in between the page interpolates and says so.")
 log_gamma = side.slider("log10 γ", -5.0, 0.0, q.get("lg", -3.0, cast=float, lo=-5.0, hi=0.0), 0.1, key="lg",
                         help="γ = receiver time per FLOP / transmitter time per FLOP (paper 000 eq. 6). Small γ: a "
                              "receiver much faster than the transmitter (a server).")
@@ -84,44 +82,18 @@ state = {"ds": dataset, "bb": backbone, "split": split, "k": str(k), "ch": chann
 if seconds:
     state.update({"txd": tx_dev, "rxd": rx_dev, "link": link, "bits": str(bits)})
 st.query_params.from_dict(state)
-for n in q.notices:
+for n in q.notices:  # only on the run that read the user's link (semcom_ui.state)
     st.warning(n + "; using the default.")
 
-
-@st.cache_data(show_spinner=False)
-def cost_table(bb: str, classes: int, kk: int) -> pd.DataFrame:
-    return C.cost_table(bb, classes, kk, 2)
-
-
-@st.cache_data(show_spinner=False)
-def sweep_table(bb: str, ds: str) -> pd.DataFrame:
-    return T.load_sweep(bb, ds)
-
-
-@st.cache_resource(show_spinner="loading the split model")
-def split_model(bb: str, ds: str):
-    return load_split(bb, ds)
-
-
-@st.cache_resource(show_spinner="loading the unsplit model")
-def unsplit_model(bb: str, ds: str):
-    return load_unsplit(bb, ds)[0]
-
-
-@st.cache_data(show_spinner=False)
-def measure(bb, ds, sp, kk, s, ch, n, _progress=None) -> dict:
-    return evaluate(ds, bb, sp, kk, s, ch, n, seed=0, progress=_progress)
-
-
-costs = cost_table(backbone, spec.num_classes, k)
+costs = cached.cost_table(backbone, spec.num_classes, k)
 cur = costs[(costs.split == split) & (costs.convention == "true")].iloc[0]
 try:
-    table = T.channel_table(sweep_table(backbone, dataset), channel, backbone)  # this channel's rows
+    table = cached.channel_table(backbone, dataset, channel)  # this channel's rows
     table_error = None
 except DatasetError as e:
     table, table_error = None, str(e)
 try:
-    multi, card = split_model(backbone, dataset)
+    multi, card = cached.split_model(backbone, dataset)
     model_error = None
 except DatasetError as e:
     multi, card, model_error = None, None, str(e)
@@ -129,7 +101,60 @@ k_max = multi.k_max if multi is not None else None
 k_model, k_warning = X.k_for_model(k_sent, fixed, k_max)
 if k_warning:
     st.warning(f"{backbone}: {k_warning}.")
-unsplit_acc = T.unsplit_accuracy(backbone, dataset)  # the reference every split is compared with (its card)
+unsplit_acc = cached.unsplit_accuracy(backbone, dataset)  # the reference every split is compared with (its card)
+
+# ---------------------------------------------------------------- figures, cached by what they show
+# Building a plotly figure costs 10-100 ms; a figure is kept per setting (shared by every session) so moving
+# a control back and forth, or another user at the same setting, reuses it.
+@st.cache_resource(show_spinner=False, max_entries=512)
+def fig_accuracy_vs_k(bb, ds, ch, sp, kk, s, unsplit):
+    t = cached.channel_table(bb, ds, ch)
+    return plots.accuracy_vs_k_figure(t[t.split == sp], kk, s, unsplit)
+
+
+@st.cache_resource(show_spinner=False, max_entries=512)
+def fig_accuracy_vs_snr(bb, ds, ch, sp, kk, s, reading_acc):
+    t = cached.channel_table(bb, ds, ch)
+    by_k = t[t.split == sp]
+    return plots.accuracy_vs_snr_figure(by_k if by_k.k.nunique() > 1 else R.rows_for(t, sp, kk, ch), kk, s, reading_acc)
+
+
+@st.cache_resource(show_spinner=False, max_entries=512)
+def fig_heatmap(bb, ds, ch, sp, kk, near):
+    t = cached.channel_table(bb, ds, ch)
+    return plots.accuracy_heatmap_figure(t[t.snr_db == near], sp, kk, near)
+
+
+@st.cache_data(show_spinner=False)
+def monotonicity(bb, ds, ch):
+    return R.monotonicity_report(cached.channel_table(bb, ds, ch))
+
+
+@st.cache_resource(show_spinner=False, max_entries=512)
+def fig_diagram(bb, classes, sp, kk):
+    st_costs = C.stage_costs(bb, classes)
+    cut_at = int(sp.split("-")[1])
+    codec_c = C.codec_costs(C.split_costs(bb, classes, sp, kk), st_costs, cut_at)
+    return plots.network_diagram_figure(list(st_costs), cut_at, kk, sp, codec_c)
+
+
+@st.cache_resource(show_spinner=False, max_entries=512)
+def fig_computation(bb, classes, kk, g, sp):
+    c = cached.cost_table(bb, classes, kk)
+    return plots.normalized_computation_figure(c[c.convention == "true"], g, sp)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def min_k_table(bb, ds, ch, tgt, image_elements):
+    return R.min_k_for_target(cached.channel_table(bb, ds, ch), tgt, ch, image_elements)
+
+
+@st.cache_resource(show_spinner=False, max_entries=512)
+def fig_min_communication(bb, ds, ch, tgt, s, sp, classes, image_elements):
+    mk_ = min_k_table(bb, ds, ch, tgt, image_elements)
+    shannon_ = X.shannon_curve(classes, image_elements, np.linspace(X.SNR_RANGE[0], X.SNR_RANGE[1], 51))
+    return plots.min_communication_figure(mk_, tgt, s, sp, shannon_)
+
 
 # ---------------------------------------------------------------- headline numbers
 reading = R.accuracy_at(table, split, k_model, snr, channel) if table is not None else None
@@ -148,146 +173,200 @@ elif card:
     if note:
         (st.info if note.far_below else st.caption)(note.text)
 
-if multi is not None:
-    with st.expander("Measure now: evaluate exactly this setting on test images"):
+
+
+@st.fragment(run_every=0.3)
+def measure_progress(key: tuple, n_eval: int) -> None:
+    """Polls a running measurement (only this fragment reruns); one full rerun when it is done."""
+    job = cached.job_runner().get(key)
+    if job is None or job.done:
+        st.rerun(scope="app")
+    st.progress(job.progress, text=f"transmitter, channel, receiver ... {job.progress:.0%} of {n_eval} images "
+                                   "(measurements queue behind one another)")
+
+
+def measure_panel(bb: str, ds: str, sp: str, kk: int, s: float, ch: str) -> None:
+    """Measure this exact setting on test images, off the script thread (semcom_ui.jobs): the page and
+    other users' pages keep answering while it runs; a second press, or a second user, joins the same run."""
+    with st.expander("Measure now: evaluate exactly this setting on test images",
+                     expanded=bool(st.session_state.get("measure_open"))):
         c1, c2 = st.columns([2, 1])
         n_eval = c1.select_slider("Test images", (100, 500, 1000, 2000, 5000, 10000), value=1000, key="n_eval",
                                   help="The first n images of the test set; noise seed 0.")
+        key = cached.measure_key(bb, ds, sp, kk, s, ch, n_eval)
+        job = cached.job_runner().get(key)
         if c2.button("Measure now", key="measure"):
-            bar = st.progress(0.0, text="transmitter, channel, receiver ...")
+            st.session_state["measure_open"] = True
             try:
-                r = measure(backbone, dataset, split, k_model, snr, channel, n_eval, _progress=lambda f: bar.progress(f))
-                bar.progress(1.0, text="done")
-                st.session_state.setdefault("measured", {})[(backbone, split, k_model, snr, channel)] = r
-            except (DatasetError, ValueError) as e:
+                job = cached.submit_measurement(bb, ds, sp, kk, s, ch, n_eval)
+            except (DatasetError, ValueError, OSError) as e:
                 st.error(str(e))
-        r = st.session_state.get("measured", {}).get((backbone, split, k_model, snr, channel))
-        if r:
+                return
+        if job is None:
+            return
+        if job.running:
+            measure_progress(key, n_eval)
+        elif job.error:
+            st.error(f"The measurement failed: {job.error}")
+        else:
+            r = job.result
             lo, hi = accuracy_interval(r["accuracy"], r["n"])
             st.success(f"Measured: **{100 * r['accuracy']:.2f} %** on {r['n']} test images (95 % interval "
-                       f"{100 * lo:.1f}-{100 * hi:.1f} %; {split}, k = {r.get('k', k_model)}, {snr:g} dB, {channel}, "
-                       f"seed {r['seed']}).")
+                       f"{100 * lo:.1f}-{100 * hi:.1f} %; {sp}, k = {r.get('k', kk)}, {s:g} dB, {ch}, "
+                       f"seed {r['seed']}; {r['seconds']:g} s).")
+
+
+if multi is not None:
+    measure_panel(backbone, dataset, split, k_model, snr, channel)
 
 # ---------------------------------------------------------------- the network and the cut
-codec = C.codec_costs(C.split_costs(backbone, spec.num_classes, split, k_sent), stages, cut)
-st.plotly_chart(plots.network_diagram_figure(list(stages), cut, k_sent, split, codec), width="stretch", key="diagram")
+st.plotly_chart(fig_diagram(backbone, spec.num_classes, split, k_sent), width="stretch", key="diagram")
 
-tabs = st.tabs(["Accuracy (Fig. 3)", "Computation (Fig. 5)", "Communication (Fig. 6)", "Latency", "Costs (Table II)"])
-with tabs[0]:
-    if table is None:
-        st.info(table_error)
-    else:
-        rows = R.rows_for(table, split, k_model, channel)
-        by_k = table[table.split == split]
-        if by_k.k.nunique() > 1:
-            st.plotly_chart(plots.accuracy_vs_k_figure(by_k, k_model, snr, unsplit_acc), width="stretch", key="acc_k")
+tabs = st.tabs(["Accuracy (Fig. 3)", "Computation (Fig. 5)", "Communication (Fig. 6)", "Latency", "Costs (Table II)"],
+               key="tab", on_change="rerun")  # lazy: only the open tab is computed and drawn
+if tabs[0].open:
+    with tabs[0]:
+        if table is None:
+            st.info(table_error)
         else:
-            st.caption(f"{split} sends a fixed {int(by_k.k.iloc[0])} numbers: accuracy does not depend on k.")
-        st.plotly_chart(plots.accuracy_vs_snr_figure(by_k if by_k.k.nunique() > 1 else rows, k_model, snr,
-                                                     reading.accuracy if reading else None), width="stretch", key="acc_snr")
-        snrs = sorted(table.snr_db.unique())
-        near = min(snrs, key=lambda s: abs(s - snr))
-        st.plotly_chart(plots.accuracy_heatmap_figure(table[table.snr_db == near],
-                                                      split, k_model, near), width="stretch", key="heat")
-        st.download_button("Download the accuracy table (CSV)", table.to_csv(index=False),
-                           f"accuracy_{backbone}_{dataset}_{channel}.csv", "text/csv", key="dl_acc")
-        bad = R.monotonicity_report(table)
-        if len(bad):
-            with st.expander(f"{len(bad)} places where accuracy falls as k or SNR grows (beyond sampling noise)"):
-                st.dataframe(bad, hide_index=True)
-with tabs[1]:
-    sub = costs[costs.convention == "true"]
-    st.plotly_chart(plots.normalized_computation_figure(sub, gamma, split), width="stretch", key="fig5")
-    st.download_button("Download (CSV)", sub.to_csv(index=False), f"computation_{backbone}_k{k}.csv", "text/csv",
-                       key="dl_comp")
-with tabs[2]:
-    if table is None:
-        st.info(table_error)
-    else:
-        mk = R.min_k_for_target(table, target, channel, math.prod(spec.image_shape))
-        shannon = X.shannon_curve(spec.num_classes, math.prod(spec.image_shape), np.linspace(-10, 30, 81))
-        st.plotly_chart(plots.min_communication_figure(mk, target, snr, split, shannon), width="stretch", key="fig6")
-        st.caption("Shannon bound: the fewest complex channel uses that could carry the label, log2(classes) / "
-                   "log2(1 + SNR), counted as 2 real numbers each. Missing points: no k reaches the target there.")
-        st.download_button("Download (CSV)", mk.to_csv(index=False), f"min_k_{backbone}_{target:.2f}.csv", "text/csv",
-                           key="dl_fig6")
-with tabs[3]:
-    td = tx_dev or devices[0]
-    rd = rx_dev or devices[-1]
-    lk = link or links[1]
-    parts = C.latency_table(costs[costs.convention == "true"], C.DEVICE_PRESETS[td], C.DEVICE_PRESETS[rd],
-                            C.LINK_PRESETS[lk], bits)
-    st.caption(f"{td} → {lk} → {rd}, {bits} bits per number" + ("" if seconds else " (turn on 'Think in seconds' to choose)"))
-    st.plotly_chart(plots.latency_figure(parts, split), width="stretch", key="lat")
-    st.download_button("Download (CSV)", parts.to_csv(index=False), f"latency_{backbone}.csv", "text/csv", key="dl_lat")
-with tabs[4]:
-    st.info(C.CONVENTION_NOTES["difference"])
-    st.dataframe(costs, hide_index=True)
-    st.download_button("Download (CSV)", costs.to_csv(index=False), f"costs_{backbone}_k{k}.csv", "text/csv",
-                       key="dl_costs")
+            by_k = table[table.split == split]
+            if by_k.k.nunique() > 1:
+                st.plotly_chart(fig_accuracy_vs_k(backbone, dataset, channel, split, k_model, snr, unsplit_acc),
+                                width="stretch", key="acc_k")
+            else:
+                st.caption(f"{split} sends a fixed {int(by_k.k.iloc[0])} numbers: accuracy does not depend on k.")
+            st.plotly_chart(fig_accuracy_vs_snr(backbone, dataset, channel, split, k_model, snr,
+                                                reading.accuracy if reading else None), width="stretch", key="acc_snr")
+            near = min(sorted(table.snr_db.unique()), key=lambda s: abs(s - snr))
+            st.plotly_chart(fig_heatmap(backbone, dataset, channel, split, k_model, near), width="stretch", key="heat")
+            st.download_button("Download the accuracy table (CSV)", table.to_csv(index=False),
+                               f"accuracy_{backbone}_{dataset}_{channel}.csv", "text/csv", key="dl_acc")
+            bad = monotonicity(backbone, dataset, channel)
+            if len(bad):
+                with st.expander(f"{len(bad)} places where accuracy falls as k or SNR grows (beyond sampling noise)"):
+                    st.dataframe(bad, hide_index=True)
+if tabs[1].open:
+    with tabs[1]:
+        sub = costs[costs.convention == "true"]
+        st.plotly_chart(fig_computation(backbone, spec.num_classes, k, gamma, split), width="stretch", key="fig5")
+        st.download_button("Download (CSV)", sub.to_csv(index=False), f"computation_{backbone}_k{k}.csv", "text/csv",
+                           key="dl_comp")
+if tabs[2].open:
+    with tabs[2]:
+        if table is None:
+            st.info(table_error)
+        else:
+            mk = min_k_table(backbone, dataset, channel, target, math.prod(spec.image_shape))
+            st.plotly_chart(fig_min_communication(backbone, dataset, channel, target, snr, split, spec.num_classes,
+                                                  math.prod(spec.image_shape)), width="stretch", key="fig6")
+            st.caption("Shannon bound: the fewest complex channel uses that could carry the label, log2(classes) / "
+                       "log2(1 + SNR), counted as 2 real numbers each. Missing points: no k reaches the target there.")
+            st.download_button("Download (CSV)", mk.to_csv(index=False), f"min_k_{backbone}_{target:.2f}.csv", "text/csv",
+                               key="dl_fig6")
+if tabs[3].open:
+    with tabs[3]:
+        td = tx_dev or devices[0]
+        rd = rx_dev or devices[-1]
+        lk = link or links[1]
+        parts = C.latency_table(costs[costs.convention == "true"], C.DEVICE_PRESETS[td], C.DEVICE_PRESETS[rd],
+                                C.LINK_PRESETS[lk], bits)
+        st.caption(f"{td} → {lk} → {rd}, {bits} bits per number" + ("" if seconds else " (turn on 'Think in seconds' to choose)"))
+        st.plotly_chart(plots.latency_figure(parts, split), width="stretch", key="lat")
+        st.download_button("Download (CSV)", parts.to_csv(index=False), f"latency_{backbone}.csv", "text/csv", key="dl_lat")
+if tabs[4].open:
+    with tabs[4]:
+        st.info(C.CONVENTION_NOTES["difference"])
+        st.dataframe(costs, hide_index=True)
+        st.download_button("Download (CSV)", costs.to_csv(index=False), f"costs_{backbone}_k{k}.csv", "text/csv",
+                           key="dl_costs")
 
 # ---------------------------------------------------------------- live inference
-st.subheader("Live: one image through the split model")
-if card and "backbone_from" in card:  # the split model runs on the shipped backbone itself (sha256-checked)
-    reference = multi.backbone
-else:
+@st.cache_data(show_spinner=False, max_entries=512)
+def reference_top(bb: str, ds: str, image_key: str, _image: np.ndarray, _reference) -> list[tuple[int, float]]:
+    """The unsplit model's top-5 for one image: depends on the image only, so it is computed once."""
+    return L.top_classes(L.unsplit_probs(_reference, _image, ds))
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def live_run(bb: str, ds: str, sp: str, image_key: str, kk: int, s: float, ch: str, seed: int, _image: np.ndarray,
+             _multi) -> L.LiveSplitResult:
+    return L.live_split(_multi, sp, _image, ds, kk, s, ch, seed)
+
+
+@st.fragment
+def live_panel(bb: str, ds: str, sp: str, kk: int, s: float, ch: str) -> None:
+    """One image through the split model. A fragment: choosing an image or re-drawing the noise reruns only
+    this panel."""
+    st.subheader("Live: one image through the split model")
+    multi = card = reference = None
     try:
-        reference = unsplit_model(backbone, dataset)
-    except DatasetError:
-        reference = None
-if multi is None:
-    st.info(f"Live inference needs the trained split model: {model_error}" +
-            (f"\n\nMeanwhile the unsplit {backbone} (no cut, no channel) classifies the image below."
-             if reference is not None else ""))
-    if reference is None:
-        st.stop()
-samples, meta = load_samples(dataset)
-classes = meta.get("classes") or [str(i) for i in range(spec.num_classes)]
-
-
-def named(top: list[tuple[int, float]]) -> list[tuple[str, float]]:
-    return [(classes[i], p) for i, p in top]
-
-
-src = st.radio("Image", ("shipped sample", "upload"), horizontal=True, key="src",
-               help="A CIFAR-10 test image shipped with the app, or your own picture.")
-image, notes = None, []
-if src == "upload":
-    up = st.file_uploader("An image (any common format, any size)", type=None, key="upload",
-                          help="Decoded with Pillow only; converted to 32x32 RGB (the note says what was done).")
-    if up is not None:
+        multi, card = cached.split_model(bb, ds)
+    except DatasetError as e:
+        model_err = str(e)
+    if card and "backbone_from" in card:  # the split model runs on the shipped backbone itself (sha256-checked)
+        reference = multi.backbone
+    else:
         try:
-            image, notes = to_model_image(up.getvalue(), spec.image_shape[:2], spec.image_shape[2])
-        except ValueError as e:
-            st.error(f"Could not use this file: {e}")
-elif samples:
-    idx = st.select_slider("Sample", list(range(len(samples))), value=0, key="sample",
-                           format_func=lambda i: f"{i}: {samples[i].cls}",
-                           help="10 test images per class, shipped in pretrained/samples/")
-    image = samples[idx].image
-    notes = [f"test image #{samples[idx].test_index}, true class {samples[idx].cls}"]
-ref = None  # the unsplit model's top-5 for this image: what the split model is compared with
-if image is not None and reference is not None:
-    try:
-        ref = named(L.top_classes(L.unsplit_probs(reference, image, dataset)))
-    except Exception as e:  # never a traceback on the page
-        st.error(f"The unsplit model failed on this image ({type(e).__name__}: {e}).")
-if image is not None and multi is None and ref is not None:  # only the unsplit reference is shipped
-    c1, c3 = st.columns([1, 4])
-    c1.image(image, caption="input (32x32)", width=160)
-    c1.caption("; ".join(notes))
-    c3.plotly_chart(plots.top5_figure({"unsplit model": ref}), width="stretch", key="top5")
-    st.markdown(f"Prediction of the unsplit {backbone}: **{ref[0][0]}** ({ref[0][1]:.2f}).")
-elif image is not None and multi is not None:
+            reference = cached.unsplit_model(bb, ds)
+        except DatasetError:
+            reference = None
+    if multi is None:
+        st.info(f"Live inference needs the trained split model: {model_err}" +
+                (f"\n\nMeanwhile the unsplit {bb} (no cut, no channel) classifies the image below."
+                 if reference is not None else ""))
+        if reference is None:
+            return
+    samples, meta = cached.samples(ds)
+    classes = meta.get("classes") or [str(i) for i in range(get_spec(ds).num_classes)]
+
+    def named(top: list[tuple[int, float]]) -> list[tuple[str, float]]:
+        return [(classes[i], p) for i, p in top]
+
+    src = st.radio("Image", ("shipped sample", "upload"), horizontal=True, key="src",
+                   help="A CIFAR-10 test image shipped with the app, or your own picture.")
+    image, notes, image_key = None, [], None
+    if src == "upload":
+        up = st.file_uploader("An image (any common format, any size)", type=None, key="upload",
+                              help="Decoded with Pillow only; converted to 32x32 RGB (the note says what was done).")
+        if up is not None:
+            data = up.getvalue()
+            try:
+                image, notes = to_model_image(data, get_spec(ds).image_shape[:2], get_spec(ds).image_shape[2])
+                image_key = "upload:" + hashlib.sha256(data).hexdigest()
+            except ValueError as e:
+                st.error(f"Could not use this file: {e}")
+    elif samples:
+        idx = st.select_slider("Sample", list(range(len(samples))), value=0, key="sample",
+                               format_func=lambda i: f"{i}: {samples[i].cls}",
+                               help="10 test images per class, shipped in pretrained/samples/")
+        image, image_key = samples[idx].image, f"sample:{idx}"
+        notes = [f"test image #{samples[idx].test_index}, true class {samples[idx].cls}"]
+    if image is None:
+        return
+    ref = None  # the unsplit model's top-5 for this image: what the split model is compared with
+    if reference is not None:
+        try:
+            ref = named(reference_top(bb, ds, image_key, image, reference))
+        except Exception as e:  # never a traceback on the page
+            st.error(f"The unsplit model failed on this image ({type(e).__name__}: {e}).")
+    if multi is None:  # only the unsplit reference is shipped
+        if ref is None:
+            return
+        c1, c3 = st.columns([1, 4])
+        c1.image(image, caption="input (32x32)", width=160)
+        c1.caption("; ".join(notes))
+        c3.plotly_chart(plots.top5_figure({"unsplit model": ref}), width="stretch", key="top5")
+        st.markdown(f"Prediction of the unsplit {bb}: **{ref[0][0]}** ({ref[0][1]:.2f}).")
+        return
     st.session_state.setdefault("noise_seed", 0)
     if st.button("Re-draw the noise", key="redraw", help="A new noise realization for the same image and setting."):
         st.session_state.noise_seed += 1
     seed = st.session_state.noise_seed
     try:
-        res = L.live_split(multi, split, image, dataset, k_model, snr, channel, seed)
+        res = live_run(bb, ds, sp, image_key, kk, s, ch, seed, image, multi)
     except Exception as e:  # never a traceback on the page
         st.error(f"The live run failed ({type(e).__name__}: {e}).")
-        st.stop()
+        return
     c1, c2, c3 = st.columns([1, 2, 2])
     c1.image(image, caption="input (32x32)", width=160)
     c1.caption("; ".join(notes))
@@ -296,7 +375,10 @@ elif image is not None and multi is not None:
     bars = ({"unsplit model": ref} if ref else {}) | {"noiseless channel": clean, "noisy channel": noisy}
     c3.plotly_chart(plots.top5_figure(bars), width="stretch", key="top5")
     verdict = ("**changed** by the noise" if res.changed else "unchanged by the noise")
-    reference_note = f" The unsplit {backbone} says **{ref[0][0]}** ({ref[0][1]:.2f})." if ref else ""
+    reference_note = f" The unsplit {bb} says **{ref[0][0]}** ({ref[0][1]:.2f})." if ref else ""
     st.markdown(f"Prediction: noiseless **{clean[0][0]}** ({clean[0][1]:.2f}) → noisy **{noisy[0][0]}** "
-                f"({noisy[0][1]:.2f}): {verdict}. {res.k} numbers sent, {snr:g} dB {channel}, noise seed {seed}."
+                f"({noisy[0][1]:.2f}): {verdict}. {res.k} numbers sent, {s:g} dB {ch}, noise seed {seed}."
                 + reference_note)
+
+
+live_panel(backbone, dataset, split, k_model, snr, channel)

@@ -60,7 +60,8 @@ class ImageData:
     """A prepared dataset in memory: `train`, `val` (carved from train by seed) and `test`."""
 
     def __init__(self, name: str, device: torch.device | str = "cpu", n_val: int = 5000, seed: int = 0,
-                 path=None):
+                 path=None, test_only: bool = False):
+        """`test_only`: keep only the test split in memory (evaluation; `train` and `val` are empty)."""
         self.spec: DatasetSpec = get_spec(name)
         path = path or cache_path(self.spec.name)
         if not path.is_file():
@@ -69,10 +70,15 @@ class ImageData:
         self.meta = read_meta(path)
         self.device = torch.device(device)
         with np.load(path) as z:
-            xtr, ytr, xte, yte = (z[k] for k in ("x_train", "y_train", "x_test", "y_test"))
-        tr, va = split_indices(len(ytr), n_val, seed)
+            xte, yte = z["x_test"], z["y_test"]
+            if test_only:
+                xtr, ytr = xte[:0], yte[:0]
+                n_val = 0
+            else:
+                xtr, ytr = z["x_train"], z["y_train"]
         to = lambda a: torch.from_numpy(np.ascontiguousarray(a)).to(self.device)  # noqa: E731
         nchw = lambda a: to(a.transpose(0, 3, 1, 2))  # noqa: E731
+        tr, va = split_indices(len(ytr), n_val, seed) if len(ytr) else (np.zeros(0, int), np.zeros(0, int))
         self.train = Split(nchw(xtr[tr]), to(ytr[tr]))
         self.val = Split(nchw(xtr[va]), to(ytr[va]))
         self.test = Split(nchw(xte), to(yte))

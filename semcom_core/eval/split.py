@@ -89,9 +89,12 @@ def noiseless_split_accuracy(multi, split: str, data: ImageData, n: int | None =
 
 def evaluate(dataset: str, backbone: str, split: str | None, k: int, snr_db: float, channel: str, n: int,
              seed: int = 0, data: ImageData | None = None,
-             progress: Callable[[float], None] | None = None, precision: str = MEASURE_PRECISION) -> dict:
+             progress: Callable[[float], None] | None = None, precision: str = MEASURE_PRECISION,
+             model: tuple | None = None) -> dict:
     """Test accuracy of one configuration on the first n test images (`split` None/"none": the
-    unsplit backbone, no channel). `progress` gets the fraction done (0..1) as batches finish."""
+    unsplit backbone, no channel). `progress` gets the fraction done (0..1) as batches finish. `data` and
+    `model` ((multi-split model, card), as `load_split` returns) may be passed in already loaded (the app
+    keeps both in memory); by default they are read from disk."""
     policy = get_policy(precision=precision)
     data = data or ImageData(dataset, policy.device, n_val=0)
     n = min(n, len(data.test))
@@ -103,7 +106,7 @@ def evaluate(dataset: str, backbone: str, split: str | None, k: int, snr_db: flo
         return {"accuracy": acc, "n": n, "split": "none", "backbone": backbone, "dataset": dataset,
                 "channel": "none", "model": card["name"], "precision": precision,
                 "seconds": round(time.time() - t0, 1)}
-    multi, card = load_split(backbone, dataset, policy.device)
+    multi, card = model or load_split(backbone, dataset, policy.device)
     view = policy.prepare_model(multi.view(split)).eval()
     k = view.check_k(k)
     done = [0]

@@ -9,6 +9,7 @@ import pandas as pd
 
 from semcom_core.costs import compute as C
 from semcom_core.costs.compute import shannon_min_channel_uses
+from semcom_core.eval.split import SWEEP_SNRS
 from semcom_core.paths import pretrained_dir
 from semcom_core.zoo.naming import shipped_names, sweep_path
 from semcom_core.zoo.tables import has_split_model
@@ -21,6 +22,8 @@ PAPER_EPOCHS = 100  # paper 000 trains each split point end to end this long
 # The page opens on SP-4, k = 64, 5 dB: its model is trained end to end and shows paper 000's point, a
 # mid-to-late split sending 64 numbers loses little against the unsplit model (docs/results.md).
 DEFAULT_SPLIT = "SP-4"
+# The SNR slider spans what the tables measure: no star drawn at a value clamped to the table's edge.
+SNR_RANGE = (min(SWEEP_SNRS), max(SWEEP_SNRS))
 
 
 def offered_backbones(dataset: str) -> tuple[str, ...]:

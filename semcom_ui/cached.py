@@ -1,0 +1,81 @@
+"""What the pages keep in memory across reruns and sessions, each keyed only by what it depends on.
+
+Models and datasets are `cache_resource` (one shared object per server; inference never mutates them);
+tables are `cache_data`. Figures are built from these by the page, inside the tab that shows them."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from semcom_core.costs import compute as C
+from semcom_core.data.loader import ImageData
+from semcom_core.data.samples import load_samples
+from semcom_core.eval.split import MEASURE_PRECISION, evaluate, load_split, load_unsplit
+from semcom_core.zoo import tables as T
+from semcom_ui.jobs import JobRunner
+
+
+@st.cache_data(show_spinner=False)
+def cost_table(bb: str, classes: int, k: int) -> pd.DataFrame:
+    return C.cost_table(bb, classes, k, 2)
+
+
+@st.cache_data(show_spinner=False)
+def sweep_table(bb: str, ds: str) -> pd.DataFrame:
+    return T.load_sweep(bb, ds)
+
+
+@st.cache_data(show_spinner=False)
+def channel_table(bb: str, ds: str, channel: str) -> pd.DataFrame:
+    """The rows of one channel in the shipped sweep table (raises DatasetError when none is shipped)."""
+    return T.channel_table(sweep_table(bb, ds), channel, bb)
+
+
+@st.cache_data(show_spinner=False)
+def unsplit_accuracy(bb: str, ds: str) -> float | None:
+    return T.unsplit_accuracy(bb, ds)
+
+
+@st.cache_resource(show_spinner="loading the split model")
+def split_model(bb: str, ds: str):
+    return load_split(bb, ds)
+
+
+@st.cache_resource(show_spinner="loading the unsplit model")
+def unsplit_model(bb: str, ds: str):
+    return load_unsplit(bb, ds)[0]
+
+
+@st.cache_resource(show_spinner=False)
+def samples(ds: str):
+    return load_samples(ds)
+
+
+@st.cache_resource(show_spinner="loading the test set")
+def test_data(ds: str) -> ImageData:
+    return ImageData(ds, "cpu", n_val=0, test_only=True)
+
+
+@st.cache_resource(show_spinner=False)
+def job_runner() -> JobRunner:
+    """One worker for the whole server: measurements queue instead of competing for the cores."""
+    return JobRunner(workers=1)
+
+
+def measure_key(bb: str, ds: str, split: str, k: int, snr: float, channel: str, n: int, seed: int = 0) -> tuple:
+    return ("measure", bb, ds, split, int(k), float(snr), channel, int(n), int(seed))
+
+
+def submit_measurement(bb: str, ds: str, split: str, k: int, snr: float, channel: str, n: int, seed: int = 0):
+    """Start (or join) the measurement of this exact setting off the script thread; returns the Job. The
+    test set and the model are fetched here, on the script thread (their first load shows a spinner)."""
+    key = measure_key(bb, ds, split, k, snr, channel, n, seed)
+    job = job_runner().get(key)
+    if job is not None and (job.running or job.error is None):
+        return job
+    data, model = test_data(ds), split_model(bb, ds)
+
+    def run(progress):
+        return evaluate(ds, bb, split, k, snr, channel, n, seed=seed, data=data, progress=progress,
+                        precision=MEASURE_PRECISION, model=model)
+    return job_runner().submit(key, run)

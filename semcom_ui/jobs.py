@@ -1,0 +1,94 @@
+"""Long computations off the script thread, shared by every session of the app.
+
+A page submits a job under a key that names exactly what it computes (e.g. backbone, split, k, SNR,
+channel, n, seed). The job runs on one worker thread of the server process; the page shows its progress
+in a fragment that polls, so the rest of the page, and every other user's page, keeps answering. Two
+sessions asking for the same key share one run and get the same result; finished results are kept (a
+bounded number, least recently used first out), failed ones carry their message. Free of Streamlit, so
+it is tested as plain Python."""
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Callable, Hashable
+
+
+@dataclass
+class Job:
+    key: Hashable
+    progress: float = 0.0  # fraction done, 0..1
+    result: Any = None
+    error: str | None = None  # a readable message when the computation raised
+    done: bool = False
+    started: float = field(default_factory=time.time)
+    finished: float | None = None
+
+    @property
+    def running(self) -> bool:
+        return not self.done
+
+
+class JobRunner:
+    """`submit(key, fn)`: run `fn(progress)` once per key on `workers` threads; `get(key)` → the Job or None.
+    `fn` receives a callable taking the fraction done. Exceptions become `Job.error` (type and message),
+    never a crash of the caller."""
+
+    def __init__(self, workers: int = 1, keep: int = 256):
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="semcom-job")
+        self._jobs: OrderedDict[Hashable, Job] = OrderedDict()
+        self._lock = threading.Lock()
+        self.keep = keep
+
+    def get(self, key: Hashable) -> Job | None:
+        with self._lock:
+            job = self._jobs.get(key)
+            if job is not None:
+                self._jobs.move_to_end(key)
+            return job
+
+    def submit(self, key: Hashable, fn: Callable[[Callable[[float], None]], Any]) -> Job:
+        """Start `fn` under `key` unless a job for it is running or finished without error (then that one
+        is returned). A failed job is retried."""
+        with self._lock:
+            job = self._jobs.get(key)
+            if job is not None and (job.running or job.error is None):
+                self._jobs.move_to_end(key)
+                return job
+            job = Job(key)
+            self._jobs[key] = job
+            self._evict()
+
+        def progress(f: float) -> None:
+            job.progress = min(1.0, max(job.progress, float(f)))
+
+        def run() -> None:
+            try:
+                job.result = fn(progress)
+                job.progress = 1.0
+            except Exception as e:  # the page shows the message
+                job.error = f"{type(e).__name__}: {e}"
+            finally:
+                job.finished = time.time()
+                job.done = True
+        self._pool.submit(run)
+        return job
+
+    def _evict(self) -> None:
+        while len(self._jobs) > self.keep:
+            oldest = next((k for k, j in self._jobs.items() if j.done), None)
+            if oldest is None:
+                return
+            del self._jobs[oldest]
+
+    def wait(self, key: Hashable, timeout: float = 600.0) -> Job | None:
+        """Block until the job under `key` is done (for scripts and tests; pages poll instead)."""
+        t_end = time.time() + timeout
+        while time.time() < t_end:
+            job = self.get(key)
+            if job is None or job.done:
+                return job
+            time.sleep(0.02)
+        return self.get(key)
