@@ -90,9 +90,13 @@ def _what_it_is(data: bytes) -> str | None:
 
 def _load(im: Image.Image, notes: list[str], target: tuple[int, int]) -> Image.Image:
     """Decode the first frame (a JPEG at a reduced scale when it is much larger than needed)."""
-    frames = getattr(im, "n_frames", 1)
+    try:
+        frames = getattr(im, "n_frames", 1)  # counting frames walks the file: damage shows up here too
+        if frames > 1:
+            im.seek(0)
+    except (OSError, SyntaxError, ValueError, TypeError, EOFError, struct.error) as e:
+        raise ValueError(f"not a readable image: its frames are damaged ({type(e).__name__}: {e})") from e
     if frames > 1:
-        im.seek(0)
         notes.append(f"used the first of its {frames} frames")
     if im.format in ("JPEG", "MPO"):
         before = im.size
@@ -187,7 +191,20 @@ def _flatten(im: Image.Image, notes: list[str]) -> Image.Image:
 def to_model_image(data: bytes, size: tuple[int, int], channels: int,
                    invert_light_background: bool = False) -> tuple[np.ndarray, list[str]]:
     """Returns ((H, W, C) uint8, notes) for a model taking `size` = (H, W) images with `channels` (1 or 3).
-    Raises ValueError with a readable message if the file is unusable."""
+    Raises ValueError with a readable message if the file is unusable, and only ValueError: Pillow's
+    plugins raise many kinds of error on damaged files, and the pages show a ValueError as a message."""
+    try:
+        return _to_model_image(data, size, channels, invert_light_background)
+    except ValueError:
+        raise
+    except MemoryError as e:
+        raise ValueError("the image is too large to process in this server's memory") from e
+    except Exception as e:  # a decoder failing in a way not foreseen above: still a message, not a traceback
+        raise ValueError(f"not a readable image: decoding failed ({type(e).__name__}: {e})") from e
+
+
+def _to_model_image(data: bytes, size: tuple[int, int], channels: int,
+                    invert_light_background: bool) -> tuple[np.ndarray, list[str]]:
     h, w = size
     im = _open(data)
     notes = [f"read {im.format or 'image'} {im.width}x{im.height} in mode {im.mode}"]
