@@ -365,3 +365,39 @@ def test_iot_cliff_label_clears_the_current_snr_label(page, server):
     assert apart, (c, s)
     chart.screenshot(path=str(ARTIFACTS / "iot_cliff_labels.png"))
     page.set_viewport_size({"width": 1400, "height": 1000})
+
+
+@pytest.mark.skipif(not (ROOT / "pretrained" / "iot" / "iot_sweep.csv").is_file(), reason="IoT table not shipped")
+def test_iot_upload_of_a_16_bit_scan_and_of_a_non_image(page, server, tmp_path):
+    """Through the real uploader: a 16-bit greyscale scan of a dark digit on white is scaled (not clipped to
+    white, then inverted to all black) and the note says so; a text file is refused with a message and no
+    exception box."""
+    import numpy as np
+    from PIL import Image
+
+    from semcom_core.data.images import to_model_image
+    scan = np.full((112, 112), 60000, np.uint16)  # a light grey page
+    scan[20:92, 48:64] = 3000  # a dark stroke
+    path = tmp_path / "scan16.png"
+    Image.fromarray(scan).save(path)
+    image, notes = to_model_image(path.read_bytes(), (28, 28), 1, invert_light_background=True)
+    assert image.min() < 40 and image.max() > 200  # what the page should show: a light stroke on black
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    page.goto(server + "/iot?ds=mnist&ch=complex_awgn&snr=10")
+    page.get_by_text("DeepSC-IoT accuracy").wait_for(timeout=90000)
+    wait_running_done(page)
+    page.get_by_text("upload", exact=True).click()
+    page.locator('input[type="file"]').set_input_files(str(path))
+    page.get_by_text("not clipped", exact=False).first.wait_for(timeout=60000)
+    wait_running_done(page)
+    caption = page.get_by_text("not clipped", exact=False).first.inner_text()
+    assert "16-bit" in caption and "inverted" in caption and "test image #" not in caption
+    page.screenshot(path=str(ARTIFACTS / "iot_upload_16bit.png"), full_page=True)
+    text = tmp_path / "notes.txt"
+    text.write_text("not a picture\n" * 10)
+    page.locator('input[type="file"]').set_input_files(str(text))
+    error = page.locator('[data-testid="stAlert"]').filter(has_text="Could not use this file")
+    error.wait_for(timeout=60000)
+    assert "text file" in error.inner_text()
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.set_viewport_size({"width": 1400, "height": 1000})
