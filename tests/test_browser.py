@@ -401,3 +401,23 @@ def test_iot_upload_of_a_16_bit_scan_and_of_a_non_image(page, server, tmp_path):
     assert "text file" in error.inner_text()
     assert page.locator('[data-testid="stException"]').count() == 0
     page.set_viewport_size({"width": 1400, "height": 1000})
+
+
+@pytest.mark.parametrize("path,names", [("/explorer?snr=nan", ["snr"]), ("/explorer?lg=nan&target=nan", ["lg", "target"]),
+                                        ("/costs?lg=nan", ["lg"]), ("/iot?snr=nan", ["snr"]),
+                                        ("/costs?lg=inf&k=1e3&zzz=1", ["lg", "k", "zzz"])])
+def test_the_issues_nan_links_fall_back_with_a_notice(page, server, path, names):
+    """The links issue 27 found taken as values: each parameter named once in a notice, the page drawn with
+    the default, nothing reading "nan", no exception box."""
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    page.goto(server + path)
+    page.locator('[data-testid="stMetric"]').first.wait_for(timeout=120000)
+    wait_running_done(page)
+    notices = page.locator('[data-testid="stAlert"]').filter(has_text="URL parameter").all_inner_texts()
+    for n in names:
+        assert sum(f"URL parameter {n}" in t for t in notices) == 1, (n, notices)
+    assert len(notices) == len(names), notices
+    values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
+    assert values and not any("nan" in v.lower() for v in values), values
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.set_viewport_size({"width": 1400, "height": 1000})
