@@ -127,22 +127,29 @@ def open_explorer(page, base: str) -> float:
 def user_session(browser, base: str, rounds: int, out: dict, errors: list) -> None:
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = ctx.new_page()
+    step = "first load"
+
+    def redraw() -> float:
+        btn = page.get_by_role("button", name="Re-draw the noise")
+        t0 = now_js(page)
+        btn.click()
+        return settle(page, t0)
     try:
         out.setdefault("first load", []).append(open_explorer(page, base))
         for r in range(rounds):
-            out.setdefault("k", []).append(slider_step(page, "k (numbers sent)", "ArrowRight" if r % 2 == 0 else "ArrowLeft"))
-            out.setdefault("snr", []).append(slider_step(page, "SNR (dB)", "ArrowRight" if r % 2 == 0 else "ArrowLeft"))
-            out.setdefault("split", []).append(select_option(page, "Split point", "SP-3" if r % 2 == 0 else "SP-4"))
-            out.setdefault("gamma", []).append(slider_step(page, "log10 γ", "ArrowRight" if r % 2 == 0 else "ArrowLeft"))
-            out.setdefault("channel", []).append(radio(page, "Channel", "rayleigh" if r % 2 == 0 else "awgn"))
-            btn = page.get_by_role("button", name="Re-draw the noise")
-            t0 = now_js(page)
-            btn.click()
-            out.setdefault("live (re-draw noise)", []).append(settle(page, t0))
+            fwd = r % 2 == 0
+            for step, act in (("k", lambda: slider_step(page, "k (numbers sent)", "ArrowRight" if fwd else "ArrowLeft")),
+                              ("snr", lambda: slider_step(page, "SNR (dB)", "ArrowRight" if fwd else "ArrowLeft")),
+                              ("split", lambda: select_option(page, "Split point", "SP-3" if fwd else "SP-4")),
+                              ("gamma", lambda: slider_step(page, "log10 γ", "ArrowRight" if fwd else "ArrowLeft")),
+                              ("channel", lambda: radio(page, "Channel", "rayleigh" if fwd else "awgn")),
+                              ("live (re-draw noise)", redraw)):
+                out.setdefault(step, []).append(act())
         if page.locator('[data-testid="stException"]').count():
             errors.append("an exception box is on the page")
     except Exception as e:  # report, do not hide
-        errors.append(f"{type(e).__name__}: {e}")
+        page.screenshot(path=str(ROOT / "test-artifacts" / "app_speed_error.png"), full_page=True)
+        errors.append(f"{step}: {type(e).__name__}: {str(e).splitlines()[0]}")
     finally:
         ctx.close()
 

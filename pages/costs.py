@@ -35,7 +35,7 @@ convention = side.radio("Counting convention", C.CONVENTIONS, key="conv", index=
 st.query_params.update({"backbone": backbone, "classes": str(num_classes), "split": split, "k": str(k),
                         "dec": str(decompress), "lg": f"{log_gamma:.1f}", "conv": convention})
 for n in q.notices:
-    st.warning(n + "; using the default.")
+    st.warning(n)
 
 top = st.container()  # per-split readings, filled once the latency presets below are chosen
 st.subheader("Seconds, not FLOPs")

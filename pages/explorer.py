@@ -83,7 +83,7 @@ if seconds:
     state.update({"txd": tx_dev, "rxd": rx_dev, "link": link, "bits": str(bits)})
 st.query_params.from_dict(state)
 for n in q.notices:  # only on the run that read the user's link (semcom_ui.state)
-    st.warning(n + "; using the default.")
+    st.warning(n)
 
 costs = cached.cost_table(backbone, spec.num_classes, k)
 cur = costs[(costs.split == split) & (costs.convention == "true")].iloc[0]
@@ -222,37 +222,45 @@ if multi is not None:
 # ---------------------------------------------------------------- the network and the cut
 st.plotly_chart(fig_diagram(backbone, spec.num_classes, split, k_sent), width="stretch", key="diagram")
 
-tabs = st.tabs(["Accuracy (Fig. 3)", "Computation (Fig. 5)", "Communication (Fig. 6)", "Latency", "Costs (Table II)"],
-               key="tab", on_change="rerun")  # lazy: only the open tab is computed and drawn
-if tabs[0].open:
-    with tabs[0]:
+TABS = ("Accuracy vs k (Fig. 3)", "Accuracy vs SNR", "Split × k map", "Computation (Fig. 5)", "Communication (Fig. 6)",
+        "Latency", "Costs (Table II)")
+tabs = st.tabs(TABS, key="tab", on_change="rerun")  # lazy: only the open tab is computed and drawn
+acc_tabs = tabs[:3]
+for i, tab in enumerate(acc_tabs):
+    if not tab.open:
+        continue
+    with tab:
         if table is None:
             st.info(table_error)
-        else:
-            by_k = table[table.split == split]
+            continue
+        by_k = table[table.split == split]
+        if i == 0:
             if by_k.k.nunique() > 1:
                 st.plotly_chart(fig_accuracy_vs_k(backbone, dataset, channel, split, k_model, snr, unsplit_acc),
                                 width="stretch", key="acc_k")
             else:
                 st.caption(f"{split} sends a fixed {int(by_k.k.iloc[0])} numbers: accuracy does not depend on k.")
+        elif i == 1:
             st.plotly_chart(fig_accuracy_vs_snr(backbone, dataset, channel, split, k_model, snr,
                                                 reading.accuracy if reading else None), width="stretch", key="acc_snr")
+        else:
             near = min(sorted(table.snr_db.unique()), key=lambda s: abs(s - snr))
+            st.caption(f"Every split point and k at {near:g} dB (the table's SNR nearest to {snr:g} dB), {channel}.")
             st.plotly_chart(fig_heatmap(backbone, dataset, channel, split, k_model, near), width="stretch", key="heat")
-            st.download_button("Download the accuracy table (CSV)", table.to_csv(index=False),
-                               f"accuracy_{backbone}_{dataset}_{channel}.csv", "text/csv", key="dl_acc")
-            bad = monotonicity(backbone, dataset, channel)
-            if len(bad):
-                with st.expander(f"{len(bad)} places where accuracy falls as k or SNR grows (beyond sampling noise)"):
-                    st.dataframe(bad, hide_index=True)
-if tabs[1].open:
-    with tabs[1]:
+        st.download_button("Download the accuracy table (CSV)", table.to_csv(index=False),
+                           f"accuracy_{backbone}_{dataset}_{channel}.csv", "text/csv", key=f"dl_acc{i}")
+        bad = monotonicity(backbone, dataset, channel)
+        if len(bad):
+            with st.expander(f"{len(bad)} places where accuracy falls as k or SNR grows (beyond sampling noise)"):
+                st.dataframe(bad, hide_index=True)
+if tabs[5].open:
+    with tabs[5]:
         sub = costs[costs.convention == "true"]
         st.plotly_chart(fig_computation(backbone, spec.num_classes, k, gamma, split), width="stretch", key="fig5")
         st.download_button("Download (CSV)", sub.to_csv(index=False), f"computation_{backbone}_k{k}.csv", "text/csv",
                            key="dl_comp")
-if tabs[2].open:
-    with tabs[2]:
+if tabs[6].open:
+    with tabs[6]:
         if table is None:
             st.info(table_error)
         else:
@@ -263,8 +271,8 @@ if tabs[2].open:
                        "log2(1 + SNR), counted as 2 real numbers each. Missing points: no k reaches the target there.")
             st.download_button("Download (CSV)", mk.to_csv(index=False), f"min_k_{backbone}_{target:.2f}.csv", "text/csv",
                                key="dl_fig6")
-if tabs[3].open:
-    with tabs[3]:
+if tabs[5].open:
+    with tabs[5]:
         td = tx_dev or devices[0]
         rd = rx_dev or devices[-1]
         lk = link or links[1]
@@ -273,8 +281,8 @@ if tabs[3].open:
         st.caption(f"{td} → {lk} → {rd}, {bits} bits per number" + ("" if seconds else " (turn on 'Think in seconds' to choose)"))
         st.plotly_chart(plots.latency_figure(parts, split), width="stretch", key="lat")
         st.download_button("Download (CSV)", parts.to_csv(index=False), f"latency_{backbone}.csv", "text/csv", key="dl_lat")
-if tabs[4].open:
-    with tabs[4]:
+if tabs[6].open:
+    with tabs[6]:
         st.info(C.CONVENTION_NOTES["difference"])
         st.dataframe(costs, hide_index=True)
         st.download_button("Download (CSV)", costs.to_csv(index=False), f"costs_{backbone}_k{k}.csv", "text/csv",

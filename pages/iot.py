@@ -36,7 +36,7 @@ headers = side.checkbox("Send JPEG headers", q.get("hdr", False, cast=parse_bool
 st.query_params.update({"ds": dataset, "ch": channel, "snr": f"{snr:g}", "jq": str(quality),
                         "hdr": "1" if headers else "0"})
 for n in q.notices:
-    st.warning(n + "; using the default.")
+    st.warning(n)
 
 
 @st.cache_resource

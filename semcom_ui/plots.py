@@ -315,14 +315,17 @@ def vector_figure(sent: np.ndarray, received: np.ndarray, max_points: int = 256)
     `max_points` elements when z is long, e.g. the image at SP-0)."""
     n = min(len(sent), max_points)
     idx = np.arange(n)
-    fig = go.Figure()
-    fig.add_trace(go.Bar(x=idx, y=sent[:n], name="sent z", marker_color="#1f77b4", opacity=0.8))
-    fig.add_trace(go.Scatter(x=idx, y=received[:n], mode="markers", name="received (noisy)",
-                             marker=dict(color="#d62728", size=6)))
     title = f"first {n} of {len(sent)} elements" if n < len(sent) else f"{len(sent)} elements"
-    fig.update_layout(xaxis_title="element", yaxis_title="value", height=300, margin=dict(t=40, b=40),
-                      title=dict(text=title, x=0.01, font=dict(size=13)), legend=dict(orientation="h", y=1.12))
-    return fig
+    # sent z as one stepped line (one SVG path, where bars drew one per element), received as markers;
+    # built in one call (incremental add_trace/update_layout cost 5-10x more in plotly)
+    return go.Figure(dict(
+        data=[dict(type="scatter", x=idx, y=sent[:n], mode="lines", line=dict(shape="hvh", color="#1f77b4", width=2),
+                   fill="tozeroy", fillcolor="rgba(31,119,180,0.25)", name="sent z"),
+              dict(type="scatter", x=idx, y=received[:n], mode="markers", name="received (noisy)",
+                   marker=dict(color="#d62728", size=6))],
+        layout=dict(xaxis=dict(title=dict(text="element")), yaxis=dict(title=dict(text="value")), height=300,
+                    margin=dict(t=40, b=40), title=dict(text=title, x=0.01, font=dict(size=13)),
+                    legend=dict(orientation="h", y=1.12))))
 
 
 TOP5_COLORS = {"unsplit model": "#1f77b4", "noiseless channel": "#7f7f7f", "noisy channel": "#d62728"}

@@ -81,7 +81,7 @@ class QueryState:
     # ------------------------------------------------------------------ reading
     def _bad(self, key: str, why: str) -> None:
         if self.from_url and key not in self._notices:
-            self._notices[key] = why
+            self._notices[key] = why + "; using the default."  # every value error falls back to the default
 
     def get(self, key: str, default: Any, options: Sequence | None = None, cast: Callable = str,
             lo: float | None = None, hi: float | None = None) -> Any:
@@ -130,7 +130,7 @@ class QueryState:
         if self.from_url:
             for key in self.raw:
                 if key not in self._read and key not in out:
-                    out[key] = f"ignored URL parameter {md_escape(key)}: not used here"
+                    out[key] = f"ignored URL parameter {md_escape(key)}: not used here."
             if self._session is not None:
                 self._session[_SEEN_KEY] = {*self._session.get(_SEEN_KEY, ()), self._page}
         return list(out.values())
