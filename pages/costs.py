@@ -39,7 +39,7 @@ for n in q.notices:
 
 top = st.container()  # per-split readings, filled once the latency presets below are chosen
 st.subheader("Seconds, not FLOPs")
-c1, c2, c3, c4 = st.columns(4)
+c1, c2, c3, c4 = st.columns([3, 3, 3, 1.4])  # wide enough for the presets' full names
 tx_dev = c1.selectbox("Transmitter", list(C.DEVICE_PRESETS), key="tx_dev", index=0, help="Peak FP32 FLOP/s of the edge device.")
 rx_dev = c2.selectbox("Receiver", list(C.DEVICE_PRESETS), key="rx_dev", index=len(C.DEVICE_PRESETS) - 1,
                       help="Peak FP32 FLOP/s of the server.")

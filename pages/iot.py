@@ -28,9 +28,13 @@ channel = side.selectbox("Channel", tuple(CHANNELS), index=tuple(CHANNELS).index
                                         "(zero-forcing + matched LLRs for QPSK, MMSE for the learned system).")
 snr = side.slider("SNR (dB)", -10.0, 20.0, q.get("snr", 0.0, cast=float, lo=-10.0, hi=20.0), 0.5, key="snr",
                   help="Signal-to-noise ratio per complex channel use.")
-quality = side.slider("JPEG quality (live demo)", 1, 95, q.get("jq", DEFAULT_JPEG_QUALITY[dataset], cast=int, lo=1,
-                      hi=95), key="jq", help="Quality of the separation chain's JPEG for the live demo (the "
-                                             "shipped table uses 10 for MNIST, 50 for Fashion-MNIST).")
+# one slider per dataset, opening at that dataset's table quality: a quality in the URL belongs to the dataset the
+# URL names (after a switch of dataset, the URL still holds the previous dataset's until this run rewrites it)
+url_quality = q.get("jq", DEFAULT_JPEG_QUALITY[dataset], cast=int, lo=1, hi=95)
+quality = side.slider("JPEG quality (live demo)", 1, 95,
+                      url_quality if st.query_params.get("ds", dataset) == dataset else DEFAULT_JPEG_QUALITY[dataset],
+                      key=f"jq_{dataset}", help="Quality of the separation chain's JPEG for the live demo (the "
+                                                "shipped table uses 10 for MNIST, 50 for Fashion-MNIST).")
 headers = side.checkbox("Send JPEG headers", q.get("hdr", False, cast=parse_bool), key="hdr",
                         help="Off: the receiver knows the fixed tables and only the scan data is sent.")
 st.query_params.update({"ds": dataset, "ch": channel, "snr": f"{snr:g}", "jq": str(quality),

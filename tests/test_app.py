@@ -125,7 +125,11 @@ def test_iot_page_on_shipped_models_and_table(iot_page):
     after = [c.value for c in at.caption if "Noise seed" in c.value][0]
     assert "Noise seed 0" in before and "Noise seed 1" in after
     at.selectbox(key="ch").set_value("rayleigh").run()
+    from semcom_core.digital.separation import DEFAULT_JPEG_QUALITY
+    assert at.slider(key="jq_mnist").value == DEFAULT_JPEG_QUALITY["mnist"]
     at.selectbox(key="ds").set_value("fashion-mnist").run()
+    # the live demo follows the dataset's table quality (not the quality chosen for MNIST)
+    assert at.slider(key="jq_fashion-mnist").value == DEFAULT_JPEG_QUALITY["fashion-mnist"] != DEFAULT_JPEG_QUALITY["mnist"]
     at.checkbox(key="hdr").check().run()
     assert not at.exception and metric(at, "DeepSC-IoT channel uses") == "16"
 

@@ -152,12 +152,19 @@ def make_cases(page: str, spec: dict[str, Param]) -> list[tuple[dict, set[str], 
     return cases
 
 
+def slider_key(at: AppTest, name: str) -> str:
+    """The key of the slider that URL parameter `name` sets (the IoT page keeps one quality slider per dataset)."""
+    return f"jq_{widget_value(at, 'ds')}" if name == "jq" else name
+
+
 def widget_value(at: AppTest, key: str):
     for kind in ("selectbox", "select_slider", "radio", "slider", "toggle", "checkbox"):
         try:
             return getattr(at, kind)(key=key).value
         except KeyError:
             continue
+    if key == "jq":  # the IoT page keeps one quality slider per dataset (key jq_<dataset>)
+        return at.slider(key=f"jq_{widget_value(at, 'ds')}").value
     raise KeyError(key)
 
 
@@ -193,7 +200,7 @@ def defaults():
             specs[page] = {}
             for n, p in spec.items():
                 if p.options is None and p.cast is not bool:
-                    w = at.slider(key=n)
+                    w = at.slider(key=slider_key(at, n))
                     p = p.ranged(w.min, w.max, w.step)
                 specs[page][n] = p
     return values, specs
