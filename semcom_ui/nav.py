@@ -20,7 +20,8 @@ PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"  # absolute: any pa
 
 PAGES = (("home.py", "Home", ":material/home:"), ("explorer.py", "Split explorer", ":material/call_split:"),
          ("costs.py", "Split costs", ":material/calculate:"),
-         ("iot.py", "IoT: learned vs separation", ":material/cell_tower:"))
+         ("iot.py", "IoT: learned vs separation", ":material/cell_tower:"),
+         ("toc.py", "Budgeted TOC", ":material/speed:"))
 
 
 def pages(default: str = "home.py") -> list:

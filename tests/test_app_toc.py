@@ -1,0 +1,139 @@
+"""The Budgeted TOC page, run headless (AppTest from app.py, then switch_page, as a shared link would):
+default load without trained models, a budget below the first exit, a typed non-numeric budget, values
+from the URL, and a shipped results table moving the headline with B. Never an exception."""
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from semcom_ui.views import toc as V
+
+from .test_views_toc import toy_results
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGE = "pages/toc.py"
+
+
+@pytest.fixture(autouse=True)
+def fresh_streamlit_caches():
+    import streamlit as st
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield
+
+
+def open_toc(params: dict | None = None, timeout: int = 180) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    at.query_params.update(params or {})
+    at.run()
+    at.switch_page(PAGE).run()
+    return at
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def qp(at, key):
+    v = at.query_params[key]
+    return v[0] if isinstance(v, list) else v
+
+
+COSTS, _ = V.exit_costs_table(10)
+R20 = COSTS["static-resnet20"][0]
+
+
+@pytest.fixture
+def shipped(tmp_path, monkeypatch):
+    """A results table at the real models' costs, from the real budget code on a toy set of confidences."""
+    p = tmp_path / "toc" / "toc_results_cifar10.csv"
+    p.parent.mkdir()
+    budgets = sorted({COSTS["dynamic"][0], 20e6, 30e6, R20, 60e6, 90e6, COSTS["dynamic"][-1]})
+    toy_results(budgets, costs=COSTS).assign(dataset="cifar10").to_csv(p, index=False)
+    monkeypatch.setenv("SEMCOM_PRETRAINED", str(tmp_path))
+    return p
+
+
+def test_default_load_without_trained_models(tmp_path, monkeypatch):
+    monkeypatch.setenv("SEMCOM_PRETRAINED", str(tmp_path))  # an empty pretrained/: nothing shipped
+    at = open_toc()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Budgeted TOC"
+    m = metrics(at)
+    assert m["Budget B"] == f"{V.fmt_m(R20)} MACs"  # the default: static ResNet-20's cost
+    assert m["Dynamic accuracy at B"] == "not measured" and m["Static models that fit B"] == "ResNet-20"
+    assert m["Planned mean MACs"] == V.fmt_m(R20)
+    info = " ".join(i.value for i in at.info)
+    assert "No trained TOC model is shipped yet" in info and "toc train configs/toc_dynamic_cifar10.toml" in info
+    assert not at.error and not at.warning
+    assert at.select_slider(key="B").value == R20
+    assert float(qp(at, "B")) == R20 and qp(at, "family") == "both" and qp(at, "ch") == "awgn" and qp(at, "snr") == "0"
+    assert any("MACs per image on the transmitter" in c.value and "2 FLOPs" in c.value for c in at.caption)
+    assert next(d.value for d in at.dataframe).model.tolist()[0] == "dynamic"
+    assert len(at.get("download_button")) == 4  # models, exits, accuracy vs B, the paper's table
+    # the slider moves the cost side
+    at.select_slider(key="B").set_value(COSTS["static-resnet32"][0]).run()
+    assert not at.exception
+    assert metrics(at)["Static models that fit B"] == "ResNet-20, ResNet-32"
+
+
+def test_budget_below_the_first_exit_is_a_message(tmp_path, monkeypatch):
+    monkeypatch.setenv("SEMCOM_PRETRAINED", str(tmp_path))
+    at = open_toc({"B": "5e6"})
+    assert not at.exception, [e.value for e in at.exception]
+    err = " ".join(e.value for e in at.error)
+    assert "below the cheapest exit" in err and "5 M" in err
+    assert metrics(at)["Static models that fit B"] == "none"
+    assert at.text_input(key="Bt").value == "5M"  # off the slider's range: kept as typed, not clamped
+    assert float(qp(at, "B")) == 5e6
+
+
+def test_typed_non_numeric_budget_then_a_valid_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("SEMCOM_PRETRAINED", str(tmp_path))
+    at = open_toc()
+    at.text_input(key="Bt").input("lots").run()
+    assert not at.exception, [e.value for e in at.exception]
+    err = " ".join(e.value for e in at.error)
+    assert "Budget not understood" in err and "lots" in err
+    assert metrics(at)["Budget B"] == "—"
+    at.text_input(key="Bt").input("70M").run()
+    assert not at.exception and not at.error
+    assert metrics(at)["Budget B"] == "70 M MACs"
+    assert metrics(at)["Static models that fit B"] == "ResNet-20, ResNet-32"  # 69.13 M fits, 97.45 M does not
+    assert at.select_slider(key="B").value == V.nearest(V.budget_grid(COSTS), 70e6)
+    assert float(qp(at, "B")) == 70e6
+    at.text_input(key="Bt").input("1G").run()  # above the most expensive model
+    assert not at.exception and "above the most expensive model" in " ".join(i.value for i in at.info)
+
+
+def test_url_values_are_applied_and_bad_ones_named(tmp_path, monkeypatch):
+    monkeypatch.setenv("SEMCOM_PRETRAINED", str(tmp_path))
+    at = open_toc({"family": "static", "ch": "rayleigh", "snr": "12", "B": str(COSTS["static-resnet44"][0])})
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.radio(key="family").value == "static" and at.selectbox(key="ch").value == "rayleigh"
+    assert at.select_slider(key="snr").value == 12.0 and at.select_slider(key="B").value == COSTS["static-resnet44"][0]
+    assert at.text_input(key="Bt").value == ""  # on the slider: nothing typed
+    m = metrics(at)
+    assert "Dynamic accuracy at B" not in m and m["Static models that fit B"] == "ResNet-20, ResNet-32, ResNet-44"
+    assert not [h for h in at.subheader if h.value == "Exit histogram at B"]  # static family: no exit charts
+    bad = open_toc({"ch": "bogus", "snr": "nan", "B": "banana"})
+    assert not bad.exception
+    notes = " ".join(w.value for w in bad.warning).replace("\\", "")
+    assert "URL parameter ch=" in notes and "URL parameter snr=" in notes and "URL parameter B=" in notes
+    assert bad.selectbox(key="ch").value == "awgn" and metrics(bad)["Budget B"] == f"{V.fmt_m(R20)} MACs"
+
+
+def test_shipped_results_move_the_headline_with_b(shipped):
+    at = open_toc({"B": "3e7"})
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.info or "No trained TOC model" not in " ".join(i.value for i in at.info)
+    import pandas as pd
+    t = pd.read_csv(shipped)
+    dyn = t[t.model == "dynamic"].set_index("budget")
+    assert metrics(at)["Dynamic accuracy at B"] == f"{100 * dyn.loc[30e6].accuracy:.2f} %"
+    assert metrics(at)["Measured mean MACs"].startswith(V.fmt_m(dyn.loc[30e6].mean_macs))
+    at.select_slider(key="B").set_value(COSTS["dynamic"][-1]).run()
+    assert not at.exception
+    assert metrics(at)["Dynamic accuracy at B"] == f"{100 * dyn.loc[COSTS['dynamic'][-1]].accuracy:.2f} %"
+    assert "Best static accuracy within B" in metrics(at)
+    assert len(at.get("download_button")) == 5  # + the measured rows
