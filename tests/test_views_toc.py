@@ -318,10 +318,12 @@ def test_results_table_written_from_run_folders_feeds_the_view(tmp_path, cache_d
     r20 = _fake_run(tmp_path / "runs" / "r20", "static-resnet20", "cifar100", 20)
     c = toc_costs("dynamic", 100, "paper").exit_macs
     budgets = [c[0], (c[1] + c[2]) / 2, 1e12]
-    out = T.write_results([dyn, r20], tmp_path / "out.csv", channels=("awgn",), snrs=(6.0,), budgets=budgets, n=30,
-                          n_val=20, policy=get_policy(precision="fp32"), progress=None)
-    t = T.load_results("cifar100", out)
-    assert len(t) == len(budgets) + 1 and set(t.model) == {"dynamic", "static-resnet20"}
+    out = T.write_results([dyn, r20], tmp_path / "out.csv", channels=("awgn",), snrs=(0.0, 6.0), budgets=budgets,
+                          n=30, n_val=20, policy=get_policy(precision="fp32"), progress=None)
+    both = T.load_results("cifar100", out)
+    assert len(both) == 2 * (len(budgets) + 1) and set(both.snr_db) == {0.0, 6.0}
+    t = both[both.snr_db == 6.0]
+    assert set(t.model) == {"dynamic", "static-resnet20"}
     d = t[t.model == "dynamic"].sort_values("budget")
     assert list(d.budget) == budgets and (t.n == 30).all() and (t.channel == "awgn").all() and (t.snr_db == 6).all()
     fr = d[[f"exit_fraction_{k}" for k in range(1, 6)]].to_numpy()
@@ -335,6 +337,19 @@ def test_results_table_written_from_run_folders_feeds_the_view(tmp_path, cache_d
     v = V.toc_view(costs, budgets[1], "awgn", 6.0, "both", t, build_figures=False)
     assert v.measured_budget == budgets[1]
     assert next(m.value for m in v.metrics if m.label == "Dynamic accuracy at B") == f"{100 * d.accuracy.iloc[1]:.2f} %"
+    # the same numbers as toc.evaluate.evaluate_budgets (which loads everything afresh per setting)
+    from semcom_core.toc.evaluate import evaluate_budgets
+    ref = evaluate_budgets("dynamic", "cifar100", dyn / "best.safetensors", budgets, 6.0, "awgn", 30, 0, n_val=20,
+                           policy=get_policy(precision="fp32"))
+    assert list(d.accuracy) == [r["accuracy"] for r in ref] and list(d.mean_macs) == [r["mean_macs"] for r in ref]
+    np.testing.assert_array_equal(fr, [r["exit_fractions"] for r in ref])
+    (sref,) = evaluate_budgets("static-resnet20", "cifar100", r20 / "best.safetensors", [None], 6.0, "awgn", 30, 0,
+                               n_val=20, policy=get_policy(precision="fp32"))
+    assert s.accuracy == sref["accuracy"] and s.n == sref["n"]
+    ref0 = evaluate_budgets("dynamic", "cifar100", dyn / "best.safetensors", budgets, 0.0, "awgn", 30, 0, n_val=20,
+                            policy=get_policy(precision="fp32"))  # the second setting reuses the validation pass
+    d0 = both[(both.model == "dynamic") & (both.snr_db == 0.0)].sort_values("budget")
+    assert list(d0.accuracy) == [r["accuracy"] for r in ref0] and list(d0.mean_macs) == [r["mean_macs"] for r in ref0]
     with pytest.raises(ValueError, match="two runs of dynamic"):
         T.measure_results([dyn, dyn], budgets=budgets)
     with pytest.raises(FileNotFoundError, match="toc train"):

@@ -10,8 +10,10 @@ One row per (model, channel, PSNR, budget):
   left there (`exit_accuracy_k`, empty when none did) and the accuracy if every image left there
   (`all_exit_accuracy_k`, independent of B). Dynamic + static rows at one (channel, PSNR) are Table IV.
 
-`write_results` measures it from trained run folders with `semcom_core.toc.evaluate` (one pass over the
-images per model, channel and PSNR: every budget from the same pass).
+`write_results` measures it from trained run folders with `semcom_core.toc.evaluate` (`collect`,
+`budget_result`, `static_result`: the numbers `evaluate_budgets` gives, tested equal) with one pass over
+the test images per model, channel and PSNR (every budget from the same pass) and one pass over the
+validation images per dynamic model (its confidences do not depend on the channel).
 """
 from __future__ import annotations
 
@@ -121,12 +123,54 @@ def _sha256(p: Path) -> str:
     return h.hexdigest()
 
 
+def _measure_model(model: str, dataset: str, weights: Path, channels, snrs, budgets: list, n: int, seed: int,
+                   n_val: int, policy, progress) -> list[dict]:
+    """`toc.evaluate.evaluate_budgets` at every (channel, PSNR) with the model, the images and (for the
+    dynamic model) the validation confidences loaded once: the same numbers, one validation pass per model
+    instead of one per setting (the confidences are computed before the channel)."""
+    from semcom_core.costs.compute import FLOPS_PER_MAC
+    from semcom_core.data.loader import ImageData
+    from semcom_core.data.registry import get_spec
+    from semcom_core.device import get_policy
+    from semcom_core.toc.costs import toc_costs
+    from semcom_core.toc.evaluate import (
+        budget_result,
+        collect,
+        load_toc_model,
+        static_result,
+    )
+    policy = policy or get_policy(precision="fp32")
+    spec = get_spec(dataset)
+    net, meta = load_toc_model(model, spec.num_classes, weights)
+    net = policy.prepare_model(net)
+    data = ImageData(dataset, policy.device, n_val=int(meta.get("n_val", n_val if n_val else 5000)),
+                     seed=int(meta.get("split_seed", 0)))
+    n = min(n, len(data.test))
+    costs = toc_costs(model, spec.num_classes, "paper")
+    val = None
+    if model == "dynamic":
+        val = collect(net, data.batches("val", 500, limit=min(n_val, len(data.val))), None, "noiseless", seed, policy)
+    out = []
+    for ch in channels:
+        for snr in snrs:
+            if progress:
+                progress(f"{model} {ch} {snr:g} dB: {len(budgets)} budget(s) on {n} test images")
+            test = collect(net, data.batches("test", 500, limit=n), float(snr), ch, seed, policy)
+            results = ([budget_result(val, test, b, costs.exit_macs) for b in budgets] if model == "dynamic"
+                       else [static_result(test, costs.exit_macs[0])])
+            for res in results:
+                res.update(model=model, dataset=dataset, provenance=data.provenance, channel=ch, snr_db=float(snr),
+                           seed=seed, weights=str(weights), mean_flops=res["mean_macs"] * FLOPS_PER_MAC,
+                           precision=policy.description)
+                out.append(res)
+    return out
+
+
 def measure_results(run_dirs, channels=TABLE_III_CHANNELS, snrs=TABLE_III_SNRS, budgets=None, n: int = 10000,
                     seed: int = 0, n_val: int = 5000, policy=None, progress=print) -> pd.DataFrame:
     """The results table of the models in `run_dirs` (one per model: ValueError for two runs of the same
     model or of different datasets): every model at every channel and PSNR; the dynamic one at every budget
     (`default_budgets` when None)."""
-    from semcom_core.toc.evaluate import evaluate_budgets
     runs = [_run_model(Path(d)) for d in run_dirs]
     models = [m for m, _, _ in runs]
     dupes = sorted({m for m in models if models.count(m) > 1})
@@ -143,14 +187,10 @@ def measure_results(run_dirs, channels=TABLE_III_CHANNELS, snrs=TABLE_III_SNRS, 
         else:
             model_budgets = list(budgets) if model == "dynamic" else [None]
         sha = _sha256(weights)
-        for ch in channels:
-            for snr in snrs:
-                if progress:
-                    progress(f"{model} {ch} {snr:g} dB: {len(model_budgets)} budget(s) on {n} test images")
-                for res in evaluate_budgets(model, dataset, weights, model_budgets, float(snr), ch, n, seed,
-                                            n_val=n_val, policy=policy):
-                    res["weights_sha256"] = sha
-                    rows.append(result_row(res))
+        for res in _measure_model(model, dataset, weights, channels, snrs, model_budgets, n, seed, n_val, policy,
+                                  progress):
+            res["weights_sha256"] = sha
+            rows.append(result_row(res))
     return pd.DataFrame(rows)
 
 
