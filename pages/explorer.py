@@ -15,6 +15,7 @@ from semcom_ui import cached, plots
 from semcom_ui.nav import ensure_navigation
 from semcom_ui.state import QueryState, parse_bool
 from semcom_ui.views import explorer as X
+from semcom_ui.views.toc import transmitter_budget_filter
 
 ensure_navigation()
 
@@ -38,8 +39,17 @@ backbone = side.selectbox("Backbone", BACKBONES, index=BACKBONES.index(q.get("bb
                           help="ResNet-18/34: paper 000's models (the ones with shipped weights or tables are offered).")
 stages = C.stage_costs(backbone, spec.num_classes)
 SPLITS = tuple(f"SP-{i}" for i in range(len(stages) + 1))
+budget_m = side.number_input(
+    "Transmitter budget B (M MACs per image)", 0.0, 1e7, q.get("B", 0.0, cast=float, lo=0.0, hi=1e13) / 1e6, 10.0,
+    key="B", format="%.1f", help="Paper 001's budget: the most the transmitter may compute per image (1 MAC = 2 FLOPs). "
+                                 "Split points whose transmitter part costs more are marked 'over B'. 0: no budget.")
+budget = budget_m * 1e6 if budget_m > 0 else None
+k_for_costs = q.get("k", 64, K_CHOICES, int) if "k" not in st.session_state else st.session_state["k"]
+tx_by_split = C.cost_table(backbone, spec.num_classes, k_for_costs, 2).query("convention == 'true'").set_index("split").tx_macs
+over = transmitter_budget_filter(tx_by_split.to_dict(), budget)
 split = side.selectbox("Split point", SPLITS, index=SPLITS.index(q.get("split", X.DEFAULT_SPLIT if X.DEFAULT_SPLIT in SPLITS else SPLITS[1],
                                                                         SPLITS)), key="split",
+                       format_func=lambda s: s + (" (over B)" if over.get(s) else ""),
                        help=f"SP-0 sends the image, {SPLITS[-1]} the logits (the receiver takes the label); "
                             "SP-i in between cuts after the i-th stage.")
 cut = SPLITS.index(split)
@@ -79,11 +89,20 @@ if seconds:
                           key="bits", help="Quantization of each element of z on the link.")
 state = {"ds": dataset, "bb": backbone, "split": split, "k": str(k), "ch": channel, "snr": f"{snr:g}",
          "lg": f"{log_gamma:.1f}", "target": f"{target:.2f}", "sec": "1" if seconds else "0"}
+if budget is not None:
+    state["B"] = f"{budget:.6g}"
 if seconds:
     state.update({"txd": tx_dev, "rxd": rx_dev, "link": link, "bits": str(bits)})
 st.query_params.from_dict(state)
 for n in q.notices:  # only on the run that read the user's link (semcom_ui.state)
     st.warning(n)
+if budget is not None:
+    fits = [s_ for s_ in SPLITS if not over.get(s_)]
+    if over.get(split):
+        st.warning(f"{split} is over the transmitter budget: {over[split]}. Within B: {', '.join(fits) or 'none'}.")
+    else:
+        st.caption(f"Transmitter budget B = {budget / 1e6:,.1f} M MACs per image: "
+                   f"{', '.join(s_ for s_ in SPLITS if over.get(s_)) or 'no split point'} over B.")
 
 costs = cached.cost_table(backbone, spec.num_classes, k)
 cur = costs[(costs.split == split) & (costs.convention == "true")].iloc[0]

@@ -377,3 +377,24 @@ def test_explorer_says_what_training_a_split_had(explorer_zoo):
     assert len(note) == 1 and says(note[0], "SP-4", "81.40 %", "82.13 %") and "docs/compute.md" not in note[0]
     at.selectbox(key="split").set_value("SP-0").run()  # the image: no codec, nothing to say
     assert not any("split_resnet20_cifar10" in c.value for c in [*at.caption, *at.info])
+
+
+def test_explorer_budget_marks_the_split_points_over_it():
+    """Paper 001's transmitter budget B in the split explorer: split points whose transmitter part costs more
+    than B are marked, the chosen one over B is said so, and B goes into the URL (in MACs per image)."""
+    from semcom_core.costs import compute as C
+    tx = C.cost_table("resnet18", 10, 64, 2).query("convention == 'true'").set_index("split").tx_macs
+    b = (tx["SP-2"] + tx["SP-3"]) / 2  # SP-0..SP-2 fit, SP-3 and later do not
+    at = open_page("pages/explorer.py", {"bb": "resnet18", "split": "SP-4", "k": "64", "B": f"{b:.6g}"})
+    assert not at.exception, at.exception
+    assert at.number_input(key="B").value == pytest.approx(b / 1e6, rel=1e-5)
+    sel = at.selectbox(key="split")
+    assert sel.format_func("SP-2") == "SP-2" and sel.format_func("SP-3").endswith("(over B)")
+    assert any(says(w.value, "SP-4", "over the transmitter budget", "SP-0, SP-1, SP-2") for w in at.warning)
+    sel.set_value("SP-2").run()
+    assert not any("over the transmitter budget" in w.value for w in at.warning)
+    assert any(says(c.value, "SP-3, SP-4, SP-5, SP-6 over B") for c in at.caption)
+    assert float(at.query_params["B"][0] if isinstance(at.query_params["B"], list) else at.query_params["B"]) \
+        == pytest.approx(b, rel=1e-5)
+    at.number_input(key="B").set_value(0.0).run()  # no budget: nothing marked
+    assert not at.exception and at.selectbox(key="split").format_func("SP-6") == "SP-6"

@@ -422,3 +422,72 @@ def test_the_issues_nan_links_fall_back_with_a_notice(page, server, path, names)
     assert values and not any("nan" in v.lower() for v in values), values
     assert page.locator('[data-testid="stException"]').count() == 0
     page.set_viewport_size({"width": 1400, "height": 1000})
+
+
+@pytest.mark.parametrize("width", [1280, 1920])
+def test_every_page_screenshot_without_horizontal_overflow(page, server, width):
+    """Every page at a laptop's and a desktop's width: screenshots in test-artifacts/, nothing wider than the
+    window (no horizontal scrollbar), no exception box."""
+    from semcom_ui.nav import PAGES
+    page.set_viewport_size({"width": width, "height": 1000})
+    try:
+        for file, title, _ in PAGES:
+            path = "/" if file == "home.py" else "/" + file.removesuffix(".py")
+            page.goto(server + path)
+            page.locator("h1").first.wait_for(timeout=90000)
+            wait_running_done(page)
+            page.screenshot(path=str(ARTIFACTS / f"page_{file.removesuffix('.py')}_{width}.png"), full_page=True)
+            assert page.locator('[data-testid="stException"]').count() == 0, path
+            over = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+            assert over <= 0, (path, width, over)
+    finally:
+        page.set_viewport_size({"width": 1400, "height": 1000})
+
+
+@pytest.mark.skipif(not (ROOT / "pretrained" / "split" / "sweep_resnet18_cifar10.csv").is_file(),
+                    reason="ResNet-18 table not shipped")
+def test_five_users_at_once(page, server):
+    """Five browser sessions change controls at the same moment and two press "Measure now" for the same
+    setting together: every session shows what one user alone would (the table's row for its own setting,
+    the same measured accuracy), no exception box, and the server stays healthy."""
+    import pandas as pd
+    t = pd.read_csv(ROOT / "pretrained" / "split" / "sweep_resnet18_cifar10.csv")
+    browser = page.context.browser
+    contexts = [browser.new_context(viewport={"width": 1280, "height": 900}) for _ in range(5)]
+    try:
+        users = [c.new_page() for c in contexts]
+        snrs = (0, 3, 5, 10, 20)
+        for u, s in zip(users, snrs):
+            u.goto(server + f"/explorer?bb=resnet18&split=SP-4&k=64&snr={s}&ch=awgn")
+        for u in users:
+            u.get_by_text("Prediction: noiseless", exact=False).wait_for(timeout=120000)
+        # all five change k at once (64 -> 128 by keyboard), without waiting for one another
+        for u in users:
+            u.locator('[data-testid="stSlider"]').filter(has_text="k (numbers sent)").get_by_role("slider").press("ArrowRight")
+        for u, s in zip(users, snrs):
+            u.wait_for_function("() => window.location.search.includes('k=128')", timeout=120000)
+            wait_running_done(u)
+            row = t[(t.split == "SP-4") & (t.k == 128) & (t.snr_db == float(s)) & (t.channel == "awgn")]
+            assert metric_value(u, "Accuracy") == f"{100 * row.accuracy.item():.2f} %", s
+            assert u.locator('[data-testid="stException"]').count() == 0
+        # two users measure the same setting at the same time: one run, the same answer on both pages
+        a, b = users[0], users[1]
+        b.locator('[data-testid="stSlider"]').filter(has_text="SNR (dB)").get_by_role("slider").press("Home")
+        a.locator('[data-testid="stSlider"]').filter(has_text="SNR (dB)").get_by_role("slider").press("Home")
+        for u in (a, b):
+            u.wait_for_function("() => window.location.search.includes('snr=-5')", timeout=120000)
+            wait_running_done(u)
+            u.get_by_text("Measure now: evaluate exactly this setting", exact=False).click()
+        for u in (a, b):
+            u.get_by_role("button", name="Measure now").click()
+        said = []
+        for u in (a, b):
+            u.get_by_text("Measured:", exact=False).wait_for(timeout=300000)
+            said.append(u.get_by_text("Measured:", exact=False).inner_text())
+            assert u.locator('[data-testid="stException"]').count() == 0
+        assert said[0] == said[1] and "1000 test images" in said[0], said
+        import urllib.request
+        assert urllib.request.urlopen(server + "/_stcore/health", timeout=10).read() == b"ok"
+    finally:
+        for c in contexts:
+            c.close()

@@ -19,6 +19,7 @@ from semcom_core.nets.split import K_CHOICES
 from semcom_ui.state import QueryState
 from semcom_ui.views import costs as VC
 from semcom_ui.views import explorer as X
+from semcom_ui.views import toc as VT
 
 PAGES = Path(__file__).resolve().parent.parent / "pages"
 SEED = 20261206
@@ -31,11 +32,12 @@ class Param:
     the page's own slider, see `with_ranges`), the type `cast`; its widget has the parameter's name as key.
     `needs`: read only when that (boolean) parameter is on."""
 
-    def __init__(self, cast=str, options=None, needs=None, lo=None, hi=None, step=None):
+    def __init__(self, cast=str, options=None, needs=None, lo=None, hi=None, step=None, shown=True):
         self.cast, self.options, self.needs, self.lo, self.hi, self.step = cast, options, needs, lo, hi, step
+        self.shown = shown  # False: no widget shows the value as given (checked by notices only)
 
     def ranged(self, lo, hi, step) -> "Param":
-        return Param(self.cast, self.options, self.needs, lo, hi, step)
+        return Param(self.cast, self.options, self.needs, lo, hi, step, self.shown)
 
     def valid(self, rng: random.Random) -> str:
         if self.cast is bool:
@@ -94,12 +96,18 @@ SPEC = {
         "split": Param(options=[f"SP-{i}" for i in range(7)]), "k": Param(int, K_CHOICES),
         "ch": Param(options=X.EXPLORER_CHANNELS), "snr": Param(float), "lg": Param(float), "target": Param(float),
         "sec": Param(bool),
+        # the transmitter budget in MACs per image (the widget shows M MACs, so it is checked by notices only)
+        "B": Param(float, lo=0.0, hi=1e13, step=1e6, shown=False),
         # read only when "Think in seconds" is on: otherwise named as not used
         "txd": Param(options=DEVICES, needs="sec"), "rxd": Param(options=DEVICES, needs="sec"),
         "link": Param(options=LINKS, needs="sec"), "bits": Param(int, (8, 16, 32), needs="sec")},
     "iot.py": {
         "ds": Param(options=("mnist", "fashion-mnist")), "ch": Param(options=tuple(IOT_CHANNELS)),
         "snr": Param(float), "jq": Param(int), "hdr": Param(bool)},
+    "toc.py": {
+        "family": Param(options=VT.FAMILIES), "ch": Param(options=VT.CHANNELS), "snr": Param(float, VT.SNRS),
+        # any budget from 1 to 1e13 MACs: off the slider's grid it goes into the typed box (no widget shows it as is)
+        "B": Param(float, lo=1.0, hi=1e13, step=1e6, shown=False)},
 }
 
 
@@ -196,10 +204,10 @@ def defaults():
         if spec:
             at = run_page(page, {})
             assert not at.exception, (page, [e.value for e in at.exception])
-            values[page] = {n: widget_value(at, n) for n, p in spec.items() if not p.needs}
+            values[page] = {n: widget_value(at, n) for n, p in spec.items() if not p.needs and p.shown}
             specs[page] = {}
             for n, p in spec.items():
-                if p.options is None and p.cast is not bool:
+                if p.options is None and p.cast is not bool and p.lo is None:
                     w = at.slider(key=slider_key(at, n))
                     p = p.ranged(w.min, w.max, w.step)
                 specs[page][n] = p
@@ -228,7 +236,7 @@ def test_hostile_urls(page, i, defaults, request):
         assert n == (1 if name in bad else 0), (name, params[name], notices)
     assert len(notices) == len(bad), notices  # nothing else is reported
     for name, p in SPEC[page].items():
-        if p.needs and taken.get(p.needs) is not True:
+        if (p.needs and taken.get(p.needs) is not True) or not p.shown:
             continue
         shown = widget_value(at, name)
         if name in taken:
