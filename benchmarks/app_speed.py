@@ -77,6 +77,12 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (s), from /proc/<pid>/stat."""
+    f = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def settle(page, t0_js: float, quiet_ms: int = 500, timeout_ms: int = 120000) -> float:
     """Seconds from t0_js (performance.now() in the page) to the last DOM change before a quiet period."""
     page.wait_for_timeout(50)
@@ -249,6 +255,7 @@ def main() -> int:
             # warm the server's caches once (models, tables): the targets are for a warm cache
             warm: dict = {}
             user_session(browser, base, 1, warm, errors)
+            cpu0 = cpu_seconds(proc.pid) if proc is not None else None
             if a.users == 1:
                 user_session(browser, base, a.rounds, results[0], errors)
             else:
@@ -264,6 +271,7 @@ def main() -> int:
                     t.start()
                 for t in threads:
                     t.join()
+            cpu1 = cpu_seconds(proc.pid) if proc is not None else None
             mips = None if a.no_measure else measure_now(browser, base)
             browser.close()
     finally:
@@ -290,6 +298,10 @@ def main() -> int:
         print(f"Measure now: {mips:.0f} images/s; backbone batch inference {ref:.0f} images/s here "
               f"({mips / ref:.0%}; target >= 50 %: {'MET' if mips >= 0.5 * ref else 'MISSED'})")
     if proc is not None:
+        changes = sum(len(merged.get(n, [])) for n in CONTROLS + ("live (re-draw noise)",))
+        loads = len(merged.get("first load", []))
+        print(f"server CPU: {cpu1 - cpu0:.1f} s for {changes} control changes and {loads} page loads "
+              f"({(cpu1 - cpu0) / max(1, changes + loads):.3f} s per request; the browsers run on this machine too)")
         print(f"server peak resident memory: {peak[0]:.0f} MB")
     for e in errors:
         print("ERROR:", e)

@@ -44,9 +44,12 @@ budget_m = side.number_input(
     key="B", format="%.1f", help="Paper 001's budget: the most the transmitter may compute per image (1 MAC = 2 FLOPs). "
                                  "Split points whose transmitter part costs more are marked 'over B'. 0: no budget.")
 budget = budget_m * 1e6 if budget_m > 0 else None
-k_for_costs = q.get("k", 64, K_CHOICES, int) if "k" not in st.session_state else st.session_state["k"]
-tx_by_split = C.cost_table(backbone, spec.num_classes, k_for_costs, 2).query("convention == 'true'").set_index("split").tx_macs
-over = transmitter_budget_filter(tx_by_split.to_dict(), budget)
+over: dict = {}
+if budget is not None:  # transmitter MACs per split point at the k in use (the compressor's share depends on k)
+    k_for_costs = q.get("k", 64, K_CHOICES, int) if "k" not in st.session_state else st.session_state["k"]
+    tx = cached.cost_table(backbone, spec.num_classes, k_for_costs)
+    over = transmitter_budget_filter(dict(zip(tx.split[tx.convention == "true"], tx.tx_macs[tx.convention == "true"])),
+                                     budget)
 split = side.selectbox("Split point", SPLITS, index=SPLITS.index(q.get("split", X.DEFAULT_SPLIT if X.DEFAULT_SPLIT in SPLITS else SPLITS[1],
                                                                         SPLITS)), key="split",
                        format_func=lambda s: s + (" (over B)" if over.get(s) else ""),
