@@ -47,6 +47,7 @@ PAPER_001_TABLE_IV = {
     "static-resnet110": (None, None, None, None, None, None, None, None, 45.54, 45.54, 45.54),
     "dynamic": (51.41, 57.86, 61.26, 62.03, 62.26, 62.26, 62.26, 62.26, 62.26, 62.26, None),
 }
+NOT_MEASURED = "—"  # a metric without a measurement (its help says why)
 PAPER_LABEL = "paper 001, CIFAR-100, AWGN 0 dB (reference, not measured here)"
 
 
@@ -359,8 +360,9 @@ def toc_view(exit_costs: dict[str, tuple], budget_raw, channel: str, snr_db: flo
     # ---------------------------------------------------------------- headline
     metrics: list[Metric] = []
     b_text = fmt_m(budget) if budget is not None else "—"
-    metrics.append(Metric("Budget B", b_text + (" MACs" if budget is not None else ""),
-                          f"per image on the transmitter; {fmt_m(budget * FLOPS_PER_MAC) + ' FLOPs' if budget else ''}"))
+    metrics.append(Metric("Budget B", b_text,  # the value fits the metric box; the unit is in the help and the caption
+                          f"MACs per image on the transmitter; "
+                          f"{fmt_m(budget * FLOPS_PER_MAC) + ' FLOPs' if budget else ''}"))
     if show_dyn:
         if drow is not None:
             ci = ""
@@ -382,8 +384,8 @@ def toc_view(exit_costs: dict[str, tuple], budget_raw, channel: str, snr_db: flo
                                   f"mean over the test images of the cost of the exit each left from; B = {b_text}: "
                                   f"{verdict}", delta))
         else:
-            metrics.append(Metric("Dynamic accuracy at B", "not measured",
-                                  "no trained dynamic model is measured at this budget, channel and PSNR"
+            metrics.append(Metric("Dynamic accuracy at B", NOT_MEASURED,
+                                  "not measured: no trained dynamic model is measured at this budget, channel and PSNR"
                                   if trained else "no trained TOC model is shipped yet"))
             metrics.append(Metric("Planned mean MACs", fmt_m(plan.expected_cost) if plan is not None else "—",
                                   "Σ Pr_k C_k at the r solved for B (eq. 17); measured once the model is trained"))
