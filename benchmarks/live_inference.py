@@ -1,6 +1,6 @@
 """How long one image takes through a split model on this machine, as the explorer's live panel runs it
 (transmitter once, a noiseless and a noisy receiver pass). Prints seconds per image for every backbone and
-split point, and each as a fraction of the one-second budget the explorer promises.
+split point, and each as a fraction of the app's 0.1 s target.
 
     python benchmarks/live_inference.py [--repeats 5]
 
@@ -21,7 +21,7 @@ from semcom_core.eval.live import live_split  # noqa: E402
 from semcom_core.nets import build_backbone  # noqa: E402
 from semcom_core.nets.multisplit import MultiSplitModel  # noqa: E402
 
-BUDGET_S = 1.0
+BUDGET_S = 0.1  # the app's target for one image (issue: live inference for one image <= 0.1 s)
 
 
 def main() -> None:

@@ -317,10 +317,24 @@ def reference_top(bb: str, ds: str, image_key: str, _image: np.ndarray, _referen
     return L.top_classes(L.unsplit_probs(_reference, _image, ds))
 
 
+@st.cache_data(show_spinner=False, max_entries=256)
+def live_features(bb: str, ds: str, sp: str, image_key: str, _image: np.ndarray, _multi):
+    """The transmitter's output for this image and split: computed once, reused for every k, SNR and noise draw."""
+    return L.transmit(_multi, sp, _image, ds)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def live_clean(bb: str, ds: str, sp: str, image_key: str, kk: int, _image: np.ndarray, _multi) -> np.ndarray:
+    """The noiseless-channel answer for this image, split and k: independent of the SNR and the noise draw."""
+    return L.noiseless_probs(_multi, sp, live_features(bb, ds, sp, image_key, _image, _multi), kk)
+
+
 @st.cache_data(show_spinner=False, max_entries=512)
 def live_run(bb: str, ds: str, sp: str, image_key: str, kk: int, s: float, ch: str, seed: int, _image: np.ndarray,
              _multi) -> L.LiveSplitResult:
-    return L.live_split(_multi, sp, _image, ds, kk, s, ch, seed)
+    return L.live_split(_multi, sp, _image, ds, kk, s, ch, seed,
+                        features=live_features(bb, ds, sp, image_key, _image, _multi),
+                        clean=live_clean(bb, ds, sp, image_key, kk, _image, _multi))
 
 
 @st.fragment

@@ -196,6 +196,21 @@ def test_live_split_noise_is_seeded_and_vanishes_at_high_snr(tiny_multi):
         L.live_split(tiny_multi, "SP-2", img, "cifar10", 32, 10.0, "awgn")  # beyond k_max = 16
 
 
+def test_live_split_from_cached_transmitter_output_is_the_same_run(tiny_multi):
+    """The app keeps the transmitter's output per image and split and the noiseless answer per k, and runs only
+    the noisy receiver pass on an SNR or noise change: the numbers must be exactly those of a full run."""
+    img = np.random.default_rng(2).integers(0, 256, (32, 32, 3), dtype=np.uint8)
+    for sp, k in (("SP-0", 8), ("SP-2", 4), ("SP-4", 16), ("SP-5", 8)):
+        full = L.live_split(tiny_multi, sp, img, "cifar10", k, 3.0, "awgn", seed=5)
+        f = L.transmit(tiny_multi, sp, img, "cifar10")
+        clean = L.noiseless_probs(tiny_multi, sp, f, k)
+        part = L.live_split(tiny_multi, sp, img, "cifar10", k, 3.0, "awgn", seed=5, features=f, clean=clean)
+        for a, b in ((full.sent, part.sent), (full.received, part.received), (full.probs_clean, part.probs_clean),
+                     (full.probs_noisy, part.probs_noisy)):
+            assert np.array_equal(a, b), sp
+        assert not np.array_equal(full.sent, full.received)  # the noise is there
+
+
 def test_unsplit_reference_is_the_backbones_softmax_and_top_classes_are_ordered(tiny_multi):
     img = np.random.default_rng(1).integers(0, 256, (32, 32, 3), dtype=np.uint8)
     net = tiny_multi.backbone

@@ -43,17 +43,40 @@ def image_to_input(image: np.ndarray, dataset: str) -> torch.Tensor:
 
 
 @torch.no_grad()
-def live_split(multi, split: str, image: np.ndarray, dataset: str, k: int, snr_db: float, channel: str,
-               seed: int = 0) -> LiveSplitResult:
-    """One image through the split model at `split`: transmitter once, then a noiseless and a noisy
-    channel (seeded: the same seed gives the same noise)."""
+def transmit(multi, split: str, image: np.ndarray, dataset: str) -> torch.Tensor:
+    """The transmitter's output for one image at `split`, before the channel and independent of k: what the
+    app computes once per image and split (`to_channel` turns it into the vector sent for any k)."""
+    view = multi.view(split).eval()
+    x = image_to_input(image, dataset).to(next(multi.parameters()).device)
+    return view.transmitter(x).float()
+
+
+@torch.no_grad()
+def noiseless_probs(multi, split: str, features: torch.Tensor, k: int) -> np.ndarray:
+    """Class probabilities over a noiseless channel from `transmit`'s output at k (independent of SNR and noise)."""
     view = multi.view(split).eval()
     k = view.check_k(k)
-    x = image_to_input(image, dataset).to(next(multi.parameters()).device)
-    z = view.encode(x, k).float()
+    return torch.softmax(view.decode(view.to_channel(features, k), k if view.kind == "features" else None).float(),
+                         1)[0].cpu().numpy()
+
+
+@torch.no_grad()
+def live_split(multi, split: str, image: np.ndarray, dataset: str, k: int, snr_db: float, channel: str,
+               seed: int = 0, features: torch.Tensor | None = None,
+               clean: np.ndarray | None = None) -> LiveSplitResult:
+    """One image through the split model at `split`: transmitter once, then a noiseless and a noisy
+    channel (seeded: the same seed gives the same noise). `features` (from `transmit`) and `clean` (from
+    `noiseless_probs`) may be passed when already computed for this image, split and k: then only the noisy
+    receiver pass runs. The result is the same either way."""
+    view = multi.view(split).eval()
+    k = view.check_k(k)
+    if features is None:
+        features = transmit(multi, split, image, dataset)
+    z = view.to_channel(features, k)
     y = get_channel(channel)(z, snr_db, seeded_generator(seed))
     dk = k if view.kind == "features" else None
-    clean = torch.softmax(view.decode(z, dk).float(), 1)[0].cpu().numpy()
+    if clean is None:  # (one image per receiver pass either way, so both paths give the same numbers)
+        clean = noiseless_probs(multi, split, features, k)
     noisy = torch.softmax(view.decode(y, dk).float(), 1)[0].cpu().numpy()
     n_sent = k if view.kind == "features" else z.shape[1]
     return LiveSplitResult(z[0, :n_sent].cpu().numpy(), y[0, :n_sent].cpu().numpy(), clean, noisy, n_sent)
