@@ -1,6 +1,6 @@
 import streamlit as st
 
-from semcom_core.toc.tables import load_results, results_path
+from semcom_core.toc.tables import load_results, results_path, shipped_cards, shipped_dir, stale_rows
 from semcom_ui.nav import ensure_navigation
 from semcom_ui.state import QueryState
 from semcom_ui.views import toc as V
@@ -26,9 +26,21 @@ def results(path: str, mtime: float | None):  # keyed by the file's time: a newl
         return None, str(e)
 
 
+@st.cache_data(show_spinner=False)
+def shipped(stamp: tuple):  # keyed by the files' names and times: a newly shipped model is read
+    return shipped_cards(V.DATASET)
+
+
+def _stamp() -> tuple:
+    d = shipped_dir()
+    return tuple((f.name, f.stat().st_mtime) for f in sorted(d.glob("*.json"))) if d.is_dir() else ()
+
+
 exit_costs, exit_params = costs()
 path = results_path(V.DATASET)
 table, table_error = results(str(path), path.stat().st_mtime if path.is_file() else None)
+cards = shipped(_stamp())
+stale = stale_rows(table, V.DATASET, cards) if table is not None else {}
 grid = V.budget_grid(exit_costs)
 lo, hi = V.budget_range(exit_costs)
 default_b = float(exit_costs["static-resnet20"][0])  # the paper's comparison point: static ResNet-20's cost
@@ -75,7 +87,7 @@ st.query_params.update({"family": family, "ch": channel, "snr": f"{snr:g}",
 for n in q.notices:
     st.warning(n)
 
-view = V.toc_view(exit_costs, budget_raw, channel, snr, family, table, exit_params)
+view = V.toc_view(exit_costs, budget_raw, channel, snr, family, table, exit_params, shipped=cards, stale=stale)
 if table_error:
     st.error(f"The shipped results table cannot be used: {table_error}. The cost side is shown.")
 for m in view.messages:

@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from semcom_ui.views import toc as V
 
+from .test_toc_export import shipped_env, tiny_runs  # noqa: F401  (fixtures: tiny trained runs, a private pretrained/)
 from .test_views_toc import toy_results
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -137,3 +138,52 @@ def test_shipped_results_move_the_headline_with_b(shipped):
     assert metrics(at)["Dynamic accuracy at B"] == f"{100 * dyn.loc[COSTS['dynamic'][-1]].accuracy:.2f} %"
     assert "Best static accuracy within B" in metrics(at)
     assert len(at.get("download_button")) == 5  # + the measured rows
+
+
+# ----------------------------------------------------------------------------- shipped models (toc export)
+
+
+def _ship(runs, dtype="float16"):
+    from semcom_core.toc.export import export_toc_run
+    for key in ("static", "dynamic"):
+        export_toc_run(runs[key], dtype=dtype)
+
+
+def test_page_reads_the_shipped_models_and_their_results_table(tiny_runs, shipped_env):  # noqa: F811
+    """Tiny models shipped with `toc export` into a private pretrained/, measured with the table writer on
+    the shipped files: the headline shows their measured numbers (the static one equal to its card's), the
+    models table names the shipped files, and no staleness warning; a re-exported file is said to be stale."""
+    import json
+
+    import pandas as pd
+
+    from semcom_core.toc.tables import write_shipped
+    _ship(tiny_runs)
+    at = open_toc()  # shipped, not measured yet: the page says which command measures them
+    assert not at.exception, [e.value for e in at.exception]
+    info = " ".join(i.value for i in at.info)
+    assert "toc_dynamic_cifar10" in info and "python -m semcom_core toc table" in info
+    assert metrics(at)["Dynamic accuracy at B"] == "—"
+
+    path = write_shipped(channels=("awgn",), snrs=(0.0,), progress=None)
+    t = pd.read_csv(path)
+    at = open_toc({"B": str(R20)})
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.warning and "No trained TOC model" not in " ".join(i.value for i in at.info)
+    m = metrics(at)
+    dyn = t[(t.model == "dynamic") & (t.budget <= R20)].sort_values("budget").iloc[-1]
+    assert m["Dynamic accuracy at B"] == f"{100 * dyn.accuracy:.2f} %"
+    card = json.loads((shipped_env / "toc" / "toc_static_resnet20_cifar10.json").read_text())
+    awgn0 = next(p for p in card["table_iii"] if (p["channel"], p["snr_db"]) == ("awgn", 0.0))
+    assert m["Best static accuracy within B"] == f"{100 * awgn0['accuracy']:.2f} %"  # the card's number
+    models = next(d.value for d in at.dataframe)
+    shipped_col = dict(zip(models.model, models["shipped file"]))
+    assert shipped_col["static-resnet20"].startswith(f"toc_static_resnet20_cifar10 (float16, {card['sha256'][:12]}")
+    assert shipped_col["dynamic"].startswith("toc_dynamic_cifar10") and shipped_col["static-resnet32"] == ""
+
+    from semcom_core.toc.export import export_toc_run
+    export_toc_run(tiny_runs["static"], dtype="float32")  # another file now: the table's static rows are stale
+    at = open_toc({"B": str(R20)})
+    assert not at.exception
+    warn = " ".join(w.value for w in at.warning)
+    assert "not measured on the model files shipped now" in warn and "static ResNet-20" in warn

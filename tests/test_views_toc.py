@@ -365,3 +365,22 @@ def test_default_budgets_cover_every_exit_and_the_static_models_in_range():
     assert toc_costs("static-resnet20", 10).exit_macs[0] in b  # the paper's comparison point
     assert 30e6 in b and 10e6 not in b  # paper 001's budgets, only where the dynamic model can run
     assert max(np.diff(np.log(b))) < math.log(c[-1] / c[0]) / 6  # no large gap on the log axis
+
+
+def test_view_names_shipped_files_and_warns_of_stale_results():
+    from semcom_core.toc.tables import stale_rows
+    t = toy_results([10e6, 20e6])
+    cards = {"toc_static_resnet20_cifar10": {"model": "static-resnet20", "weights_dtype": "float16", "sha256": "ab" * 32}}
+    t["name"] = t.model.map(lambda m: f"toc_{m.replace('-', '_')}_cifar10")
+    t["weights_sha256"] = t.model.map({"static-resnet20": "ab" * 32, "static-resnet32": "cd" * 32, "dynamic": "ef" * 32})
+    stale = stale_rows(t, "cifar10", cards)
+    assert set(stale) == {"dynamic", "static-resnet32"} and "not shipped" in stale["dynamic"]
+    v = V.toc_view(COSTS, 30e6, "awgn", 0.0, results=t, build_figures=False, shipped=cards, stale=stale)
+    warn = [m.text for m in v.messages if m.level == "warning"]
+    assert len(warn) == 1 and "dynamic TOC" in warn[0] and "toc table" in warn[0]
+    assert dict(zip(v.models.model, v.models["shipped file"]))["static-resnet20"] == f"toc_static_resnet20_cifar10 (float16, {'ab' * 6})"
+    cards["toc_static_resnet20_cifar10"]["sha256"] = "00" * 32  # re-exported since the table was measured
+    assert "static-resnet20" in stale_rows(t, "cifar10", cards)
+    v = V.toc_view(COSTS, 30e6, "awgn", 0.0, build_figures=False, shipped=cards)  # shipped, no table yet
+    assert "toc_static_resnet20_cifar10" in v.notes[1] and "python -m semcom_core toc table" in v.notes[1]
+    assert "shipped file" not in V.toc_view(COSTS, 30e6, "awgn", 0.0, build_figures=False).models

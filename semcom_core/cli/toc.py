@@ -1,4 +1,6 @@
-"""CLI: `toc costs`, `toc evaluate`, `toc train` (paper 001: budgeted task-oriented communication).
+"""CLI: `toc costs`, `toc evaluate`, `toc train`, `toc export` (ship a finished run into pretrained/toc/) and
+`toc table` (the results table the page reads, measured on the shipped models) (paper 001: budgeted
+task-oriented communication).
 
 Budgets are per image, in multiply-accumulates by default: paper 001's "FLOPs" are MACs (its Table III
 ResNet-20 is 40.81 M = our count of its MACs, see `semcom_core.toc.costs`); `--budget-unit flops` reads
@@ -109,6 +111,42 @@ def cmd_toc_train(a) -> int:
     return 0
 
 
+def cmd_toc_export(a) -> int:
+    from semcom_core.cli.common import UsageError
+    from semcom_core.toc.export import export_toc_run
+    if a.n < 1:
+        raise UsageError("--n must be at least 1")
+    try:
+        card = export_toc_run(Path(a.run), a.name, a.dtype, a.command, n=a.n, seed=a.seed,
+                              allow_unfinished=a.allow_unfinished, progress=lambda m: print(m, flush=True))
+    except ValueError as e:  # not a (finished) TOC run, a bad dtype: one line, exit 2
+        raise UsageError(str(e).splitlines()[0]) from None
+    keys = ("name", "model", "file", "weights_dtype", "sha256", "parameters", "epochs", "wall_seconds", "machine",
+            "test_accuracy", "test_images", "test_accuracy_note")
+    print(json.dumps({k: card.get(k) for k in keys}, indent=2))
+    return 0
+
+
+def cmd_toc_table(a) -> int:
+    import math
+
+    from semcom_core.cli.common import UsageError
+    from semcom_core.data.registry import DatasetError
+    from semcom_core.toc.tables import write_shipped
+    if a.n < 1:
+        raise UsageError("--n must be at least 1")
+    if not all(math.isfinite(s) for s in a.snr):
+        raise UsageError("--snr values must be finite numbers (dB)")
+    t0 = time.time()
+    try:
+        out = write_shipped(a.names or None, a.dataset, Path(a.out) if a.out else None, channels=a.channel,
+                            snrs=a.snr, n=a.n, seed=a.seed, progress=lambda m: print(m, flush=True))
+    except (ValueError, FileNotFoundError, DatasetError) as e:  # nothing shipped, an unknown name, two of a
+        raise UsageError(str(e).splitlines()[0]) from None     # model, no prepared dataset: one line, exit 2
+    print(f"wrote {out} ({time.time() - t0:.0f} s)")
+    return 0
+
+
 def register(sub) -> None:
     from semcom_core.channels import CHANNELS
     toc = sub.add_parser("toc", help="paper 001: budgeted task-oriented communication (static and dynamic TOC)"
@@ -147,3 +185,28 @@ def register(sub) -> None:
     t.add_argument("--max-steps", type=int, help="stop after this many steps in this invocation (pilots)")
     t.add_argument("--limit-train", type=int, help="train on the first N training images (smoke tests)")
     t.set_defaults(func=cmd_toc_train)
+
+    x = toc.add_parser("export", help="ship a finished TOC run into pretrained/toc/ (safetensors + model card "
+                                      "measured on the shipped file)")
+    x.add_argument("run", help="run folder (config.json, summary.json, best.safetensors), e.g. "
+                               "runs/toc_static_resnet20_cifar10")
+    x.add_argument("--name", help="artifact name (default: the run's config name)")
+    x.add_argument("--dtype", choices=("float32", "float16"), default="float32",
+                   help="storage of the shipped file (the card's accuracies are measured on it, in fp32)")
+    x.add_argument("--command", help="what trained it, for the card (default: toc train <the run's config>)")
+    x.add_argument("--n", type=int, default=10000, help="test images the card is measured on (first n)")
+    x.add_argument("--seed", type=int, default=0, help="channel noise seed of the card's measurements")
+    x.add_argument("--allow-unfinished", action="store_true", help="ship a run that has not finished (the card says so)")
+    x.set_defaults(func=cmd_toc_export)
+
+    tb = toc.add_parser("table", help="measure the shipped TOC models into pretrained/toc/toc_results_<dataset>.csv "
+                                      "(Table III/IV analogues; the page reads it)")
+    tb.add_argument("names", nargs="*", help="shipped artifact names (default: toc_<model>_<dataset> of every model "
+                                             "shipped); one per model")
+    tb.add_argument("--dataset", default="cifar10")
+    tb.add_argument("--out", help="CSV path (default pretrained/toc/toc_results_<dataset>.csv)")
+    tb.add_argument("--n", type=int, default=10000, help="the first n test images")
+    tb.add_argument("--seed", type=int, default=0, help="channel noise seed")
+    tb.add_argument("--snr", type=float, nargs="+", default=[0.0, 6.0, 12.0, 18.0], help="PSNRs in dB")
+    tb.add_argument("--channel", nargs="+", default=["awgn", "rayleigh"], choices=tuple(CHANNELS))
+    tb.set_defaults(func=cmd_toc_table)

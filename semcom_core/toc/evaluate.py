@@ -129,21 +129,24 @@ def default_weights(model: str, dataset: str) -> Path:
 
 
 def load_toc_model(model: str, num_classes: int, weights: Path) -> tuple[nn.Module, dict]:
-    """The TOC network `model` with the float tensors of `weights` (safetensors, strict). Returns (model
-    in eval mode, the file's metadata). FileNotFoundError naming the command that makes the file."""
+    """The TOC network `model` with the float tensors of `weights` (safetensors, strict; a shipped file's
+    compact storage, `zoo.storage`, expanded to float32). Returns (model in eval mode, the file's
+    metadata). FileNotFoundError naming the command that makes the file."""
     from safetensors import safe_open
     from safetensors.torch import load_file
     weights = Path(weights)
     if not weights.is_file():
         cfg = f"configs/toc_{model.replace('-', '_')}_<dataset>.toml"
         raise FileNotFoundError(f"no weights at {weights}: train them with `python -m semcom_core toc train {cfg}` "
-                                f"and pass --weights runs/<name>/best.safetensors")
+                                f"and pass --weights runs/<name>/best.safetensors, or ship the run with "
+                                f"`python -m semcom_core toc export runs/<name>`")
     with safe_open(str(weights), "pt") as f:
         meta = f.metadata() or {}
     if meta.get("model") and meta["model"] != model:
         raise ValueError(f"{weights} holds a {meta['model']} model, not {model}")
+    from semcom_core.zoo.storage import expand
     net = build_toc_model(model, num_classes)
-    net.load_state_dict(load_file(str(weights)), strict=True)
+    net.load_state_dict(expand(load_file(str(weights))), strict=True)  # a shipped file may be stored compact
     return net.eval(), meta
 
 

@@ -10,10 +10,13 @@ One row per (model, channel, PSNR, budget):
   left there (`exit_accuracy_k`, empty when none did) and the accuracy if every image left there
   (`all_exit_accuracy_k`, independent of B). Dynamic + static rows at one (channel, PSNR) are Table IV.
 
-`write_results` measures it from trained run folders with `semcom_core.toc.evaluate` (`collect`,
-`budget_result`, `static_result`: the numbers `evaluate_budgets` gives, tested equal) with one pass over
-the test images per model, channel and PSNR (every budget from the same pass) and one pass over the
-validation images per dynamic model (its confidences do not depend on the channel).
+`write_shipped` measures it from the models shipped in `pretrained/toc/` (`toc export` made them; the
+CLI is `python -m semcom_core toc table`), `write_results` from trained run folders, both with
+`semcom_core.toc.evaluate` (`collect`, `budget_result`, `static_result`: the numbers `evaluate_budgets`
+gives, tested equal) with one pass over the test images per model, channel and PSNR (every budget from
+the same pass) and one pass over the validation images per dynamic model (its confidences do not depend on
+the channel). Each row names the artifact (`name`) and the sha256 of the weights it was measured on, so the
+page can tell a table measured on the shipped files from a stale one.
 """
 from __future__ import annotations
 
@@ -27,7 +30,7 @@ import pandas as pd
 from semcom_core import paths
 
 REQUIRED = ("model", "channel", "snr_db", "budget", "accuracy", "n", "mean_macs")
-BASE_COLUMNS = ("model", "dataset", "channel", "snr_db", "budget", "accuracy", "ci95_low", "ci95_high", "n",
+BASE_COLUMNS = ("name", "model", "dataset", "channel", "snr_db", "budget", "accuracy", "ci95_low", "ci95_high", "n",
                 "mean_macs", "mean_macs_se", "expected_macs", "status", "r", "seed", "n_val", "weights",
                 "weights_sha256")
 TABLE_III_SNRS = (0.0, 6.0, 12.0, 18.0)
@@ -75,7 +78,7 @@ def load_results(dataset: str = "cifar10", path: Path | None = None) -> pd.DataF
 def result_row(res: dict, k_max: int = 5) -> dict:
     """One CSV row from one `toc.evaluate.evaluate_budgets` result (static or dynamic)."""
     ci = res.get("ci95") or [None, None]
-    row = {"model": res["model"], "dataset": res.get("dataset"), "channel": res["channel"],
+    row = {"name": res.get("name"), "model": res["model"], "dataset": res.get("dataset"), "channel": res["channel"],
            "snr_db": res["snr_db"], "budget": res.get("budget") if res["model"] == "dynamic" else None,
            "accuracy": res["accuracy"], "ci95_low": ci[0], "ci95_high": ci[1], "n": res["n"],
            "mean_macs": res["mean_macs"], "mean_macs_se": res.get("mean_macs_se", 0.0),
@@ -105,14 +108,63 @@ def default_budgets(num_classes: int = 10, n_log: int = 12) -> list[float]:
     return sorted(grid)
 
 
-def _run_model(run_dir: Path) -> tuple[str, str, Path]:
-    """(model, dataset, weights) of a training run folder (its config.json and best.safetensors)."""
+def _run_model(run_dir: Path) -> tuple[str, str, Path, str]:
+    """(model, dataset, weights, name) of a training run folder (its config.json and best.safetensors)."""
     cfg_path, weights = run_dir / "config.json", run_dir / "best.safetensors"
     if not cfg_path.is_file() or not weights.is_file():
         raise FileNotFoundError(f"{run_dir} is not a finished TOC run (needs config.json and best.safetensors); "
                                 "train it with `python -m semcom_core toc train configs/toc_<model>_<dataset>.toml`")
     cfg = json.loads(cfg_path.read_text())
-    return cfg["model"], cfg["dataset"], weights
+    return cfg["model"], cfg["dataset"], weights, cfg.get("name", run_dir.name)
+
+
+def shipped_dir() -> Path:
+    return paths.pretrained_dir() / "toc"
+
+
+def canonical_name(model: str, dataset: str) -> str:
+    """The artifact that stands for `model` on `dataset` in the results table: `toc_<model>_<dataset>`
+    (e.g. toc_static_resnet20_cifar10); other shipped TOC models (the no-channel reference) are measured
+    into tables of their own."""
+    from semcom_core.zoo.naming import dataset_key
+    return f"toc_{model.replace('-', '_')}_{dataset_key(dataset)}"
+
+
+def shipped_cards(dataset: str | None = None) -> dict[str, dict]:
+    """The TOC models shipped in pretrained/toc/ (a card `<name>.json` of kind "toc" beside its
+    `<name>.safetensors`), name -> card, optionally of one dataset only. Unreadable cards are skipped."""
+    out = {}
+    for card_file in sorted(shipped_dir().glob("*.json")):
+        if not card_file.with_suffix(".safetensors").is_file():
+            continue
+        try:
+            card = json.loads(card_file.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            continue
+        if card.get("kind") != "toc" or (dataset is not None and card.get("dataset") != dataset):
+            continue
+        out[card_file.stem] = card
+    return out
+
+
+def _shipped_model(name: str) -> tuple[str, str, Path, str]:
+    """(model, dataset, weights, name) of the shipped TOC model `name`; FileNotFoundError naming the
+    command that ships one."""
+    cards = shipped_cards()
+    if name not in cards:
+        have = ", ".join(cards) or "none"
+        raise FileNotFoundError(f"no shipped TOC model {name!r} in {shipped_dir()} (shipped: {have}); ship a "
+                                "finished run with `python -m semcom_core toc export runs/<name>`")
+    card = cards[name]
+    return card["config"]["model"], card["dataset"], shipped_dir() / f"{name}.safetensors", name
+
+
+def default_shipped(dataset: str = "cifar10") -> list[str]:
+    """The shipped models the results table of `dataset` measures by default: one per TOC model, the
+    canonical artifact (`canonical_name`), in the order of `nets.toc.TOC_MODELS`."""
+    from semcom_core.nets.toc import TOC_MODELS
+    cards = shipped_cards(dataset)
+    return [canonical_name(m, dataset) for m in TOC_MODELS if canonical_name(m, dataset) in cards]
 
 
 def _sha256(p: Path) -> str:
@@ -171,16 +223,35 @@ def measure_results(run_dirs, channels=TABLE_III_CHANNELS, snrs=TABLE_III_SNRS, 
     """The results table of the models in `run_dirs` (one per model: ValueError for two runs of the same
     model or of different datasets): every model at every channel and PSNR; the dynamic one at every budget
     (`default_budgets` when None)."""
-    runs = [_run_model(Path(d)) for d in run_dirs]
-    models = [m for m, _, _ in runs]
+    return _measure_sources([_run_model(Path(d)) for d in run_dirs], channels, snrs, budgets, n, seed, n_val,
+                            policy, progress)
+
+
+def measure_shipped(names=None, dataset: str = "cifar10", channels=TABLE_III_CHANNELS, snrs=TABLE_III_SNRS,
+                    budgets=None, n: int = 10000, seed: int = 0, n_val: int = 5000, policy=None,
+                    progress=print) -> pd.DataFrame:
+    """`measure_results` of the models shipped in pretrained/toc/: `names` (artifact names), default
+    `default_shipped(dataset)`. FileNotFoundError when none (or a named one) is shipped."""
+    names = list(names) if names else default_shipped(dataset)
+    if not names:
+        raise FileNotFoundError(f"no shipped TOC model of {dataset} in {shipped_dir()}; ship a finished run with "
+                                "`python -m semcom_core toc export runs/<name>`")
+    return _measure_sources([_shipped_model(nm) for nm in names], channels, snrs, budgets, n, seed, n_val, policy,
+                            progress)
+
+
+def _measure_sources(sources, channels, snrs, budgets, n, seed, n_val, policy, progress) -> pd.DataFrame:
+    """The results table of (model, dataset, weights, name) sources, one per model."""
+    models = [m for m, _, _, _ in sources]
     dupes = sorted({m for m in models if models.count(m) > 1})
     if dupes:
-        raise ValueError(f"two runs of {', '.join(dupes)}: pass one run folder per model")
-    datasets = {ds for _, ds, _ in runs}
+        raise ValueError(f"two runs of {', '.join(dupes)} ({', '.join(nm for m, _, _, nm in sources if m in dupes)}): "
+                         "one per model in a table; measure the other into its own --out")
+    datasets = {ds for _, ds, _, _ in sources}
     if len(datasets) > 1:
-        raise ValueError(f"runs of different datasets {sorted(datasets)}: one table per dataset")
+        raise ValueError(f"models of different datasets {sorted(datasets)}: one table per dataset")
     rows = []
-    for model, dataset, weights in runs:
+    for model, dataset, weights, name in sources:
         if model == "dynamic" and budgets is None:
             from semcom_core.data.registry import get_spec
             model_budgets = default_budgets(get_spec(dataset).num_classes)
@@ -190,16 +261,50 @@ def measure_results(run_dirs, channels=TABLE_III_CHANNELS, snrs=TABLE_III_SNRS, 
         for res in _measure_model(model, dataset, weights, channels, snrs, model_budgets, n, seed, n_val, policy,
                                   progress):
             res["weights_sha256"] = sha
+            res["name"] = name
+            if Path(weights).resolve().is_relative_to(paths.pretrained_dir().resolve()):  # shipped: say where
+                res["weights"] = str(Path(weights).resolve().relative_to(paths.pretrained_dir().resolve()))
             rows.append(result_row(res))
     return pd.DataFrame(rows)
 
 
 def write_results(run_dirs, out: Path | None = None, **kw) -> Path:
     """Measure (`measure_results`) and write the CSV atomically (default `results_path(dataset)`)."""
-    table = measure_results(run_dirs, **kw)
+    return _write(measure_results(run_dirs, **kw), out)
+
+
+def write_shipped(names=None, dataset: str = "cifar10", out: Path | None = None, **kw) -> Path:
+    """Measure the shipped models (`measure_shipped`) and write the CSV atomically (default
+    `results_path(dataset)`: the file the page reads)."""
+    return _write(measure_shipped(names, dataset, **kw), out)
+
+
+def _write(table: pd.DataFrame, out: Path | None) -> Path:
     dataset = str(table["dataset"].iloc[0]) if len(table) else "cifar10"
     out = Path(out) if out is not None else results_path(dataset)
     paths.atomic_write_text(out, table.to_csv(index=False))
+    return out
+
+
+def stale_rows(table: pd.DataFrame, dataset: str = "cifar10", cards: dict[str, dict] | None = None) -> dict[str, str]:
+    """Models of a results table whose rows were not measured on the file shipped now: model -> reason
+    (no such model shipped, or its sha256 differs). Empty when every row matches a shipped file (rows
+    without `name`, from older tables, are checked under their model's canonical name). `cards`:
+    `shipped_cards(dataset)` when None."""
+    cards = shipped_cards(dataset) if cards is None else cards
+
+    def first(rows: pd.DataFrame, col: str):
+        return rows[col].dropna().iloc[0] if col in rows and rows[col].notna().any() else None
+
+    out = {}
+    for model, rows in table.groupby("model"):
+        name = first(rows, "name") or canonical_name(str(model), dataset)
+        sha = first(rows, "weights_sha256")
+        if name not in cards:
+            out[str(model)] = f"{name} is not shipped in pretrained/toc/"
+        elif sha is None or sha != cards[name].get("sha256"):
+            out[str(model)] = (f"measured on weights {str(sha)[:12]}..., the shipped {name} is "
+                               f"{str(cards[name].get('sha256'))[:12]}...")
     return out
 
 

@@ -35,6 +35,9 @@ def how_to_make(name: str) -> str:
     """The commands that train and ship the model `name`, if a config of that name exists."""
     if not (paths.REPO_ROOT / "configs" / f"{name}.toml").is_file():
         return "`python -m semcom_core zoo list` shows what is shipped"
+    if name.startswith("toc_"):  # paper 001's TOC models train and ship with their own commands
+        return (f"train it with `python -m semcom_core toc train configs/{name}.toml`, then ship it with "
+                f"`python -m semcom_core toc export runs/{name}`")
     return (f"train it with `python -m semcom_core train configs/{name}.toml`, then ship it with "
             f"`python -m semcom_core zoo export runs/{name} --name {name} --command ... --measure` "
             f"(scripts/build_zoo.sh does both)")
@@ -59,6 +62,10 @@ def config_from_card(card: dict) -> TrainConfig:
 
 
 def build_from_card(card: dict) -> nn.Module:
+    if card.get("kind") == "toc":  # paper 001's TOC models: the card's config is a toc.train.TOCConfig's dict
+        from semcom_core.nets.toc import build_toc_model
+        spec = get_spec(card["config"]["dataset"])
+        return build_toc_model(card["config"]["model"], spec.num_classes, spec.image_shape[2])
     cfg = config_from_card(card)
     cfg.init_from = ""  # the shipped file (and `backbone_from`) hold every weight; nothing else is read
     spec = get_spec(cfg.dataset)
@@ -141,21 +148,31 @@ def shared_backbone(state: dict, cfg_d: dict) -> tuple[dict, dict | None]:
 
 
 def export_run(run_dir: Path, name: str, subdir: str, command: str, dtype: str = "float32",
-               measure: Callable[[nn.Module, TrainConfig], dict] | None = None) -> dict:
+               measure: Callable[[nn.Module, TrainConfig], dict] | None = None, kind: str | None = None,
+               keep_metadata: bool = False) -> dict:
     """Copy a run's best weights into pretrained/<subdir>/<name>.safetensors, stored as `dtype`
     (`storage.DTYPES`), and write the model card; `measure` evaluates the *shipped file* and returns
-    accuracy fields."""
+    accuracy fields. `kind`: the card's kind when the run's config names none (a TOC run: "toc", whose
+    `measure` is given the config as a dict). `keep_metadata`: the shipped file keeps the run file's
+    safetensors metadata (a TOC file's validation split, which the dynamic model's thresholds are fitted on)."""
     run_dir = Path(run_dir)
     cfg_d = json.loads((run_dir / "config.json").read_text())
     summary = json.loads((run_dir / "summary.json").read_text())
     dest = paths.pretrained_dir() / subdir
     dest.mkdir(parents=True, exist_ok=True)
     weights = dest / f"{name}.safetensors"
-    state = compact(load_file(str(run_dir / "best.safetensors")), dtype)
+    best = run_dir / "best.safetensors"
+    state = compact(load_file(str(best)), dtype)
     state, backbone_from = shared_backbone(state, cfg_d)
+    metadata = {"name": name}
+    if keep_metadata:
+        from safetensors import safe_open
+        with safe_open(str(best), "pt") as f:
+            metadata = {**(f.metadata() or {}), "name": name}
     with paths.atomic_path(weights) as tmp:
-        save_file(state, str(tmp), metadata={"name": name})
-    card = {"name": name, "kind": cfg_d["kind"], "dataset": cfg_d["dataset"], **_run_record(cfg_d, summary, command),
+        save_file(state, str(tmp), metadata=metadata)
+    card = {"name": name, "kind": cfg_d.get("kind", kind), "dataset": cfg_d["dataset"],
+            **_run_record(cfg_d, summary, command),
             "weights_dtype": dtype, "file": weights.name,
             "sha256": sha256_file(weights), "exported_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     if summary.get("history"):  # continued from shipped weights: what trained them, oldest first
@@ -187,7 +204,7 @@ def _finish_card(card: dict, card_file: Path, measure) -> dict:
     model, _ = load_shipped(card["name"])
     card["parameters"] = sum(p.numel() for p in model.parameters())
     if measure is not None:
-        card.update(measure(model, config_from_card(card)))
+        card.update(measure(model, dict(card["config"]) if card.get("kind") == "toc" else config_from_card(card)))
     paths.atomic_write_text(card_file, json.dumps(card, indent=2))
     return card
 

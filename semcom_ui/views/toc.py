@@ -6,7 +6,9 @@ transmitter (paper 001's "FLOPs" are MACs, see `semcom_core.toc.costs`; 1 MAC = 
 FLOPs); what it pays for is the transmitter side of each model (`semcom_core.toc.costs`).
 
 Inputs: the cost tables (`exit_costs`: model -> cumulative transmitter MACs per exit, a static model has
-one exit) and, once trained models are measured, the results table (`semcom_core.toc.tables`)."""
+one exit), the TOC models shipped in pretrained/toc/ (their model cards, `toc.tables.shipped_cards`) and,
+once they are measured, the results table (`semcom_core.toc.tables`, `toc table`), checked against the
+shipped files' sha256 (`toc.tables.stale_rows`)."""
 from __future__ import annotations
 
 import math
@@ -18,6 +20,7 @@ import plotly.graph_objects as go
 
 from semcom_core.costs.compute import FLOPS_PER_MAC
 from semcom_core.toc.budget import BudgetError, parse_budget, plan_budget
+from semcom_core.toc.tables import canonical_name
 
 DYNAMIC = "dynamic"
 CHANNELS = ("awgn", "rayleigh")
@@ -27,7 +30,8 @@ FAMILY_LABELS = {"both": "dynamic and static", "dynamic": "dynamic (multi-exit)"
 DATASET = "cifar10"
 TRAIN_COMMANDS = ("python -m semcom_core toc train configs/toc_static_resnet20_cifar10.toml",
                   "python -m semcom_core toc train configs/toc_dynamic_cifar10.toml")
-TABLE_COMMAND = "python -m semcom_core.toc.tables runs/toc_static_resnet20_cifar10 runs/toc_dynamic_cifar10"
+EXPORT_COMMAND = "python -m semcom_core toc export runs/<name>"
+TABLE_COMMAND = "python -m semcom_core toc table"
 CONVENTION_NOTE = (f"Budget B: MACs per image on the transmitter (multiply-accumulates; 1 MAC = {FLOPS_PER_MAC} "
                    "FLOPs; paper 001's \"FLOPs\" are MACs). Static model: encoder + channel encoder. Dynamic model, "
                    "an image leaving at exit k: blocks 1..k, the confidence heads of exits 1..k and exit k's channel "
@@ -252,11 +256,15 @@ def _accuracy_series(rows: pd.DataFrame | None, exit_costs: dict[str, tuple], x_
 # ----------------------------------------------------------------------------- the view
 def toc_view(exit_costs: dict[str, tuple], budget_raw, channel: str, snr_db: float, family: str = "both",
              results: pd.DataFrame | None = None, exit_params: dict[str, int] | None = None,
-             build_figures: bool = True) -> TOCView:
+             build_figures: bool = True, shipped: dict[str, dict] | None = None,
+             stale: dict[str, str] | None = None) -> TOCView:
     """`exit_costs`: model -> cumulative transmitter MACs per exit (`toc.costs.toc_costs(...).exit_macs`),
     including "dynamic" and the static models. `budget_raw`: the budget as typed or read (number or text
     such as "40M"). `results`: the measured results table (`toc.tables.load_results`) or None when no
-    trained model is shipped. `exit_params`: model -> transmitter parameters (optional column)."""
+    trained model is shipped. `exit_params`: model -> transmitter parameters (optional column).
+    `shipped`: the TOC model cards in pretrained/toc/ (artifact name -> card, `toc.tables.shipped_cards`):
+    a "shipped file" column and, without a results table, the command that measures them. `stale`: model ->
+    why its results rows were not measured on the file shipped now (`toc.tables.stale_rows`): a warning."""
     if family not in FAMILIES:
         raise ValueError(f"unknown model family {family!r}; use one of {FAMILIES}")
     if DYNAMIC not in exit_costs:
@@ -301,6 +309,14 @@ def toc_view(exit_costs: dict[str, tuple], budget_raw, channel: str, snr_db: flo
         messages.append(Message("warning", f"The results table has no measurement at {channel} {snr_db:g} dB "
                                            f"(measured: {', '.join(have) or 'nothing'}); the cost side is shown."))
 
+    # model -> the shipped artifact that stands for it (toc_<model>_<dataset>, the one `toc table` measures)
+    shipped_by_model = {m: {**shipped[canonical_name(m, DATASET)], "name": canonical_name(m, DATASET)}
+                        for m in exit_costs if canonical_name(m, DATASET) in (shipped or {})}
+    if stale:
+        messages.append(Message("warning", "The results table was not measured on the model files shipped now: "
+                                           + "; ".join(f"{model_label(m)}: {why}" for m, why in stale.items())
+                                           + f". Re-measure with `{TABLE_COMMAND}`."))
+
     # ---------------------------------------------------------------- per model
     model_rows = []
     for m, cs in exit_costs.items():
@@ -325,7 +341,8 @@ def toc_view(exit_costs: dict[str, tuple], budget_raw, channel: str, snr_db: flo
                            "measured accuracy": acc, "family": "dynamic" if m == DYNAMIC else "static",
                            "exits": len(cs), "transmitter MACs (min)": cost, "transmitter MACs (max)": full,
                            "transmitter M FLOPs (max)": full * FLOPS_PER_MAC / 1e6,
-                           **({"transmitter params": (exit_params or {}).get(m)} if exit_params else {})})
+                           **({"transmitter params": (exit_params or {}).get(m)} if exit_params else {}),
+                           **({"shipped file": _shipped_text(shipped_by_model.get(m))} if shipped is not None else {})})
     models = pd.DataFrame(model_rows)
     fitting_static = [m for m, c in statics.items() if budget is not None and c <= budget]
 
@@ -418,11 +435,15 @@ def toc_view(exit_costs: dict[str, tuple], budget_raw, channel: str, snr_db: flo
     series = pd.concat([ours, paper], ignore_index=True)
 
     notes = [CONVENTION_NOTE]
-    if not trained:
+    if not trained and shipped:
+        notes.append(f"Shipped in pretrained/toc/: {', '.join(sorted(shipped))}, but no results table yet: the cost "
+                     "side is shown (per-exit MACs, which models fit B, the planned exit fractions). Measure the "
+                     f"shipped models with `{TABLE_COMMAND}` (Table III and IV analogues; docs/toc.md).")
+    elif not trained:
         notes.append("No trained TOC model is shipped yet (pretrained/toc/ has no results table): the cost side "
                      "is shown (per-exit MACs, which models fit B, the planned exit fractions). Train with `"
-                     + "` and `".join(TRAIN_COMMANDS) + "` (docs/toc.md), then measure them with `" + TABLE_COMMAND + "` (one run folder per model, "
-                     "the other static runs added likewise).")
+                     + "` and `".join(TRAIN_COMMANDS) + "` (docs/toc.md), ship each finished run with `"
+                     + EXPORT_COMMAND + "`, then measure the shipped models with `" + TABLE_COMMAND + "`.")
     notes.append(f"Reference: {PAPER_LABEL}. Our models are measured on CIFAR-10, so the two are not comparable "
                  "number for number; the shape (accuracy vs B) is.")
 
@@ -434,6 +455,13 @@ def toc_view(exit_costs: dict[str, tuple], budget_raw, channel: str, snr_db: flo
                         "exit_histogram": plots_toc.exit_histogram_figure(exits, budget),
                         "accuracy_per_exit": plots_toc.accuracy_per_exit_figure(exits)}
     return view
+
+
+def _shipped_text(card: dict | None) -> str:
+    """The models table's "shipped file" cell: 'toc_static_resnet20_cifar10 (float32, 3f2a9c1e0b7d)' or ''."""
+    if not card:
+        return ""
+    return f"{card['name']} ({card.get('weights_dtype', '?')}, {str(card.get('sha256', ''))[:12]})"
 
 
 def exit_costs_table(num_classes: int = 10) -> tuple[dict[str, tuple], dict[str, int]]:
