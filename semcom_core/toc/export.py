@@ -49,9 +49,16 @@ def measure_toc_card(model, cfg: dict, n: int = 10000, seed: int = 0, channels=T
                      snrs=TABLE_III_SNRS, progress=None) -> dict:
     """The card's accuracy fields for `model` (the shipped file as `zoo.store.load_shipped` builds it) at
     every (channel, PSNR), fp32, the first `n` test images, noise seeded by `seed`."""
+    import os
+    import platform
+    import time
+
+    import torch
+
     from semcom_core.data.loader import ImageData
     from semcom_core.device import get_policy
     from semcom_core.toc.evaluate import collect
+    t0 = time.time()
     policy = get_policy(precision="fp32")
     data = ImageData(cfg["dataset"], policy.device, n_val=0)  # the test split is the same for any n_val
     net = policy.prepare_model(model)
@@ -75,6 +82,9 @@ def measure_toc_card(model, cfg: dict, n: int = 10000, seed: int = 0, channels=T
                                + f"; table_iii: AWGN and Rayleigh at each PSNR, noise seed {seed}"),
         "table_iii": points, "noiseless_accuracy": noiseless, "test_seed": seed, "measured_in": "fp32",
         "dataset_provenance": data.provenance,
+        "measured_on": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cpus, "
+                       f"{torch.get_num_threads()} thread(s), {policy.description}",
+        "measure_seconds": round(time.time() - t0, 1),
     }
 
 
