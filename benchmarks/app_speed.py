@@ -134,6 +134,11 @@ def user_session(browser, base: str, rounds: int, out: dict, errors: list) -> No
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = ctx.new_page()
     step = "first load"
+    cdp = ctx.new_cdp_session(page)  # the renderer's own CPU time per change (Chrome DevTools Performance)
+    cdp.send("Performance.enable")
+
+    def task_seconds() -> float:
+        return next(m["value"] for m in cdp.send("Performance.getMetrics")["metrics"] if m["name"] == "TaskDuration")
 
     def redraw() -> float:
         btn = page.get_by_role("button", name="Re-draw the noise")
@@ -150,7 +155,9 @@ def user_session(browser, base: str, rounds: int, out: dict, errors: list) -> No
                               ("gamma", lambda: slider_step(page, "log10 γ", "ArrowRight" if fwd else "ArrowLeft")),
                               ("channel", lambda: radio(page, "Channel", "rayleigh" if fwd else "awgn")),
                               ("live (re-draw noise)", redraw)):
+                busy0 = task_seconds()
                 out.setdefault(step, []).append(act())
+                out.setdefault("browser CPU " + step, []).append(task_seconds() - busy0)
         if page.locator('[data-testid="stException"]').count():
             errors.append("an exception box is on the page")
     except Exception as e:  # report, do not hide
@@ -288,6 +295,10 @@ def main() -> int:
     for name in CONTROLS:
         if name in merged:
             print(summary(name, merged[name], 0.3 if a.users == 1 else None, p95_ctl))
+    busy = [v for k, vs in merged.items() if k.startswith("browser CPU") for v in vs]
+    if busy:
+        print(f"browser main-thread CPU per change (incl. the 0.5 s quiet wait): median {statistics.median(busy):.3f} s, "
+              + ", ".join(f"{k[12:]} {statistics.median(v):.3f}" for k, v in merged.items() if k.startswith("browser CPU")))
     if "first load" in merged:
         print(summary("first load", merged["first load"], 3.0, None))
     if "live (re-draw noise)" in merged:

@@ -5,17 +5,16 @@ import numpy as np
 import streamlit as st
 
 from semcom_core.costs import compute as C
-from semcom_core.data.images import to_model_image
 from semcom_core.data.registry import DatasetError, get_spec
 from semcom_core.eval import live as L
 from semcom_core.eval import readings as R
 from semcom_core.eval.stats import accuracy_interval
 from semcom_core.nets.split import K_CHOICES
 from semcom_ui import cached, plots
+from semcom_ui.jobs import JobQueueFull
 from semcom_ui.nav import ensure_navigation
 from semcom_ui.state import QueryState, parse_bool
 from semcom_ui.views import explorer as X
-from semcom_ui.views.toc import transmitter_budget_filter
 
 ensure_navigation()
 
@@ -41,18 +40,18 @@ stages = C.stage_costs(backbone, spec.num_classes)
 SPLITS = tuple(f"SP-{i}" for i in range(len(stages) + 1))
 budget_m = side.number_input(
     "Transmitter budget B (M MACs per image)", 0.0, 1e7, q.get("B", 0.0, cast=float, lo=0.0, hi=1e13) / 1e6, 10.0,
-    key="B", format="%.1f", help="Paper 001's budget: the most the transmitter may compute per image (1 MAC = 2 FLOPs). "
-                                 "Split points whose transmitter part costs more are marked 'over B'. 0: no budget.")
+    key="tx_budget", format="%g",
+    help="Paper 001's budget: the most the transmitter may compute per image (1 MAC = 2 FLOPs). Split points whose "
+         "transmitter part costs more are marked 'over B'. 0: no budget.")
 budget = budget_m * 1e6 if budget_m > 0 else None
-over: dict = {}
+bview = None
 if budget is not None:  # transmitter MACs per split point at the k in use (the compressor's share depends on k)
     k_for_costs = q.get("k", 64, K_CHOICES, int) if "k" not in st.session_state else st.session_state["k"]
-    tx = cached.cost_table(backbone, spec.num_classes, k_for_costs)
-    over = transmitter_budget_filter(dict(zip(tx.split[tx.convention == "true"], tx.tx_macs[tx.convention == "true"])),
-                                     budget)
+    bview = X.budget_view(cached.cost_table(backbone, spec.num_classes, k_for_costs), SPLITS,
+                          st.session_state.get("split", X.DEFAULT_SPLIT), budget)
 split = side.selectbox("Split point", SPLITS, index=SPLITS.index(q.get("split", X.DEFAULT_SPLIT if X.DEFAULT_SPLIT in SPLITS else SPLITS[1],
                                                                         SPLITS)), key="split",
-                       format_func=lambda s: s + (" (over B)" if over.get(s) else ""),
+                       format_func=lambda s: X.budget_label(s, bview),
                        help=f"SP-0 sends the image, {SPLITS[-1]} the logits (the receiver takes the label); "
                             "SP-i in between cuts after the i-th stage.")
 cut = SPLITS.index(split)
@@ -99,13 +98,12 @@ if seconds:
 st.query_params.from_dict(state)
 for n in q.notices:  # only on the run that read the user's link (semcom_ui.state)
     st.warning(n)
-if budget is not None:
-    fits = [s_ for s_ in SPLITS if not over.get(s_)]
-    if over.get(split):
-        st.warning(f"{split} is over the transmitter budget: {over[split]}. Within B: {', '.join(fits) or 'none'}.")
+if budget is not None:  # said for the split point actually chosen (the selector may have just changed it)
+    bview = X.budget_view(cached.cost_table(backbone, spec.num_classes, k), SPLITS, split, budget)
+    if bview.warning:
+        st.warning(bview.warning)
     else:
-        st.caption(f"Transmitter budget B = {budget / 1e6:,.1f} M MACs per image: "
-                   f"{', '.join(s_ for s_ in SPLITS if over.get(s_)) or 'no split point'} over B.")
+        st.caption(bview.caption)
 
 costs = cached.cost_table(backbone, spec.num_classes, k)
 cur = costs[(costs.split == split) & (costs.convention == "true")].iloc[0]
@@ -198,36 +196,60 @@ elif card:
 
 
 @st.fragment(run_every=0.3)
-def measure_progress(key: tuple, n_eval: int) -> None:
+def measure_progress(key: tuple) -> None:
     """Polls a running measurement (only this fragment reruns); one full rerun when it is done."""
-    job = cached.job_runner().get(key)
+    runner = cached.job_runner()
+    job = runner.get(key)
     if job is None or job.done:
         st.rerun(scope="app")
-    st.progress(job.progress, text=f"transmitter, channel, receiver ... {job.progress:.0%} of {n_eval} images "
-                                   "(measurements queue behind one another)")
+    ahead = runner.position(key)
+    st.progress(job.progress, text=f"measuring {cached.describe_measurement(key)}: {job.progress:.0%}"
+                + (f" (waiting: {ahead} measurement{'s' * (ahead > 1)} ahead)" if ahead else ""))
 
 
 def measure_panel(bb: str, ds: str, sp: str, kk: int, s: float, ch: str) -> None:
     """Measure this exact setting on test images, off the script thread (semcom_ui.jobs): the page and
-    other users' pages keep answering while it runs; a second press, or a second user, joins the same run."""
+    other users' pages keep answering while it runs; a second press, or a second user, joins the same run.
+    A measurement started here and left running (a control changed) stays in view until it ends."""
+    runner = cached.job_runner()
+    pending = st.session_state.get("measure_pending")
     with st.expander("Measure now: evaluate exactly this setting on test images",
                      expanded=bool(st.session_state.get("measure_open"))):
         c1, c2 = st.columns([2, 1])
         n_eval = c1.select_slider("Test images", (100, 500, 1000, 2000, 5000, 10000), value=1000, key="n_eval",
                                   help="The first n images of the test set; noise seed 0.")
         key = cached.measure_key(bb, ds, sp, kk, s, ch, n_eval)
-        job = cached.job_runner().get(key)
+        job = runner.get(key)
         if c2.button("Measure now", key="measure"):
             st.session_state["measure_open"] = True
             try:
                 job = cached.submit_measurement(bb, ds, sp, kk, s, ch, n_eval)
+                st.session_state["measure_pending"] = pending = key
+            except JobQueueFull as e:
+                st.warning(f"Not started: {e}.")
             except (DatasetError, ValueError, OSError) as e:
                 st.error(str(e))
                 return
+        other = runner.get(pending) if pending and pending != key else None
+        if other is not None and other.running:  # this session's measurement of another setting
+            cc1, cc2 = st.columns([4, 1])
+            with cc1:
+                measure_progress(pending)
+            cc1.caption("Its result appears here when you return to that setting.")
+            if cc2.button("Cancel", key="cancel_other"):
+                runner.cancel(pending)
+                st.rerun()
         if job is None:
             return
         if job.running:
-            measure_progress(key, n_eval)
+            cc1, cc2 = st.columns([4, 1])
+            with cc1:
+                measure_progress(key)
+            if cc2.button("Cancel", key="cancel"):
+                runner.cancel(key)
+                st.rerun()
+        elif job.error == "cancelled":
+            st.info(f"Cancelled: {cached.describe_measurement(key)}.")
         elif job.error:
             st.error(f"The measurement failed: {job.error}")
         else:
@@ -247,6 +269,7 @@ st.plotly_chart(fig_diagram(backbone, spec.num_classes, split, k_sent), width="s
 TABS = ("Accuracy vs k (Fig. 3)", "Accuracy vs SNR", "Split × k map", "Computation (Fig. 5)", "Communication (Fig. 6)",
         "Latency", "Costs (Table II)")
 tabs = st.tabs(TABS, key="tab", on_change="rerun")  # lazy: only the open tab is computed and drawn
+tab_of = dict(zip(TABS, tabs))
 acc_tabs = tabs[:3]
 for i, tab in enumerate(acc_tabs):
     if not tab.open:
@@ -275,14 +298,14 @@ for i, tab in enumerate(acc_tabs):
         if len(bad):
             with st.expander(f"{len(bad)} places where accuracy falls as k or SNR grows (beyond sampling noise)"):
                 st.dataframe(bad, hide_index=True)
-if tabs[5].open:
-    with tabs[5]:
+if tab_of["Computation (Fig. 5)"].open:
+    with tab_of["Computation (Fig. 5)"]:
         sub = costs[costs.convention == "true"]
         st.plotly_chart(fig_computation(backbone, spec.num_classes, k, gamma, split), width="stretch", key="fig5")
         st.download_button("Download (CSV)", sub.to_csv(index=False), f"computation_{backbone}_k{k}.csv", "text/csv",
                            key="dl_comp")
-if tabs[6].open:
-    with tabs[6]:
+if tab_of["Communication (Fig. 6)"].open:
+    with tab_of["Communication (Fig. 6)"]:
         if table is None:
             st.info(table_error)
         else:
@@ -293,8 +316,8 @@ if tabs[6].open:
                        "log2(1 + SNR), counted as 2 real numbers each. Missing points: no k reaches the target there.")
             st.download_button("Download (CSV)", mk.to_csv(index=False), f"min_k_{backbone}_{target:.2f}.csv", "text/csv",
                                key="dl_fig6")
-if tabs[5].open:
-    with tabs[5]:
+if tab_of["Latency"].open:
+    with tab_of["Latency"]:
         td = tx_dev or devices[0]
         rd = rx_dev or devices[-1]
         lk = link or links[1]
@@ -303,8 +326,8 @@ if tabs[5].open:
         st.caption(f"{td} → {lk} → {rd}, {bits} bits per number" + ("" if seconds else " (turn on 'Think in seconds' to choose)"))
         st.plotly_chart(plots.latency_figure(parts, split), width="stretch", key="lat")
         st.download_button("Download (CSV)", parts.to_csv(index=False), f"latency_{backbone}.csv", "text/csv", key="dl_lat")
-if tabs[6].open:
-    with tabs[6]:
+if tab_of["Costs (Table II)"].open:
+    with tab_of["Costs (Table II)"]:
         st.info(C.CONVENTION_NOTES["difference"])
         st.dataframe(costs, hide_index=True)
         st.download_button("Download (CSV)", costs.to_csv(index=False), f"costs_{backbone}_k{k}.csv", "text/csv",
@@ -374,9 +397,11 @@ def live_panel(bb: str, ds: str, sp: str, kk: int, s: float, ch: str) -> None:
                               help="Decoded with Pillow only; converted to 32x32 RGB (the note says what was done).")
         if up is not None:
             data = up.getvalue()
+            digest = hashlib.sha256(data).hexdigest()
             try:
-                image, notes = to_model_image(data, get_spec(ds).image_shape[:2], get_spec(ds).image_shape[2])
-                image_key = "upload:" + hashlib.sha256(data).hexdigest()
+                image, notes = cached.upload_image(digest, data, tuple(get_spec(ds).image_shape[:2]),
+                                                   get_spec(ds).image_shape[2])
+                image_key = "upload:" + digest
             except ValueError as e:
                 st.error(f"Could not use this file: {e}")
     elif samples:

@@ -8,8 +8,10 @@ import pandas as pd
 import streamlit as st
 
 from semcom_core.costs import compute as C
+from semcom_core.data.images import to_model_image
 from semcom_core.data.loader import ImageData
 from semcom_core.data.samples import load_samples
+from semcom_core.device import get_policy
 from semcom_core.eval.split import MEASURE_PRECISION, evaluate, load_split, load_unsplit
 from semcom_core.zoo import tables as T
 from semcom_ui.jobs import JobRunner
@@ -38,7 +40,10 @@ def unsplit_accuracy(bb: str, ds: str) -> float | None:
 
 @st.cache_resource(show_spinner="loading the split model")
 def split_model(bb: str, ds: str):
-    return load_split(bb, ds)
+    """Prepared once for the measurement precision's device and memory format, so that a measurement on the
+    worker thread never converts the model in place while the live panel runs it."""
+    multi, card = load_split(bb, ds)
+    return get_policy(precision=MEASURE_PRECISION).prepare_model(multi).eval(), card
 
 
 @st.cache_resource(show_spinner="loading the unsplit model")
@@ -56,14 +61,30 @@ def test_data(ds: str) -> ImageData:
     return ImageData(ds, "cpu", n_val=0, test_only=True)
 
 
-@st.cache_resource(show_spinner=False)
+_RUNNER = JobRunner(workers=1, max_pending=8)
+
+
 def job_runner() -> JobRunner:
-    """One worker for the whole server: measurements queue instead of competing for the cores."""
-    return JobRunner(workers=1)
+    """One worker for the whole server process (a module-level singleton, so clearing Streamlit's caches never
+    orphans a running measurement or starts a second worker): measurements queue instead of competing for the
+    cores, at most 8 running or waiting."""
+    return _RUNNER
 
 
 def measure_key(bb: str, ds: str, split: str, k: int, snr: float, channel: str, n: int, seed: int = 0) -> tuple:
     return ("measure", bb, ds, split, int(k), float(snr), channel, int(n), int(seed))
+
+
+def describe_measurement(key: tuple) -> str:
+    """'resnet18 SP-4, k = 64, 5 dB awgn, 1000 images' for a `measure_key`."""
+    _, bb, ds, split, k, snr, channel, n, _seed = key
+    return f"{bb} {split}, k = {k}, {snr:g} dB {channel}, {n} images"
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def upload_image(digest: str, _data: bytes, size: tuple[int, int], channels: int):
+    """An upload turned into a model input, once per file content (sha256 `digest`): not on every rerun."""
+    return to_model_image(_data, size, channels)
 
 
 def submit_measurement(bb: str, ds: str, split: str, k: int, snr: float, channel: str, n: int, seed: int = 0):

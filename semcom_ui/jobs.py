@@ -16,6 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable
 
 
+class JobQueueFull(RuntimeError):
+    """Too many measurements are waiting: the page says so instead of queueing without end."""
+
+
+class JobCancelled(RuntimeError):
+    """Raised inside a job's progress callback once the job is cancelled (the computation stops there)."""
+
+
 @dataclass
 class Job:
     key: Hashable
@@ -25,6 +33,8 @@ class Job:
     done: bool = False
     started: float = field(default_factory=time.time)
     finished: float | None = None
+    cancelled: bool = False
+    seq: int = 0  # submission order (queue position)
 
     @property
     def running(self) -> bool:
@@ -36,11 +46,12 @@ class JobRunner:
     `fn` receives a callable taking the fraction done. Exceptions become `Job.error` (type and message),
     never a crash of the caller."""
 
-    def __init__(self, workers: int = 1, keep: int = 256):
+    def __init__(self, workers: int = 1, keep: int = 256, max_pending: int = 8):
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="semcom-job")
         self._jobs: OrderedDict[Hashable, Job] = OrderedDict()
         self._lock = threading.Lock()
-        self.keep = keep
+        self._seq = 0
+        self.keep, self.workers, self.max_pending = keep, workers, max_pending
 
     def get(self, key: Hashable) -> Job | None:
         with self._lock:
@@ -57,17 +68,27 @@ class JobRunner:
             if job is not None and (job.running or job.error is None):
                 self._jobs.move_to_end(key)
                 return job
-            job = Job(key)
+            pending = sum(1 for j in self._jobs.values() if j.running)
+            if pending >= self.max_pending:
+                raise JobQueueFull(f"{pending} measurements are already running or waiting; try again when one is done")
+            self._seq += 1
+            job = Job(key, seq=self._seq)
             self._jobs[key] = job
             self._evict()
 
         def progress(f: float) -> None:
+            if job.cancelled:
+                raise JobCancelled("cancelled")
             job.progress = min(1.0, max(job.progress, float(f)))
 
         def run() -> None:
             try:
+                if job.cancelled:
+                    raise JobCancelled("cancelled")
                 job.result = fn(progress)
                 job.progress = 1.0
+            except JobCancelled:
+                job.error = "cancelled"
             except Exception as e:  # the page shows the message
                 job.error = f"{type(e).__name__}: {e}"
             finally:
@@ -75,6 +96,23 @@ class JobRunner:
                 job.done = True
         self._pool.submit(run)
         return job
+
+    def cancel(self, key: Hashable) -> None:
+        """Stop the job under `key`: a waiting one never starts, a running one stops at its next progress
+        report. Its error reads "cancelled" (a later submit starts it afresh)."""
+        job = self.get(key)
+        if job is not None and job.running:
+            job.cancelled = True
+
+    def position(self, key: Hashable) -> int | None:
+        """How many unfinished jobs were submitted before this one and are still ahead of it (0: it runs now,
+        or would with a free worker); None when there is no unfinished job under `key`."""
+        with self._lock:
+            job = self._jobs.get(key)
+            if job is None or job.done:
+                return None
+            ahead = sum(1 for j in self._jobs.values() if j.running and j.seq < job.seq)
+        return max(0, ahead - (self.workers - 1))
 
     def _evict(self) -> None:
         while len(self._jobs) > self.keep:

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
 
 
 @pytest.fixture(autouse=True)
@@ -387,7 +388,7 @@ def test_explorer_budget_marks_the_split_points_over_it():
     b = (tx["SP-2"] + tx["SP-3"]) / 2  # SP-0..SP-2 fit, SP-3 and later do not
     at = open_page("pages/explorer.py", {"bb": "resnet18", "split": "SP-4", "k": "64", "B": f"{b:.6g}"})
     assert not at.exception, at.exception
-    assert at.number_input(key="B").value == pytest.approx(b / 1e6, rel=1e-5)
+    assert at.number_input(key="tx_budget").value == pytest.approx(b / 1e6, rel=1e-5)
     sel = at.selectbox(key="split")
     assert sel.format_func("SP-2") == "SP-2" and sel.format_func("SP-3").endswith("(over B)")
     assert any(says(w.value, "SP-4", "over the transmitter budget", "SP-0, SP-1, SP-2") for w in at.warning)
@@ -396,5 +397,34 @@ def test_explorer_budget_marks_the_split_points_over_it():
     assert any(says(c.value, "SP-3, SP-4, SP-5, SP-6 over B") for c in at.caption)
     assert float(at.query_params["B"][0] if isinstance(at.query_params["B"], list) else at.query_params["B"]) \
         == pytest.approx(b, rel=1e-5)
-    at.number_input(key="B").set_value(0.0).run()  # no budget: nothing marked
+    at.number_input(key="tx_budget").set_value(0.0).run()  # no budget: nothing marked
     assert not at.exception and at.selectbox(key="split").format_func("SP-6") == "SP-6"
+
+
+def plotly_keys(at) -> set[str]:
+    """The user keys of the plotly charts on the page (their element ids end with the key)."""
+    out, stack = set(), [at._tree]
+    while stack:
+        node = stack.pop()
+        children = getattr(node, "children", None)
+        if isinstance(children, dict):
+            stack.extend(children.values())
+        if getattr(node, "type", None) == "plotly_chart":
+            out.add(node.proto.id.rsplit("-", 1)[-1])
+    return out
+
+
+@pytest.mark.skipif(not (ROOT / "pretrained" / "split" / "sweep_resnet18_cifar10.csv").is_file(),
+                    reason="ResNet-18 table not shipped")
+def test_explorer_each_tab_draws_its_own_figure():
+    """The tabs are lazy (only the open one is computed): each must hold its own figure, nothing else's."""
+    at = open_page("pages/explorer.py", {"bb": "resnet18", "split": "SP-4", "k": "64", "snr": "5", "ch": "awgn"})
+    assert not at.exception
+    want = {"Accuracy vs k (Fig. 3)": "acc_k", "Accuracy vs SNR": "acc_snr", "Split × k map": "heat",
+            "Computation (Fig. 5)": "fig5", "Communication (Fig. 6)": "fig6", "Latency": "lat", "Costs (Table II)": None}
+    always = {"diagram", "vec", "top5"}
+    for tab, key in want.items():
+        at.session_state["tab"] = tab
+        at.run()
+        assert not at.exception, tab
+        assert plotly_keys(at) - always == ({key} if key else set()), (tab, plotly_keys(at))

@@ -486,6 +486,9 @@ def test_five_users_at_once(page, server):
             said.append(u.get_by_text("Measured:", exact=False).inner_text())
             assert u.locator('[data-testid="stException"]').count() == 0
         assert said[0] == said[1] and "1000 test images" in said[0], said
+        from semcom_core.eval.split import evaluate  # what one user alone, or the CLI, measures at this setting
+        r = evaluate("cifar10", "resnet18", "SP-4", 128, -5.0, "awgn", 1000, seed=0)
+        assert f"{100 * r['accuracy']:.2f} %" in said[0], (r, said[0])
         import urllib.request
         assert urllib.request.urlopen(server + "/_stcore/health", timeout=10).read() == b"ok"
     finally:

@@ -1,7 +1,9 @@
 """semcom_ui.jobs: measurements off the script thread, shared by sessions."""
 import threading
 
-from semcom_ui.jobs import JobRunner
+import pytest
+
+from semcom_ui.jobs import JobQueueFull, JobRunner
 
 
 def test_a_job_runs_once_per_key_and_reports_progress():
@@ -55,14 +57,6 @@ def test_finished_results_are_bounded_least_recently_used_out():
 
 def test_progress_never_goes_backwards_and_stays_in_range():
     runner = JobRunner(workers=1)
-
-    def work(progress):
-        for f in (0.2, 0.1, 1.7):
-            progress(f)
-        return None
-
-    runner.submit("p", work)
-    assert runner.wait("p", 10).progress == 1.0
     seen = []
     gate = threading.Event()
 
@@ -70,8 +64,62 @@ def test_progress_never_goes_backwards_and_stays_in_range():
         progress(0.3)
         progress(0.1)
         seen.append(runner.get("q").progress)
+        progress(1.7)
+        seen.append(runner.get("q").progress)
         gate.set()
 
     runner.submit("q", slow)
     gate.wait(10)
-    assert seen == [0.3]
+    assert seen == [0.3, 1.0]
+
+
+def test_cancel_stops_a_running_job_and_a_waiting_one_never_starts():
+    runner = JobRunner(workers=1)
+    started, steps = threading.Event(), []
+    release = threading.Event()
+
+    def long(progress):
+        started.set()
+        for i in range(1000):
+            release.wait(5) if i == 1 else None
+            progress(i / 1000)
+            steps.append(i)
+        return "finished"
+
+    runner.submit("a", long)
+    ran_b = []
+    runner.submit("b", lambda p: ran_b.append(1))
+    started.wait(5)
+    assert runner.position("a") == 0 and runner.position("b") == 1  # b waits behind a
+    runner.cancel("b")
+    runner.cancel("a")
+    release.set()
+    a, b = runner.wait("a", 10), runner.wait("b", 10)
+    assert a.error == "cancelled" and a.result is None and len(steps) < 1000
+    assert b.error == "cancelled" and not ran_b and runner.position("a") is None
+    runner.submit("a", lambda p: "again")  # a cancelled job starts afresh when asked again
+    assert runner.wait("a", 10).result == "again"
+
+
+def test_the_queue_is_bounded_and_concurrent_submits_share_one_run():
+    runner = JobRunner(workers=1, max_pending=2)
+    gate = threading.Event()
+    runner.submit(1, lambda p: gate.wait(5))
+    runner.submit(2, lambda p: 2)
+    with pytest.raises(JobQueueFull):
+        runner.submit(3, lambda p: 3)
+    assert runner.submit(2, lambda p: 99).key == 2  # joining a waiting job is not a new one
+    gate.set()
+    runner.wait(2, 10)
+    calls, jobs = [], []
+
+    def work(p):
+        calls.append(1)
+        return "x"
+
+    threads = [threading.Thread(target=lambda: jobs.append(runner.submit("same", work))) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert runner.wait("same", 10).result == "x" and len(calls) == 1 and all(j is jobs[0] for j in jobs)

@@ -139,3 +139,21 @@ def test_a_reading_says_how_many_images_its_own_row_rests_on():
     assert accuracy_at(t, "SP-4", 64, 5.0, "awgn").n == 10000  # the 10,000-image row, not the table's minimum
     assert accuracy_at(t, "SP-4", 64, 3.0, "awgn").n == 2000  # interpolated: the smaller of the two rows
     assert accuracy_at(t, "SP-4", 64, 30.0, "awgn").n == 2000
+
+
+def test_budget_view_marks_split_points_by_their_transmitter_cost_at_the_k_in_use():
+    from semcom_ui.views import explorer as X
+    from semcom_core.costs.compute import cost_table
+    splits = [f"SP-{i}" for i in range(7)]
+    assert X.budget_view(cost_table("resnet18", 10, 64, 2), splits, "SP-4", None) is None  # no budget, no marks
+    small, large = cost_table("resnet18", 10, 64, 2), cost_table("resnet18", 10, 1024, 2)
+    tx = lambda t, s: float(t[(t.split == s) & (t.convention == "true")].tx_macs.item())  # noqa: E731
+    b = (tx(small, "SP-1") + tx(large, "SP-1")) / 2  # SP-1's compressor grows with k: it fits at k = 64 only
+    assert tx(small, "SP-1") < b < tx(large, "SP-1")
+    v64, v1024 = X.budget_view(small, splits, "SP-1", b), X.budget_view(large, splits, "SP-1", b)
+    assert v64.over["SP-1"] is None and v64.warning is None and "SP-2" in v64.caption
+    assert v1024.over["SP-1"] and "SP-1 is over the transmitter budget" in v1024.warning and "SP-0" in v1024.warning
+    assert [s for s in splits if not v64.over[s]] == ["SP-0", "SP-1"]  # cumulative transmitter cost
+    assert X.budget_label("SP-1", v1024) == "SP-1 (over B)" and X.budget_label("SP-1", v64) == "SP-1"
+    tiny = X.budget_view(small, splits, "SP-1", 5.0)  # 5 MACs: said with its own digits, not as 0 M
+    assert "5e-06 M" in tiny.warning

@@ -14,6 +14,7 @@ from semcom_core.paths import pretrained_dir
 from semcom_core.zoo.naming import shipped_names, sweep_path
 from semcom_core.zoo.tables import has_split_model
 from semcom_ui.views.costs import Metric
+from semcom_ui.views.toc import transmitter_budget_filter
 
 PAPER_BACKBONES = ("resnet18", "resnet34")  # paper 000's models (the zoo)
 DEMO_BACKBONES = ("resnet20",)  # a small model trained quickly, for demos before the zoo lands
@@ -154,3 +155,32 @@ def headline(cur, reading, snr_db: float, channel: str, k_sent: int, image_eleme
                     f"**{lat.air_s * 1e3:,.3f} ms** ({k_sent} × {bits} bits over {link / 1e6:g} Mbit/s) + receiver "
                     f"compute **{lat.rx_compute_s * 1e3:,.3f} ms**.")
     return Headline(metrics, note, lat_note)
+
+
+@dataclass
+class BudgetView:
+    """Paper 001's transmitter budget B in the split explorer: which split points are over it and what to say."""
+    over: dict[str, str | None]  # split -> None (fits) or why it does not ("transmitter 142.3 M MACs > B = 50 M")
+    warning: str | None  # the chosen split point is over B
+    caption: str | None  # the chosen one fits: which are over B
+
+
+def budget_label(split: str, view: BudgetView | None) -> str:
+    """The split selector's label for `split`: marked when it is over B."""
+    return split + (" (over B)" if view is not None and view.over.get(split) else "")
+
+
+def budget_view(costs: pd.DataFrame, splits, split: str, budget_macs: float | None) -> BudgetView | None:
+    """`costs`: a cost table (columns split, convention, tx_macs) at the k in use; the budget in MACs per image
+    (None or 0: no budget). The transmitter's MACs in the "true" counting are compared with B."""
+    if not budget_macs:
+        return None
+    true = costs[costs.convention == "true"]
+    over = transmitter_budget_filter(dict(zip(true.split, true.tx_macs.astype(float))), budget_macs)
+    fits = [s for s in splits if not over.get(s)]
+    b = f"{budget_macs / 1e6:.4g} M MACs per image"
+    if over.get(split):
+        return BudgetView(over, f"{split} is over the transmitter budget: {over[split]}. Within B = {b}: "
+                                f"{', '.join(fits) or 'none'}.", None)
+    return BudgetView(over, None, f"Transmitter budget B = {b}: "
+                                  f"{', '.join(s for s in splits if over.get(s)) or 'no split point'} over B.")
