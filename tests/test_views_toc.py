@@ -136,10 +136,12 @@ def test_headline_reads_the_largest_measured_budget_at_or_below_b():
     assert acc.value == f"{100 * row.accuracy:.2f} %" and "22 M" in acc.help
     macs = next(m for m in v.metrics if m.label == "Measured mean MACs")
     assert macs.value.startswith(V.fmt_m(row.mean_macs))
-    assert macs.delta.endswith("under B" if row.mean_macs <= 27e6 else "over B")
-    assert macs.delta[1:].startswith(V.fmt_m(abs(row.mean_macs - 27e6)))
-    if row.mean_macs > 27e6:  # over B: says by how many standard errors, and whether sampling explains it
-        z = (row.mean_macs - 27e6) / row.mean_macs_se
+    # judged against the budget its thresholds were fitted for (22 M), not the 27 M on screen
+    assert "measured at B = 22 M" in macs.help and "27 M" in macs.help
+    assert macs.delta.endswith("under its B" if row.mean_macs <= 22e6 else "over its B")
+    assert macs.delta[1:].startswith(V.fmt_m(abs(row.mean_macs - 22e6)))
+    if row.mean_macs > 22e6:  # over its B: says by how many standard errors, and whether sampling explains it
+        z = (row.mean_macs - 22e6) / row.mean_macs_se
         assert f"{z:.1f} standard errors" in macs.help and ("sampling error" in macs.help) == (z <= 3)
     # the exits table holds that row's measured fractions and per-exit accuracies
     fr = np.array(v.exits["measured fraction"], dtype=float)
@@ -271,9 +273,8 @@ def test_paper_table_iv_constant_matches_the_paper_text():
 
 def test_paper_reference_is_labelled_and_agrees_with_the_engine_constant():
     from semcom_core.toc.costs import PAPER_TABLE_IV, PAPER_TABLE_IV_BUDGETS
-    assert tuple(PAPER_TABLE_IV_BUDGETS) == V.PAPER_001_TABLE_IV_BUDGETS
-    for m, row in V.PAPER_001_TABLE_IV.items():
-        assert [a for a in row if a is not None] == [b for b, a in zip(PAPER_TABLE_IV[m], row) if a is not None]
+    # one copy of the paper's numbers: the page shows the engine's constant (checked against the paper's text above)
+    assert V.PAPER_001_TABLE_IV is PAPER_TABLE_IV and V.PAPER_001_TABLE_IV_BUDGETS is PAPER_TABLE_IV_BUDGETS
     s = V.paper_series()
     assert (s.kind == "paper").all() and s.series.str.contains("CIFAR-100").all()
     assert s[s.model == "dynamic"].accuracy.max() == pytest.approx(0.6226)
