@@ -67,8 +67,9 @@ channel = side.radio("Channel", X.EXPLORER_CHANNELS, index=X.EXPLORER_CHANNELS.i
                           "fading on complex pairs, MMSE-equalized with perfect CSI.")
 snr = side.slider("SNR (dB)", X.SNR_RANGE[0], X.SNR_RANGE[1],
                   q.get("snr", 5.0, cast=float, lo=X.SNR_RANGE[0], hi=X.SNR_RANGE[1]), 0.5, key="snr",
-                  help="Signal-to-noise ratio per real number sent. The tables are measured at -5, 0, 3, 5, 10 and 20 dB "
-                       "(the slider's range); in between the page interpolates and says so.")
+                  help="Signal-to-noise ratio per real number sent. The tables are measured at "
+                       f"{', '.join(f'{v:g}' for v in X.TABLE_SNRS)} dB (the slider's range); in between the page "
+                       "interpolates and says so.")
 log_gamma = side.slider("log10 γ", -5.0, 0.0, q.get("lg", -3.0, cast=float, lo=-5.0, hi=0.0), 0.1, key="lg",
                         help="γ = receiver time per FLOP / transmitter time per FLOP (paper 000 eq. 6). Small γ: a "
                              "receiver much faster than the transmitter (a server).")
