@@ -18,6 +18,7 @@ LAYERS = [
     ("semcom_core.costs", "semcom_core.digital", "semcom_core.zoo"),
     ("semcom_core.eval",),
     ("semcom_core.train", "semcom_core.toc"),
+    ("semcom_core.plan",),
     ("semcom_core.cli", "semcom_core.__main__"),
     ("semcom_ui",),
 ]

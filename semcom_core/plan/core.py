@@ -1,0 +1,240 @@
+"""The planner's maths as pure functions over candidates: feasibility, Pareto fronts, the choice under an
+objective with its reason, and which constraint binds when nothing is feasible. No I/O, no model, no
+table: the candidates are built by `plan.planner`; tests build them by hand.
+
+Paper 002, section 3.1.1, eq. 1: minimize T_c^m(L_i) + T_c^e(L_i) + T_n(L_i) over the split L_i subject
+to the device's and the edge's compute limits. Here the search runs over every measured (split, k), the
+objective may also be device energy or accuracy, and the constraints are a minimum accuracy and maximum
+latency, device MACs and device energy.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+
+OBJECTIVES = ("latency", "energy", "accuracy")
+CONSTRAINTS = ("min_accuracy", "max_latency_s", "max_device_macs", "max_energy_j")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One configuration: cut at `split`, send k real numbers. Latency = device + air + edge seconds."""
+    split: str
+    k: int
+    accuracy: float
+    device_s: float
+    air_s: float
+    edge_s: float
+    device_macs: int
+    edge_macs: int = 0
+    bits: int = 0  # bits sent per image (k * bits per number)
+    energy_j: float | None = None  # device energy per image (compute + radio); None: no energy figures given
+    accuracy_how: str = "measured"  # "measured at 5 dB", "interpolated between 3 and 5 dB", ...
+    accuracy_measured: bool = True  # False: interpolated, or read at the nearest measured SNR
+    accuracy_interval: tuple[float, float] | None = None  # 95 %
+    n: int = 0  # test images behind the accuracy
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def latency_s(self) -> float:
+        return self.device_s + self.air_s + self.edge_s
+
+    @property
+    def label(self) -> str:
+        return f"{self.split}, k = {self.k}" if self.k else self.split
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        extra = d.pop("extra")
+        d["latency_s"] = self.latency_s
+        d["accuracy_interval"] = list(self.accuracy_interval) if self.accuracy_interval else None
+        d["accuracy_interpolated"] = not self.accuracy_measured
+        return {**d, **extra}
+
+
+@dataclass(frozen=True)
+class Constraints:
+    min_accuracy: float | None = None
+    max_latency_s: float | None = None
+    max_device_macs: float | None = None
+    max_energy_j: float | None = None
+
+    def active(self) -> list[str]:
+        return [c for c in CONSTRAINTS if getattr(self, c) is not None]
+
+
+# ----------------------------------------------------------------------------- feasibility
+def _value(c: Candidate, constraint: str) -> float:
+    if constraint == "min_accuracy":
+        return c.accuracy
+    if constraint == "max_latency_s":
+        return c.latency_s
+    if constraint == "max_device_macs":
+        return float(c.device_macs)
+    if c.energy_j is None:
+        raise ValueError("a maximum energy needs device energy figures (energy per MAC and per bit)")
+    return c.energy_j
+
+
+def violations(c: Candidate, cons: Constraints) -> dict[str, float]:
+    """The constraints `c` breaks, each with its relative shortfall (0.1 = 10 % beyond the limit)."""
+    out = {}
+    for name in cons.active():
+        limit, v = getattr(cons, name), _value(c, name)
+        miss = (limit - v) if name == "min_accuracy" else (v - limit)
+        if miss > 0:
+            out[name] = miss / abs(limit) if limit else miss
+    return out
+
+
+def is_feasible(c: Candidate, cons: Constraints) -> bool:
+    return not violations(c, cons)
+
+
+def feasible_set(cands: list[Candidate], cons: Constraints) -> list[Candidate]:
+    return [c for c in cands if is_feasible(c, cons)]
+
+
+# ----------------------------------------------------------------------------- Pareto
+def pareto_front(points: list[tuple[float, float]]) -> list[int]:
+    """Indices of the points (accuracy, cost) no other point dominates: higher-or-equal accuracy at
+    lower-or-equal cost, better in at least one. Identical points are all kept. Sorted by cost."""
+    keep = []
+    for i, (a, c) in enumerate(points):
+        if not any((a2 >= a and c2 <= c) and (a2 > a or c2 < c) for j, (a2, c2) in enumerate(points) if j != i):
+            keep.append(i)
+    return sorted(keep, key=lambda i: (points[i][1], -points[i][0]))
+
+
+def fronts(cands: list[Candidate]) -> dict[str, list[Candidate]]:
+    """Accuracy vs latency and accuracy vs device energy (the latter over candidates with an energy)."""
+    with_energy = [c for c in cands if c.energy_j is not None]
+    return {"latency": [cands[i] for i in pareto_front([(c.accuracy, c.latency_s) for c in cands])],
+            "energy": [with_energy[i] for i in pareto_front([(c.accuracy, c.energy_j) for c in with_energy])]}
+
+
+# ----------------------------------------------------------------------------- choice
+def objective_key(c: Candidate, objective: str) -> tuple:
+    """Sort key: smaller is better. Ties broken by accuracy, then latency, then energy."""
+    e = math.inf if c.energy_j is None else c.energy_j
+    if objective == "latency":
+        return (c.latency_s, -c.accuracy, e)
+    if objective == "energy":
+        if c.energy_j is None:
+            raise ValueError("the energy objective needs device energy figures (energy per MAC and per bit)")
+        return (e, -c.accuracy, c.latency_s)
+    if objective == "accuracy":
+        return (-c.accuracy, c.latency_s, e)
+    raise ValueError(f"unknown objective {objective!r}; use one of {OBJECTIVES}")
+
+
+def choose(cands: list[Candidate], cons: Constraints, objective: str) -> tuple[Candidate | None, Candidate | None]:
+    """(best feasible candidate under `objective`, the runner-up): the runner-up is the candidate that is
+    better under the objective but infeasible and misses its constraints by the least (relative shortfall
+    summed); without one, the next feasible candidate. (None, None) when nothing is feasible."""
+    ok = sorted(feasible_set(cands, cons), key=lambda c: objective_key(c, objective))
+    if not ok:
+        return None, None
+    best = ok[0]
+    better = [c for c in cands if objective_key(c, objective)[0] < objective_key(best, objective)[0]
+              and not is_feasible(c, cons)]
+    if better:
+        return best, min(better, key=lambda c: (sum(violations(c, cons).values()), objective_key(c, objective)))
+    return best, ok[1] if len(ok) > 1 else None
+
+
+def binding_constraint(cands: list[Candidate], cons: Constraints) -> dict:
+    """When nothing is feasible: for each active constraint, how many candidates relaxing it alone would
+    admit and the value it would have to be relaxed to; the binding one is the constraint whose relaxation
+    admits the most. If relaxing any single constraint admits none, the binding one is the largest
+    shortfall of the closest miss (the candidate with the smallest summed relative shortfall)."""
+    active = cons.active()
+    admitted, relax_to = {}, {}
+    for name in active:
+        others = Constraints(**{c: (getattr(cons, c) if c != name else None) for c in CONSTRAINTS})
+        ok = feasible_set(cands, others)
+        admitted[name] = len(ok)
+        vals = [_value(c, name) for c in ok]
+        relax_to[name] = (max(vals) if name == "min_accuracy" else min(vals)) if vals else None
+    closest = min(cands, key=lambda c: sum(violations(c, cons).values()), default=None)
+    miss = violations(closest, cons) if closest is not None else {}
+    if admitted and max(admitted.values()) > 0:
+        best_count = max(admitted.values())
+        tied = [n for n in active if admitted[n] == best_count]
+        binding = min(tied, key=lambda n: _relative_relax(cons, n, relax_to[n]))
+        how = "relaxing it alone admits the most candidates"
+    elif miss:
+        binding = max(miss, key=miss.get)
+        how = "no single relaxation admits a candidate; the closest miss falls short most on it"
+    else:
+        binding, how = None, "no candidates"
+    return {"binding": binding, "how": how, "admitted_if_relaxed": admitted, "relax_to": relax_to,
+            "closest_miss": ({"split": closest.split, "k": closest.k, "violations": miss}
+                             if closest is not None else None)}
+
+
+def _relative_relax(cons: Constraints, name: str, to: float | None) -> float:
+    limit = getattr(cons, name)
+    if to is None:
+        return math.inf
+    return abs(to - limit) / abs(limit) if limit else math.inf
+
+
+# ----------------------------------------------------------------------------- words
+def fmt_s(s: float) -> str:
+    return f"{s * 1e3:,.3g} ms" if s < 1 else f"{s:,.3g} s"
+
+
+def fmt_j(j: float | None) -> str:
+    if j is None:
+        return "energy not given"
+    for unit, f in (("J", 1.0), ("mJ", 1e-3), ("µJ", 1e-6), ("nJ", 1e-9)):
+        if j >= f:
+            return f"{j / f:,.3g} {unit}"
+    return f"{j / 1e-12:,.3g} pJ"
+
+
+def describe(c: Candidate) -> str:
+    iv = c.accuracy_interval
+    iv_s = f", 95 % interval {100 * iv[0]:.1f}–{100 * iv[1]:.1f}" if iv else ""
+    return (f"{c.label}: {100 * c.accuracy:.1f} %{iv_s} ({c.accuracy_how}), {fmt_s(c.latency_s)}, "
+            f"{fmt_j(c.energy_j)}")
+
+
+_LIMIT_WORDS = {"min_accuracy": ("accuracy", "<", lambda v: f"{100 * v:.1f} %"),
+                "max_latency_s": ("latency", ">", fmt_s),
+                "max_device_macs": ("device MACs", ">", lambda v: f"{v / 1e6:,.1f} M"),
+                "max_energy_j": ("device energy", ">", fmt_j)}
+
+
+def why_not(c: Candidate, cons: Constraints) -> str:
+    parts = []
+    for name in violations(c, cons):
+        what, rel, f = _LIMIT_WORDS[name]
+        parts.append(f"{what} {f(_value(c, name))} {rel} {f(getattr(cons, name))}")
+    return " and ".join(parts)
+
+
+def compare(best: Candidate, other: Candidate, objective: str) -> str:
+    """'2.1 ms faster', '0.3 mJ more energy', '4.0 points more accurate', ... (other relative to best)."""
+    if objective == "latency":
+        d = best.latency_s - other.latency_s
+        return f"{fmt_s(abs(d))} {'faster' if d > 0 else 'slower'}"
+    if objective == "energy":
+        d = best.energy_j - other.energy_j
+        return f"{fmt_j(abs(d))} {'cheaper' if d > 0 else 'costlier'} in device energy"
+    d = 100 * (other.accuracy - best.accuracy)
+    return f"{abs(d):.1f} points {'more' if d > 0 else 'less'} accurate"
+
+
+def reason(best: Candidate, runner_up: Candidate | None, cons: Constraints, objective: str) -> str:
+    """One sentence: the choice with its figures, and the runner-up that beats it under the objective but
+    fails a constraint (or the next feasible one)."""
+    head = describe(best)
+    if runner_up is None:
+        return f"{head}; the only feasible candidate, and no candidate is better under the {objective} objective."
+    if is_feasible(runner_up, cons):
+        return (f"{head}; no candidate is better under the {objective} objective, the next feasible, "
+                f"{runner_up.label}, is {compare(best, runner_up, objective)}.")
+    return (f"{head}; {runner_up.label} is {compare(best, runner_up, objective)} but fails "
+            f"{why_not(runner_up, cons)}.")

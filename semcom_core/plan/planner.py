@@ -1,0 +1,369 @@
+"""The split planner (paper 002, section 3.1.1, eq. 1; issue 29): which split point and which k to use
+for a given device, edge, link, SNR and constraints, built on the shipped sweep tables (measured
+accuracy) and the cost model (MACs, latency).
+
+What is measured and what is modelled:
+- Accuracy is measured: the shipped sweep table's value at the SNR, interpolated linearly between the
+  two neighbouring measured SNRs (or taken at the nearest measured SNR outside the grid) and said so
+  (`eval.readings.accuracy_at`). Its 95 % interval is the Wilson interval of the measured row; for an
+  interpolated reading, the neighbours' intervals interpolated with the same weights (the interpolation
+  itself is a model, not a measurement).
+- Latency is modelled (`costs.compute.latency`, eqs. 1-4 of paper 000): device = 2 FLOPs per MAC *
+  transmitter MACs / device FLOP/s; air = k * b / R (k real numbers at b bits per number, default b = 32,
+  the cost model's fp32 convention); edge = 2 * receiver MACs / edge FLOP/s. MACs in the `true`
+  convention unless asked otherwise.
+- Device energy is modelled: E_MAC * transmitter MACs + E_bit * k * b, with the per-operation energies of
+  `plan.presets` (sources cited there) or typed values; None when either is unknown.
+- Baselines: all on the device (the unsplit model runs on the device and sends only the label,
+  ceil(log2(classes)) bits, assumed delivered; its accuracy is the model card's, measured without a
+  channel) and all on the edge (SP-0: the image goes over the channel and the edge runs everything; its
+  accuracy is the table's SP-0 row at the SNR).
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from semcom_core.costs.compute import (
+    DEVICE_PRESETS,
+    FLOPS_PER_MAC,
+    LINK_PRESETS,
+    latency,
+    split_costs,
+)
+from semcom_core.eval.readings import accuracy_at, rows_for
+from semcom_core.eval.stats import accuracy_interval
+from semcom_core.plan import presets as P
+from semcom_core.plan.core import (
+    OBJECTIVES,
+    Candidate,
+    Constraints,
+    binding_constraint,
+    choose,
+    compare,
+    describe,
+    feasible_set,
+    fronts,
+    is_feasible,
+    objective_key,
+    reason,
+    violations,
+)
+
+# (split, k) -> (device MACs, edge MACs, real numbers sent)
+CostFn = Callable[[str, int], tuple[int, int, int]]
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    """Everything a plan depends on, in SI units: FLOP/s (the cost model's convention, 2 FLOPs per MAC),
+    bit/s, dB, joules, seconds. `names` records the presets the numbers came from (for the report)."""
+    device_flops: float
+    edge_flops: float
+    link_bps: float
+    snr_db: float
+    backbone: str = "resnet18"
+    dataset: str = "cifar10"
+    channel: str = "awgn"
+    bits_per_number: int = 32
+    energy_per_mac_j: float | None = None
+    energy_per_bit_j: float | None = None
+    constraints: Constraints = field(default_factory=Constraints)
+    objective: str = "latency"
+    convention: str = "true"
+    names: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        for name in ("device_flops", "edge_flops", "link_bps"):
+            v = getattr(self, name)
+            if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
+                raise ValueError(f"{name} must be a positive number, got {v!r}")
+        if not math.isfinite(self.snr_db):
+            raise ValueError(f"snr_db must be finite, got {self.snr_db!r}")
+        if not 1 <= int(self.bits_per_number) <= 64:
+            raise ValueError(f"bits per number must be in 1..64, got {self.bits_per_number}")
+        for name in ("energy_per_mac_j", "energy_per_bit_j"):
+            v = getattr(self, name)
+            if v is not None and not (math.isfinite(v) and v >= 0):
+                raise ValueError(f"{name} must be a non-negative number, got {v!r}")
+        if self.objective not in OBJECTIVES:
+            raise ValueError(f"unknown objective {self.objective!r}; use one of {', '.join(OBJECTIVES)}")
+        c = self.constraints
+        if c.min_accuracy is not None and not 0 <= c.min_accuracy <= 1:
+            raise ValueError(f"the minimum accuracy is a fraction in [0, 1], got {c.min_accuracy}")
+        for name in ("max_latency_s", "max_device_macs", "max_energy_j"):
+            v = getattr(c, name)
+            if v is not None and not v >= 0:
+                raise ValueError(f"{name} must be non-negative, got {v}")
+        if not self.has_energy and (self.objective == "energy" or c.max_energy_j is not None):
+            raise ValueError("device energy needs both an energy per MAC and an energy per bit "
+                             f"(the link {self.names.get('link', '')!r} has no sourced default; type one)")
+
+    @property
+    def has_energy(self) -> bool:
+        return self.energy_per_mac_j is not None and self.energy_per_bit_j is not None
+
+    def energy(self, device_macs: float, bits: float) -> float | None:
+        if not self.has_energy:
+            return None
+        return self.energy_per_mac_j * device_macs + self.energy_per_bit_j * bits
+
+
+def _pick(value, table: dict[str, float], what: str) -> tuple[float, str]:
+    """(number, name): a preset name (or unique part of one) or a typed number."""
+    if isinstance(value, (int, float)):
+        return float(value), f"typed: {value:g}"
+    try:
+        return float(value), f"typed: {value}"
+    except ValueError:
+        name = P.resolve(value, table, what)
+        return table[name], name
+
+
+def inputs_from(device, edge, link, snr_db: float, *, energy_per_mac=None, energy_per_bit=None,
+                **kw) -> PlanInputs:
+    """PlanInputs from presets or numbers: device/edge FLOP/s (`costs.compute.DEVICE_PRESETS`), link bit/s
+    (`LINK_PRESETS`), energy per MAC / per bit (`plan.presets`; by default the device's and the link's
+    sourced figures: FP32 arithmetic (Horowitz 2014) unless the device has its own, the link's radio
+    figure or none). PresetError for a name that matches no preset."""
+    dev, dev_name = _pick(device, DEVICE_PRESETS, "device")
+    edg, edg_name = _pick(edge, DEVICE_PRESETS, "edge")
+    lnk, lnk_name = _pick(link, LINK_PRESETS, "link")
+    if energy_per_mac is None:
+        energy_per_mac = P.DEVICE_ENERGY_DEFAULT.get(dev_name, P.DEFAULT_ENERGY_PER_MAC)
+    if energy_per_bit is None:
+        energy_per_bit = P.LINK_ENERGY_DEFAULT.get(lnk_name)
+    e_mac, e_mac_name = _pick(energy_per_mac, P.ENERGY_PER_MAC_PRESETS, "energy per MAC")
+    if energy_per_bit is None:
+        e_bit, e_bit_name = None, "none (no sourced figure for this link; type one)"
+    else:
+        e_bit, e_bit_name = _pick(energy_per_bit, P.ENERGY_PER_BIT_PRESETS, "energy per bit")
+    names = {"device": dev_name, "edge": edg_name, "link": lnk_name, "energy_per_mac": e_mac_name,
+             "energy_per_bit": e_bit_name}
+    return PlanInputs(dev, edg, lnk, float(snr_db), energy_per_mac_j=e_mac, energy_per_bit_j=e_bit,
+                      names=names, **kw)
+
+
+# ----------------------------------------------------------------------------- candidates
+def reading_interval(table: pd.DataFrame, split: str, k: int, snr_db: float, channel: str, reading):
+    """95 % interval of a reading: the measured row's Wilson interval; for an interpolated reading the two
+    neighbours' intervals interpolated with the same weights; outside the grid the nearest row's."""
+    if reading.exact:
+        return reading.interval
+    sub = rows_for(table, split, k, channel)
+    s = sub.snr_db.to_numpy(float)
+    ivs = [accuracy_interval(float(a), int(n)) for a, n in zip(sub.accuracy, sub.n)]
+    if snr_db <= s[0]:
+        return ivs[0]
+    if snr_db >= s[-1]:
+        return ivs[-1]
+    lo = float(np.interp(snr_db, s, [i[0] for i in ivs]))
+    hi = float(np.interp(snr_db, s, [i[1] for i in ivs]))
+    return lo, hi
+
+
+def model_costs(backbone: str, dataset: str, convention: str = "true", decompress: int | None = None) -> CostFn:
+    """The cost model's (device MACs, edge MACs, numbers sent) of each (split, k) of `backbone` on `dataset`."""
+    from semcom_core.data.registry import get_spec
+    spec = get_spec(dataset)
+    h, _, ch = spec.image_shape
+    if decompress is None:
+        decompress = split_model_decompress(backbone, dataset)
+
+    def fn(split: str, k: int) -> tuple[int, int, int]:
+        c = split_costs(backbone, spec.num_classes, split, int(k), decompress, convention, h, ch)
+        return c.tx_macs, c.rx_macs, c.z_elements
+    return fn
+
+
+def split_model_decompress(backbone: str, dataset: str) -> int:
+    """ConvTranspose2d stages of the shipped split model's receiver (its card; 2 if it says nothing)."""
+    from semcom_core.zoo.naming import shipped_names
+    from semcom_core.zoo.store import shipped_card
+    cfg = shipped_card(shipped_names(backbone, dataset)[1]).get("config") or {}
+    return int(cfg.get("decompress_stages", 2)) if isinstance(cfg, dict) else 2
+
+
+def build_candidates(inp: PlanInputs, table: pd.DataFrame, costs: CostFn) -> list[Candidate]:
+    """Every (split, k) the table has for the channel, with its accuracy at the SNR, latency and energy."""
+    sub = table[table.channel == inp.channel]
+    out = []
+    pairs = sorted({(s, int(k)) for s, k in zip(sub.split, sub.k)}, key=lambda p: (int(p[0].split("-")[1]), p[1]))
+    for split, k in pairs:
+        r = accuracy_at(table, split, k, inp.snr_db, inp.channel)
+        if r is None:
+            continue
+        tx, rx, z = costs(split, k)
+        lat = latency(tx, rx, z, inp.device_flops, inp.edge_flops, inp.link_bps, inp.bits_per_number)
+        bits = z * inp.bits_per_number
+        out.append(Candidate(split, k, r.accuracy, lat.tx_compute_s, lat.air_s, lat.rx_compute_s, int(tx), int(rx),
+                             bits, inp.energy(tx, bits), r.how, r.exact,
+                             reading_interval(table, split, k, inp.snr_db, inp.channel, r), r.n,
+                             extra={"numbers_sent": int(z), "complex_channel_uses": (int(z) + 1) // 2}))
+    return out
+
+
+def device_only(inp: PlanInputs, unsplit_macs: int, accuracy: float | None, n: int, num_classes: int) -> Candidate:
+    """All on the device: the unsplit model on the device; only the label is sent, as bits."""
+    bits = max(1, math.ceil(math.log2(num_classes)))
+    acc = math.nan if accuracy is None else accuracy
+    return Candidate("device only", 0, acc, FLOPS_PER_MAC * unsplit_macs / inp.device_flops, bits / inp.link_bps,
+                     0.0, int(unsplit_macs), 0, bits, inp.energy(unsplit_macs, bits),
+                     "unsplit model, measured without a channel (model card); the label is sent as "
+                     f"{bits} bits, assumed delivered", True,
+                     accuracy_interval(acc, n) if accuracy is not None and n else None, n,
+                     extra={"numbers_sent": 0, "label_bits": bits})
+
+
+# ----------------------------------------------------------------------------- the plan
+@dataclass
+class Plan:
+    inputs: PlanInputs
+    candidates: list[Candidate]
+    feasible: list[Candidate]
+    choice: Candidate | None
+    runner_up: Candidate | None
+    reason: str
+    fronts: dict[str, list[Candidate]]
+    baselines: dict[str, Candidate | None]
+    binding: dict | None
+
+    def to_dict(self, all_candidates: bool = False) -> dict:
+        inp = self.inputs
+        c = inp.constraints
+
+        def row(x: Candidate | None):
+            if x is None:
+                return None
+            d = x.to_dict()
+            d["feasible"] = is_feasible(x, c) if not math.isnan(x.accuracy) else None
+            d["violations"] = violations(x, c) if not math.isnan(x.accuracy) else None
+            return d
+
+        interp = sorted({x.accuracy_how for x in self.candidates if not x.accuracy_measured})
+        out = {
+            "feasible": self.choice is not None,
+            "choice": row(self.choice),
+            "reason": self.reason,
+            "runner_up": row(self.runner_up),
+            "pareto": {"accuracy_vs_latency": [row(x) for x in self.fronts["latency"]],
+                       "accuracy_vs_energy": [row(x) for x in self.fronts["energy"]]},
+            "baselines": {k: row(v) for k, v in self.baselines.items()},
+            "binding": self.binding,
+            "counts": {"candidates": len(self.candidates), "feasible": len(self.feasible)},
+            "accuracy_readings": (f"interpolated or read at the nearest measured SNR, not measured at "
+                                  f"{inp.snr_db:g} dB: " + "; ".join(interp)) if interp
+                                 else f"measured at {inp.snr_db:g} dB",
+            "inputs": {"backbone": inp.backbone, "dataset": inp.dataset, "channel": inp.channel,
+                       "snr_db": inp.snr_db, "device_flops": inp.device_flops, "edge_flops": inp.edge_flops,
+                       "link_bps": inp.link_bps, "bits_per_number": inp.bits_per_number,
+                       "energy_per_mac_j": inp.energy_per_mac_j, "energy_per_bit_j": inp.energy_per_bit_j,
+                       "objective": inp.objective, "constraints": asdict(c), "mac_convention": inp.convention,
+                       "presets": inp.names},
+            "conventions": {
+                "latency": f"device = {FLOPS_PER_MAC} FLOPs/MAC x device MACs / device FLOP/s; air = numbers "
+                           f"sent x {inp.bits_per_number} bits / link bit/s; edge = {FLOPS_PER_MAC} x edge "
+                           "MACs / edge FLOP/s (paper 002 eq. 1a; paper 000 eqs. 1-4)",
+                "energy": "device energy = energy per MAC x device MACs + energy per bit x bits sent",
+                "accuracy": "measured (shipped sweep table), linear interpolation between measured SNRs said "
+                            "so; 95 % Wilson intervals (interpolated readings: the neighbours' intervals "
+                            "interpolated)",
+                "numbers": "k counts real numbers; ceil(k/2) complex channel uses"},
+        }
+        if all_candidates:
+            out["candidates"] = [row(x) for x in self.candidates]
+        return out
+
+
+def plan(inp: PlanInputs, table: pd.DataFrame | None = None, costs: CostFn | None = None,
+         unsplit: tuple[int, float | None, int] | None = None, num_classes: int | None = None) -> Plan:
+    """The plan for `inp`. table: the sweep table (default: the shipped one of backbone/dataset); costs:
+    (split, k) -> (device MACs, edge MACs, numbers sent) (default: the cost model); unsplit: (MACs,
+    accuracy, test images) of the unsplit model (default: cost model and model card)."""
+    if table is None:
+        from semcom_core.zoo.tables import channel_table, load_sweep
+        table = load_sweep(inp.backbone, inp.dataset)
+        channel_table(table, inp.channel, inp.backbone)
+    if costs is None:
+        costs = model_costs(inp.backbone, inp.dataset, inp.convention)
+    if num_classes is None:
+        from semcom_core.data.registry import get_spec
+        num_classes = get_spec(inp.dataset).num_classes
+    if unsplit is None:
+        unsplit = _shipped_unsplit(inp)
+    cands = build_candidates(inp, table, costs)
+    cons = inp.constraints
+    ok = feasible_set(cands, cons)
+    best, runner = choose(cands, cons, inp.objective)
+    edge = next((c for c in cands if c.split == "SP-0"), None)
+    baselines = {"all_on_device": device_only(inp, unsplit[0], unsplit[1], unsplit[2], num_classes),
+                 "all_on_edge": edge}
+    if best is not None:
+        why = reason(best, runner, cons, inp.objective)
+        iv = best.accuracy_interval
+        if cons.min_accuracy is not None and iv is not None and iv[0] < cons.min_accuracy:
+            why += (f" The target {100 * cons.min_accuracy:.1f} % lies inside its 95 % interval: it meets the "
+                    "target on this estimate, not beyond sampling error.")
+        binding = None
+    else:
+        binding = binding_constraint(cands, cons)
+        why = _infeasible_sentence(binding, cons) if cands else "the table has no candidate for this channel"
+    why += _baseline_sentence(baselines, best, cons, inp.objective)
+    return Plan(inp, cands, ok, best, runner, why, fronts(ok), baselines, binding)
+
+
+_BASELINE_WORDS = {"all_on_device": "All on the device (the unsplit model; only the label is sent)",
+                   "all_on_edge": "All on the edge (SP-0, the image is sent)"}
+
+
+def _baseline_sentence(baselines: dict, best: Candidate | None, cons: Constraints, objective: str) -> str:
+    """A baseline that meets every constraint and beats the choice under the objective (or, when no
+    candidate is feasible, meets every constraint at all) is said so: the split is then not worth it."""
+    out = ""
+    for name, b in baselines.items():
+        if b is None or math.isnan(b.accuracy) or (objective == "energy" and b.energy_j is None):
+            continue
+        if not is_feasible(b, cons) or (best is not None and b is best):
+            continue
+        if best is None:
+            out += f" {_BASELINE_WORDS[name]} meets every constraint: {describe(b)}."
+        elif objective_key(b, objective) < objective_key(best, objective):
+            out += (f" {_BASELINE_WORDS[name]} does better: {describe(b)}, "
+                    f"{compare(best, b, objective)} than the choice.")
+    return out
+
+
+def _shipped_unsplit(inp: PlanInputs) -> tuple[int, float | None, int]:
+    from semcom_core.data.registry import get_spec
+    from semcom_core.zoo.naming import shipped_names
+    from semcom_core.zoo.store import shipped_card
+    spec = get_spec(inp.dataset)
+    h, _, ch = spec.image_shape
+    macs = split_costs(inp.backbone, spec.num_classes, "SP-0", 1, 2, inp.convention, h, ch).unsplit_macs
+    card = shipped_card(shipped_names(inp.backbone, inp.dataset)[0])
+    acc = card.get("test_accuracy")
+    return macs, (float(acc) if acc is not None else None), int(card.get("test_images") or 0)
+
+
+def _infeasible_sentence(b: dict, cons: Constraints) -> str:
+    name = b["binding"]
+    if name is None:
+        return "nothing is feasible"
+    fmt = {"min_accuracy": lambda v: f"{100 * v:.1f} %", "max_latency_s": lambda v: f"{v * 1e3:,.3g} ms",
+           "max_device_macs": lambda v: f"{v / 1e6:,.1f} M MACs", "max_energy_j": lambda v: f"{v * 1e3:,.3g} mJ"}
+    best = {"min_accuracy": "the most accurate reaches", "max_latency_s": "the fastest takes",
+            "max_device_macs": "the lightest needs", "max_energy_j": "the cheapest needs"}
+    parts = []
+    for c in sorted(b["admitted_if_relaxed"], key=lambda c: (c != name, -b["admitted_if_relaxed"][c])):
+        n, to = b["admitted_if_relaxed"][c], b["relax_to"][c]
+        parts.append(f"without {c} ({fmt[c](getattr(cons, c))}) {n} candidate{'s' * (n != 1)} meet the others"
+                     + (f" ({best[c]} {fmt[c](to)})" if to is not None else ""))
+    if b["admitted_if_relaxed"].get(name):
+        return f"nothing is feasible; {name} binds: " + "; ".join(parts) + "."
+    miss = b["closest_miss"]
+    return (f"nothing is feasible, and no single relaxation admits a candidate; {name} binds: the closest "
+            f"miss, {miss['split']}, k = {miss['k']}, falls short most on it.")
