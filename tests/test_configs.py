@@ -9,6 +9,7 @@ from semcom_core.nets import build_backbone
 from semcom_core.nets.multisplit import MultiSplitModel
 
 CONFIGS = sorted((Path(__file__).parent.parent / "configs").glob("*.toml"))
+TRAIN_CONFIGS = [p for p in CONFIGS if not p.stem.startswith("toc_")]  # toc_*: paper 001, semcom_core.toc
 PRETRAINED_BUDGET = 200e6  # bytes, issue 4
 
 
@@ -44,7 +45,7 @@ def test_split_config_builds_with_its_adapted_stages(path):
         assert sorted(m.adapted[split.replace("-", "_")].keys()) == sorted(stages)
 
 
-@pytest.mark.parametrize("path", [p for p in CONFIGS if TrainConfig.load(p).init_from], ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", [p for p in TRAIN_CONFIGS if TrainConfig.load(p).init_from], ids=lambda p: p.stem)
 def test_init_from_names_an_artifact_some_config_makes(path):
     """A config that starts from another model names the file that model's config ships
     (scripts/build_zoo.sh exports every backbone to pretrained/split/<config name>.safetensors)."""
@@ -53,3 +54,15 @@ def test_init_from_names_an_artifact_some_config_makes(path):
     assert init.parent == Path("pretrained/split") and init.suffix == ".safetensors", init
     maker = TrainConfig.load(path.parent / f"{init.stem}.toml")
     assert maker.kind == "backbone" and maker.dataset == cfg.dataset and not maker.init_from.endswith(f"{cfg.name}.safetensors")
+
+
+@pytest.mark.parametrize("path", [p for p in CONFIGS if p.stem.startswith("toc_")], ids=lambda p: p.stem)
+def test_toc_config_grows_from_a_run_another_config_makes(path):
+    """A deeper static TOC model starts from the run folder of a shallower one's config (runs/<name>/best...)."""
+    from semcom_core.toc.train import TOCConfig
+    cfg = TOCConfig.load(path)
+    if not cfg.init_from:
+        return
+    init = Path(cfg.init_from)
+    assert init.parts[0] == "runs" and (path.parent / f"{init.parts[1]}.toml").is_file(), init
+    assert init.parts[1] != cfg.name
