@@ -76,6 +76,8 @@ def test_resume_restarts_best_so_far_when_the_validation_protocol_changed(tmp_pa
 def test_config_files_load_and_reject_unknown_keys(tmp_path):
     from pathlib import Path
     for p in sorted((Path(__file__).resolve().parent.parent / "configs").glob("*.toml")):
+        if p.stem.startswith("toc_"):  # paper 001's configs: semcom_core.toc.train.TOCConfig (test_configs)
+            continue
         cfg = TrainConfig.load(p)
         assert cfg.name == p.stem and len(cfg.source_sha256) == 64
     bad = tmp_path / "bad.toml"
