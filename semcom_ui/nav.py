@@ -19,7 +19,7 @@ PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"  # absolute: any pa
 
 
 PAGES = (("home.py", "Home", ":material/home:"), ("explorer.py", "Split explorer", ":material/call_split:"),
-         ("costs.py", "Split costs", ":material/calculate:"),
+         ("costs.py", "Split costs", ":material/calculate:"), ("planner.py", "Planner", ":material/route:"),
          ("iot.py", "IoT: learned vs separation", ":material/cell_tower:"),
          ("toc.py", "Budgeted TOC", ":material/speed:"))
 

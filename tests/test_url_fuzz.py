@@ -16,9 +16,11 @@ from semcom_core.costs import compute as C
 from semcom_core.digital.separation import DEFAULT_JPEG_QUALITY
 from semcom_core.eval.iot import IOT_CHANNELS
 from semcom_core.nets.split import K_CHOICES
+from semcom_core.plan import OBJECTIVES
 from semcom_ui.state import QueryState
 from semcom_ui.views import costs as VC
 from semcom_ui.views import explorer as X
+from semcom_ui.views import planner as VP
 from semcom_ui.views import toc as VT
 
 PAGES = Path(__file__).resolve().parent.parent / "pages"
@@ -108,6 +110,17 @@ SPEC = {
         "family": Param(options=VT.FAMILIES), "ch": Param(options=VT.CHANNELS), "snr": Param(float, VT.SNRS),
         # any budget from 1 to 1e13 MACs: off the slider's grid it goes into the typed box (no widget shows it as is)
         "B": Param(float, lo=1.0, hi=1e13, step=1e6, shown=False)},
+    "planner.py": {
+        "bb": Param(options=VP.planner_backbones()), "dev": Param(options=VP.DEVICES),
+        "edge": Param(options=VP.DEVICES), "link": Param(options=VP.LINKS), "emac": Param(options=VP.EMAC_OPTIONS),
+        "ebit": Param(options=VP.EBIT_OPTIONS), "typed": Param(bool),
+        # typed numbers (number inputs, checked by notices only), read only when "Type my own numbers" is on
+        **{n: Param(float, lo=lo, hi=hi, step=max(lo, 1e-3), needs="typed", shown=False)
+           for n, (lo, hi) in VP.TYPED_RANGES.items()},
+        "snr": Param(float), "ch": Param(options=VP.CHANNELS), "bits": Param(int, VP.BITS), "acc": Param(float),
+        # constraint limits (number inputs, 0: no limit)
+        **{n: Param(float, lo=lo, hi=hi, step=1.0, shown=False) for n, (lo, hi) in VP.LIMIT_RANGES.items()},
+        "obj": Param(options=OBJECTIVES)},
 }
 
 

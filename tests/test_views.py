@@ -72,7 +72,7 @@ def test_iot_view_reads_the_nearest_measured_row():
 
 @pytest.mark.parametrize("page,heading", [("home.py", "semcom-explorer"), ("explorer.py", "Split-inference"),
                                           ("costs.py", "Split costs"), ("iot.py", "Learned IoT"),
-                                          ("toc.py", "Budgeted")])
+                                          ("toc.py", "Budgeted"), ("planner.py", "Planner")])
 def test_every_page_file_runs_on_its_own(page, heading):
     """`streamlit run pages/<page>` works as `streamlit run app.py` does, and opens that page."""
     from pathlib import Path

@@ -1,0 +1,454 @@
+"""The Planner page's view model (issue 29, page part): what the page shows for one plan of
+`semcom_core.plan`, computed without Streamlit.
+
+The page turns its controls into `PlanInputs` with `plan_inputs` (never raises: a bad input is a message),
+gets the plan (cached by the page; `cost_lookup` holds the expensive MAC counts per backbone) and lays out
+`planner_view(plan)`: the recommendation in one sentence, short headline metrics, the feasible candidates,
+the two Pareto series with the chosen point and both baselines, the binding constraint when nothing is
+feasible and the link that opens the split explorer at the chosen configuration.
+
+Units on the page: accuracy in %, latency in ms, device energy in mJ, device MACs in millions; the plan
+itself is in SI units (seconds, joules, MACs, fractions)."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from urllib.parse import quote, urlencode
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from semcom_core.costs.compute import DEVICE_PRESETS, LINK_PRESETS
+from semcom_core.nets.split import K_CHOICES
+from semcom_core.plan import (
+    Candidate,
+    Constraints,
+    Plan,
+    PlanInputs,
+    inputs_from,
+)
+from semcom_core.plan import plan as make_plan
+from semcom_core.plan import presets as P
+from semcom_core.plan.core import is_feasible, objective_key, violations
+from semcom_ui.views import explorer as X
+
+DATASET = "cifar10"
+CHANNELS = X.EXPLORER_CHANNELS
+SNR_RANGE = X.SNR_RANGE  # the explorer's slider: a chosen SNR always opens there as it is
+BITS = (8, 16, 32)  # as the explorer's and the costs page's "Bits per number"
+DEVICES, LINKS = tuple(DEVICE_PRESETS), tuple(LINK_PRESETS)
+DEFAULT_DEVICE = "single-board computer (Raspberry Pi 4)"
+DEFAULT_EDGE = "server GPU (A100)"
+DEFAULT_LINK = "LTE Cat-4 uplink"
+DEFAULT_EMAC, DEFAULT_EBIT = "the device's default", "the link's default"
+EMAC_OPTIONS = (DEFAULT_EMAC, *P.ENERGY_PER_MAC_PRESETS)
+EBIT_OPTIONS = (DEFAULT_EBIT, *P.ENERGY_PER_BIT_PRESETS)
+OBJECTIVE_LABELS = {"latency": "lowest latency", "energy": "lowest device energy", "accuracy": "highest accuracy"}
+# typed numbers, in the units the page shows: (lowest, highest). Highest 1e5: 100 TFLOP/s (an A100 does 19.5
+# FP32), 100 Gbit/s, 100 nJ per MAC (a DRAM read per MAC is 0.64), 0.1 J per bit (LoRa SF7 is 72 µJ)
+TYPED_RANGES = {"devg": (1e-4, 1e5), "edgeg": (1e-4, 1e5),  # GFLOP/s
+                "mbps": (1e-4, 1e5),  # Mbit/s
+                "epj": (0.0, 1e5), "ebuj": (0.0, 1e5)}  # pJ per MAC, µJ per bit
+# constraint limits as the page takes them (0: no limit): ms (up to 100 s), M MACs, mJ (up to 100 J)
+LIMIT_RANGES = {"lat": (0.0, 1e5), "macs": (0.0, 1e5), "mj": (0.0, 1e5)}
+MIN_ACCURACY_RANGE = (0.0, 0.99)  # a fraction; 0: no minimum
+
+CONSTRAINT_WORDS = {"min_accuracy": "minimum accuracy", "max_latency_s": "maximum latency",
+                    "max_device_macs": "maximum device MACs", "max_energy_j": "maximum device energy"}
+CONSTRAINT_SHORT = {"min_accuracy": "accuracy", "max_latency_s": "latency", "max_device_macs": "MACs",
+                    "max_energy_j": "energy"}
+BASELINE_WORDS = {"all_on_device": "all on the device (the unsplit model, sending the label)",
+                  "all_on_edge": "all on the edge (SP-0, sending the image)"}
+BASELINE_SHORT = {"all_on_device": "all on the device", "all_on_edge": "all on the edge (SP-0)"}
+NOT_GIVEN = "—"
+
+
+@dataclass(frozen=True)
+class Metric:
+    label: str
+    value: str
+    help: str = ""
+
+
+@dataclass
+class Message:
+    level: str  # "error", "warning", "info"
+    text: str
+
+
+@dataclass
+class PlannerView:
+    feasible: bool
+    recommendation: str  # one sentence (markdown: the configuration in bold)
+    detail: str  # the planner's reason: the runner-up, the interval, a baseline that does better
+    metrics: list[Metric]
+    messages: list[Message]
+    table: pd.DataFrame  # the feasible candidates, page units, sorted by the objective
+    candidates: pd.DataFrame  # every candidate with what it fails
+    baselines: pd.DataFrame
+    points: pd.DataFrame  # every candidate for the Pareto charts: accuracy, latency_ms, energy_mj, feasible, fronts
+    marks: pd.DataFrame  # the chosen point and the baselines: role, label, accuracy, latency_ms, energy_mj
+    limits: dict  # the active constraints in chart units: min_accuracy (%), max_latency_ms, max_energy_mj
+    binding: pd.DataFrame | None  # when nothing is feasible: each active constraint, its limit, what relaxing it admits
+    explorer_params: dict[str, str] | None
+    explorer_url: str | None
+    counts: str
+    choice_label: str | None = None  # "SP-4, k = 32"; None when nothing is feasible
+    notes: list[str] = field(default_factory=list)
+    figures: dict[str, go.Figure] = field(default_factory=dict)
+
+
+# ----------------------------------------------------------------------------- short numbers
+def _g3(v: float) -> str:
+    """3 significant figures without an exponent (1234 -> '1,230', 0.0157 -> '0.0157')."""
+    if v == 0 or not math.isfinite(v):
+        return f"{v:g}"
+    r = float(f"{v:.3g}")  # rounded first: 0.9999 -> 1.0 reads '1.00', not '1.000'
+    digits = max(0, 2 - math.floor(math.log10(abs(r))))
+    return f"{r:,.{digits}f}"
+
+
+def short_s(s: float | None) -> str:
+    """A duration that fits a metric box: '35.1 ms', '12.3 µs', '900 ns', '1.16 s', '4.2 min', '3.1 h', '12 d'."""
+    if s is None or not math.isfinite(s):
+        return NOT_GIVEN
+    if s == 0:
+        return "0 s"
+    for unit, f, top in (("ns", 1e-9, 1e-6), ("µs", 1e-6, 1e-3), ("ms", 1e-3, 1.0), ("s", 1.0, 60.0), ("min", 60.0, 3600.0),
+                         ("h", 3600.0, 86400.0)):
+        if s < top * (1 - 5e-4):
+            return f"{_g3(s / f)} {unit}"
+    d = s / 86400
+    return f"{_g3(d)} d" if d < 1000 else "> 999 d"
+
+
+def short_j(j: float | None) -> str:
+    """An energy that fits a metric box: '2.39 mJ', '721 µJ', '18.2 J', '1.2 kJ'; '—' when not given."""
+    if j is None or not math.isfinite(j):
+        return NOT_GIVEN
+    if j == 0:
+        return "0 J"
+    for unit, f in (("kJ", 1e3), ("J", 1.0), ("mJ", 1e-3), ("µJ", 1e-6), ("nJ", 1e-9)):
+        if j >= f * (1 - 5e-4):
+            v = j / f
+            return f"{_g3(v)} {unit}" if v < 1000 else "> 999 kJ"
+    return f"{_g3(j / 1e-12)} pJ"
+
+
+def short_pct(a: float | None) -> str:
+    return NOT_GIVEN if a is None or not math.isfinite(a) else f"{100 * a:.1f} %"
+
+
+def short_macs(m: float | None) -> str:
+    return NOT_GIVEN if m is None or not math.isfinite(m) else f"{_g3(m / 1e6)} M"
+
+
+def limit_text(name: str, v: float) -> str:
+    return {"min_accuracy": short_pct, "max_latency_s": short_s, "max_device_macs": short_macs,
+            "max_energy_j": short_j}[name](v)
+
+
+# ----------------------------------------------------------------------------- inputs
+def planner_backbones(dataset: str = DATASET) -> tuple[str, ...]:
+    """The backbones with a shipped sweep table (the planner reads measured accuracy only)."""
+    from semcom_core.zoo.tables import sweep_path
+    return tuple(b for b in X.PAPER_BACKBONES + X.DEMO_BACKBONES if sweep_path(b, dataset).is_file())
+
+
+def constraints(min_accuracy: float, max_latency_ms: float, max_device_mmacs: float, max_energy_mj: float) -> Constraints:
+    """The page's constraint controls (fraction, ms, M MACs, mJ; 0 means no limit) as a `Constraints`."""
+    def opt(v, scale):
+        return None if v is None or v <= 0 else float(v) * scale
+    return Constraints(min_accuracy=opt(min_accuracy, 1.0), max_latency_s=opt(max_latency_ms, 1e-3),
+                       max_device_macs=opt(max_device_mmacs, 1e6), max_energy_j=opt(max_energy_mj, 1e-3))
+
+
+def plan_inputs(backbone: str, device: str, edge: str, link: str, snr_db: float, channel: str, bits: int,
+                cons: Constraints, objective: str, energy_per_mac: str = DEFAULT_EMAC,
+                energy_per_bit: str = DEFAULT_EBIT, typed: dict | None = None) -> tuple[PlanInputs | None, str | None]:
+    """(PlanInputs, None) or (None, one sentence for the page). Presets by name; `typed` (the page's typed
+    numbers: devg/edgeg GFLOP/s, mbps Mbit/s, epj pJ per MAC, ebuj µJ per bit; a None energy: the preset)
+    overrides them. Never raises."""
+    typed = typed or {}
+    dev = typed["devg"] * 1e9 if typed.get("devg") is not None else device
+    edg = typed["edgeg"] * 1e9 if typed.get("edgeg") is not None else edge
+    lnk = typed["mbps"] * 1e6 if typed.get("mbps") is not None else link
+    e_mac = typed["epj"] * 1e-12 if typed.get("epj") is not None else (
+        None if energy_per_mac == DEFAULT_EMAC else energy_per_mac)
+    e_bit = typed["ebuj"] * 1e-6 if typed.get("ebuj") is not None else (
+        None if energy_per_bit == DEFAULT_EBIT else energy_per_bit)
+    try:
+        inp = inputs_from(dev, edg, lnk, snr_db, energy_per_mac=e_mac, energy_per_bit=e_bit, backbone=backbone,
+                          dataset=DATASET, channel=channel, bits_per_number=int(bits), constraints=cons,
+                          objective=objective)
+    except ValueError as e:  # PresetError is a ValueError
+        msg = str(e)
+        if msg.startswith("device energy needs"):
+            where = "the typed link" if typed.get("mbps") is not None else f"the link {link}"
+            return None, (f"The {'energy objective' if objective == 'energy' else 'maximum device energy'} needs "
+                          f"the device's energy per transmitted bit, and {where} has no sourced figure: choose "
+                          "an energy-per-bit preset in the sidebar (or type one), or set the maximum energy to 0 "
+                          "and another objective.")
+        return None, msg[:1].upper() + msg[1:] + "."
+    return inp, None
+
+
+def cost_lookup(backbone: str, table: pd.DataFrame, dataset: str = DATASET,
+                convention: str = "true") -> dict[tuple[str, int], tuple[int, int, int]]:
+    """(split, k) -> (device MACs, edge MACs, numbers sent) for every pair in the table, from the cost model:
+    the expensive part of a plan (the first call per backbone counts the MACs of every split model)."""
+    from semcom_core.plan.planner import model_costs
+    fn = model_costs(backbone, dataset, convention)
+    pairs = sorted({(str(s), int(k)) for s, k in zip(table.split, table.k)})
+    return {p: tuple(int(v) for v in fn(*p)) for p in pairs}
+
+
+def run_plan(inp: PlanInputs, table: pd.DataFrame, costs: dict, unsplit: tuple | None = None,
+             num_classes: int | None = None) -> Plan:
+    """`semcom_core.plan.plan` on a given table and cost lookup (what the page caches)."""
+    return make_plan(inp, table=table, costs=lambda s, k: costs[(s, int(k))], unsplit=unsplit,
+                     num_classes=num_classes)
+
+
+# ----------------------------------------------------------------------------- the explorer link
+def explorer_link(c: Candidate | None, inp: PlanInputs, last_split: str | None = None) -> tuple[dict | None, str | None]:
+    """The split explorer's URL parameters for candidate `c` (as pages/explorer.py reads them): bb, split, k
+    (only where the explorer's k applies: not for SP-0 and the last split, which send a fixed size), ch,
+    snr; and, when the device, edge and link are presets and the bits one the explorer offers, its
+    "Think in seconds" view with them. (None, None) for no candidate or one outside the explorer's range."""
+    if c is None or not c.split.startswith("SP-"):
+        return None, None
+    params = {"ds": inp.dataset, "bb": inp.backbone, "split": c.split}
+    fixed = c.split == "SP-0" or c.split == last_split
+    if not fixed and c.k in K_CHOICES:
+        params["k"] = str(c.k)
+    params["ch"] = inp.channel
+    if SNR_RANGE[0] <= inp.snr_db <= SNR_RANGE[1]:
+        params["snr"] = f"{inp.snr_db:g}"
+    names = inp.names or {}
+    if (names.get("device") in DEVICE_PRESETS and names.get("edge") in DEVICE_PRESETS
+            and names.get("link") in LINK_PRESETS and inp.bits_per_number in BITS):
+        params.update({"sec": "1", "txd": names["device"], "rxd": names["edge"], "link": names["link"],
+                       "bits": str(inp.bits_per_number)})
+    return params, "/explorer?" + urlencode(params, quote_via=quote)
+
+
+# ----------------------------------------------------------------------------- words
+def _config(c: Candidate) -> str:
+    if c.split == "SP-0":
+        return f"send the image (**SP-0**, {c.extra.get('numbers_sent', c.k):,} numbers) and run everything on the edge"
+    return f"cut at **{c.split}** and send **k = {c.k}** numbers"
+
+
+def _figures(c: Candidate) -> str:
+    e = "" if c.energy_j is None else f", {short_j(c.energy_j)} of device energy"
+    how = "" if c.accuracy_measured else f", {c.accuracy_how}"
+    return f"{short_pct(c.accuracy)} accurate{how}, {short_s(c.latency_s)} end to end{e}"
+
+
+def _better_baseline(p: Plan) -> tuple[str, Candidate] | None:
+    """A baseline (other than the choice) that meets every constraint and, when something is chosen, beats
+    it under the objective."""
+    cons, obj = p.inputs.constraints, p.inputs.objective
+    for name, b in p.baselines.items():
+        if b is None or math.isnan(b.accuracy) or (obj == "energy" and b.energy_j is None):
+            continue
+        if b is p.choice or (p.choice is not None and (b.split, b.k) == (p.choice.split, p.choice.k)):
+            continue
+        if not is_feasible(b, cons):
+            continue
+        if p.choice is None or objective_key(b, obj) < objective_key(p.choice, obj):
+            return name, b
+    return None
+
+
+def recommendation(p: Plan) -> str:
+    """The plan in one sentence."""
+    obj = p.inputs.objective
+    better = _better_baseline(p)
+    if p.choice is not None:
+        c = p.choice
+        what = {"latency": "Fastest", "energy": "Cheapest in device energy", "accuracy": "Most accurate"}[obj]
+        s = f"{what} configuration that meets every constraint: {_config(c)} ({_figures(c)})"
+        if better is not None:
+            s += (f", though {BASELINE_WORDS[better[0]]} does better still ({_figures(better[1])}), so splitting "
+                  "does not pay here")
+        return s + "."
+    if not p.candidates:
+        return f"The {p.inputs.backbone} table has no {p.inputs.channel} rows: nothing to plan."
+    b = p.binding or {}
+    name = b.get("binding")
+    if name is None:
+        s = "Nothing meets every constraint"
+    elif b["admitted_if_relaxed"].get(name):
+        n = b["admitted_if_relaxed"][name]
+        s = (f"Nothing meets every constraint: the {CONSTRAINT_WORDS[name]} binds; relaxing it to "
+             f"{limit_text(name, b['relax_to'][name])} admits {n} candidate{'s' * (n != 1)}")
+    else:
+        m = b["closest_miss"]
+        s = (f"Nothing meets every constraint, and relaxing any one alone is not enough: the closest miss, "
+             f"{m['split']}, k = {m['k']}, falls short most on the {CONSTRAINT_WORDS[name]}")
+    if better is not None:
+        s += f", but {BASELINE_WORDS[better[0]]} meets them all ({_figures(better[1])})"
+    return s + "."
+
+
+# ----------------------------------------------------------------------------- tables
+def candidate_row(c: Candidate) -> dict:
+    iv = c.accuracy_interval
+    return {"split": c.split, "k": c.k, "accuracy %": 100 * c.accuracy,
+            "95 % low %": 100 * iv[0] if iv else math.nan, "95 % high %": 100 * iv[1] if iv else math.nan,
+            "accuracy reading": c.accuracy_how, "test images": c.n,
+            "latency ms": 1e3 * c.latency_s, "device ms": 1e3 * c.device_s, "air ms": 1e3 * c.air_s,
+            "edge ms": 1e3 * c.edge_s, "device M MACs": c.device_macs / 1e6, "edge M MACs": c.edge_macs / 1e6,
+            "numbers sent": c.extra.get("numbers_sent", c.k), "bits sent": c.bits,
+            "device energy mJ": math.nan if c.energy_j is None else 1e3 * c.energy_j}
+
+
+def _fails(c: Candidate, cons: Constraints) -> str:
+    if math.isnan(c.accuracy):
+        return "accuracy not measured"
+    return ", ".join(CONSTRAINT_SHORT[n] for n in violations(c, cons))
+
+
+def _sorted(cands: list[Candidate], objective: str) -> list[Candidate]:
+    return sorted(cands, key=lambda c: objective_key(c, objective) if c.energy_j is not None or objective != "energy"
+                  else (math.inf,))
+
+
+# ----------------------------------------------------------------------------- the view
+def planner_view(p: Plan, last_split: str | None = None, build_figures: bool = True) -> PlannerView:
+    """Everything the page shows for plan `p`. `last_split`: the backbone's last split point (it sends the
+    logits: the explorer's k does not apply)."""
+    inp, cons, obj = p.inputs, p.inputs.constraints, p.inputs.objective
+    if last_split is None and p.candidates:
+        last_split = max((c.split for c in p.candidates), key=lambda s: int(s.split("-")[1]))
+    front_lat = {(c.split, c.k) for c in p.fronts["latency"]}
+    front_e = {(c.split, c.k) for c in p.fronts["energy"]}
+    chosen = (p.choice.split, p.choice.k) if p.choice is not None else None
+
+    def with_flags(c: Candidate) -> dict:
+        key = (c.split, c.k)
+        return {**candidate_row(c), "on latency front": key in front_lat, "on energy front": key in front_e,
+                "chosen": key == chosen}
+
+    cols = list(with_flags(Candidate("SP-0", 0, 0.0, 0.0, 0.0, 0.0, 0)).keys())
+    table = pd.DataFrame([with_flags(c) for c in _sorted(p.feasible, obj)], columns=cols)
+    every = pd.DataFrame([{**with_flags(c), "meets every constraint": is_feasible(c, cons), "fails": _fails(c, cons)}
+                          for c in p.candidates], columns=cols + ["meets every constraint", "fails"])
+    base_rows = []
+    for name, b in p.baselines.items():
+        if b is None:
+            continue
+        base_rows.append({"baseline": BASELINE_SHORT[name], **candidate_row(b),
+                          "meets every constraint": (not math.isnan(b.accuracy)) and is_feasible(b, cons),
+                          "fails": _fails(b, cons)})
+    baselines = pd.DataFrame(base_rows)
+
+    points = pd.DataFrame([{"label": c.label, "split": c.split, "k": c.k, "accuracy": 100 * c.accuracy,
+                            "latency_ms": 1e3 * c.latency_s,
+                            "energy_mj": math.nan if c.energy_j is None else 1e3 * c.energy_j,
+                            "feasible": is_feasible(c, cons), "on latency front": (c.split, c.k) in front_lat,
+                            "on energy front": (c.split, c.k) in front_e, "chosen": (c.split, c.k) == chosen,
+                            "ci_low": 100 * c.accuracy_interval[0] if c.accuracy_interval else math.nan,
+                            "ci_high": 100 * c.accuracy_interval[1] if c.accuracy_interval else math.nan}
+                           for c in p.candidates],
+                          columns=["label", "split", "k", "accuracy", "latency_ms", "energy_mj", "feasible",
+                                   "on latency front", "on energy front", "chosen", "ci_low", "ci_high"])
+    mark_rows = []
+    if p.choice is not None:
+        mark_rows.append(("chosen", f"chosen: {p.choice.label}", p.choice))
+    for name, b in p.baselines.items():
+        if b is not None and not math.isnan(b.accuracy):
+            mark_rows.append((name, BASELINE_SHORT[name], b))
+    marks = pd.DataFrame([{"role": r, "label": lab, "accuracy": 100 * c.accuracy, "latency_ms": 1e3 * c.latency_s,
+                           "energy_mj": math.nan if c.energy_j is None else 1e3 * c.energy_j,
+                           "feasible": is_feasible(c, cons)} for r, lab, c in mark_rows],
+                         columns=["role", "label", "accuracy", "latency_ms", "energy_mj", "feasible"])
+    limits = {"min_accuracy": None if cons.min_accuracy is None else 100 * cons.min_accuracy,
+              "max_latency_ms": None if cons.max_latency_s is None else 1e3 * cons.max_latency_s,
+              "max_energy_mj": None if cons.max_energy_j is None else 1e3 * cons.max_energy_j}
+
+    n, nf = len(p.candidates), len(p.feasible)
+    counts = f"{nf} of {n} candidates meet every constraint"
+    messages: list[Message] = []
+    binding = None
+    if p.choice is not None:
+        c = p.choice
+        iv = c.accuracy_interval
+        bits_help = (f"{c.extra.get('numbers_sent', c.k):,} real numbers = {c.extra.get('complex_channel_uses', 0):,} "
+                     f"complex channel uses; {c.bits:,} bits at {inp.bits_per_number} bits per number")
+        metrics = [
+            Metric("Cut at", c.split, "SP-0 sends the image; the last split point sends the logits; SP-i cuts after "
+                                      "the i-th stage."),
+            Metric("Numbers sent", f"{c.extra.get('numbers_sent', c.k):,}", bits_help),
+            Metric("Accuracy", short_pct(c.accuracy),
+                   f"{c.accuracy_how}, {c.n:,} test images"
+                   + (f"; 95 % interval {100 * iv[0]:.1f}–{100 * iv[1]:.1f} %" if iv else "")),
+            Metric("Latency", short_s(c.latency_s),
+                   f"end to end: device {short_s(c.device_s)} + air {short_s(c.air_s)} + edge {short_s(c.edge_s)} "
+                   "(modelled: peak FLOP/s and the nominal link rate)"),
+            Metric("Device energy", short_j(c.energy_j),
+                   "energy per MAC x device MACs + energy per bit x bits sent (modelled, sourced per-operation "
+                   "figures)" if c.energy_j is not None else
+                   "not computed: no energy per bit for this link; choose a preset or type one"),
+        ]
+        if cons.min_accuracy is not None and iv is not None and iv[0] < cons.min_accuracy:
+            messages.append(Message("warning", f"The minimum accuracy {short_pct(cons.min_accuracy)} lies inside the "
+                                               f"choice's 95 % interval ({100 * iv[0]:.1f}–{100 * iv[1]:.1f} %): it "
+                                               "meets the target on this estimate, not beyond sampling error."))
+    elif p.candidates:
+        b = p.binding or {}
+        name = b.get("binding")
+        admitted = (b.get("admitted_if_relaxed") or {}).get(name, 0) if name else 0
+        to = (b.get("relax_to") or {}).get(name) if name else None
+        metrics = [
+            Metric("Feasible", f"0 of {n}", "candidates that meet every constraint"),
+            Metric("Binding", CONSTRAINT_SHORT.get(name, NOT_GIVEN),
+                   (CONSTRAINT_WORDS[name] + ": " + b.get("how", "")) if name else "no constraint binds"),
+            Metric("Relax it to", limit_text(name, to) if name and to is not None else NOT_GIVEN,
+                   "the value that admits a candidate when only this constraint is relaxed"
+                   if to is not None else "relaxing it alone admits no candidate"),
+            Metric("Then feasible", f"{admitted}", "candidates that meet every other constraint"),
+        ]
+        messages.append(Message("error", recommendation(p)))
+        rows = []
+        for c_name in cons.active():
+            r_to = b["relax_to"].get(c_name)
+            rows.append({"constraint": CONSTRAINT_WORDS[c_name], "limit": limit_text(c_name, getattr(cons, c_name)),
+                         "candidates meeting the others": b["admitted_if_relaxed"].get(c_name, 0),
+                         "relax it to": NOT_GIVEN if r_to is None else limit_text(c_name, r_to),
+                         "binding": c_name == name})
+        binding = pd.DataFrame(rows)
+    else:
+        metrics = [Metric("Feasible", "0 of 0", "the table has no rows for this channel")]
+        messages.append(Message("error", recommendation(p)))
+
+    interp = sorted({c.accuracy_how for c in p.candidates if not c.accuracy_measured})
+    if interp:
+        messages.append(Message("info", f"No table row is measured at {inp.snr_db:g} dB: accuracies are "
+                                        + "; ".join(interp) + " (said so in the table's 'accuracy reading')."))
+    if not inp.has_energy:
+        messages.append(Message("info", f"Device energy is not computed: the link {inp.names.get('link', '')} has no "
+                                        "sourced energy per bit. Choose an energy-per-bit preset in the sidebar, or "
+                                        "type one, for the energy chart, objective and limit."))
+    params, url = explorer_link(p.choice, inp, last_split)
+    notes = [
+        ("Accuracy is measured: the shipped sweep table at the SNR (linear interpolation between measured SNRs, "
+        "said so), with its 95 % Wilson interval. Latency is modelled: device = 2 FLOPs per MAC x device MACs / "
+        "device FLOP/s, air = numbers sent x bits per number / link bit/s, edge likewise (paper 002 eq. 1; "
+        "paper 000 eqs. 1-4). Device energy is modelled from sourced per-operation figures (orders of "
+        "magnitude, docs/planner.md). The bits per number change the air time and energy, not the accuracy "
+        "(the codecs were measured sending unquantized numbers)."),
+        (f"Presets used: device {inp.names.get('device')}, edge {inp.names.get('edge')}, link "
+        f"{inp.names.get('link')}; energy per MAC {inp.names.get('energy_per_mac')}; energy per bit "
+        f"{inp.names.get('energy_per_bit')}."),
+    ]
+    v = PlannerView(p.choice is not None, recommendation(p), p.reason, metrics, messages, table, every, baselines,
+                    points, marks, limits, binding, params, url, counts,
+                    p.choice.label if p.choice is not None else None, notes)
+    if build_figures:
+        from semcom_ui import plots_planner
+        v.figures = {"latency": plots_planner.pareto_figure(points, marks, "latency", limits),
+                     "energy": plots_planner.pareto_figure(points, marks, "energy", limits)}
+    return v
