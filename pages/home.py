@@ -21,16 +21,23 @@ st.markdown(
 
 st.subheader("Pages")
 st.markdown(
-    "- **Split explorer**: pick backbone, split point, k, channel, SNR, γ and a target accuracy; see "
+    "- **Split explorer**: pick backbone, split point, k, channel, SNR, γ, a target accuracy and a transmitter "
+    "budget B; see "
     "accuracy (from measured tables), normalized computation and communication, latency, the network with "
     "its cut, paper 000's Figs. 3, 5 and 6 and Table II, and classify a sample image or your own upload "
     "through the noisy channel, live.\n"
     "- **Split costs**: per-side multiply-accumulates and parameters for every split point "
     "(paper 000's Table II, in both counting conventions), normalized computation against the hardware "
     "ratio γ (Fig. 5) and end-to-end latency with device and link presets.\n"
+    "- **Planner** (paper 002): the inverse question. Given a device, an edge server, a link and constraints "
+    "(accuracy, latency, device compute, energy), which split point and k, with the measured accuracy, the "
+    "latency split into device / air / edge, the Pareto fronts and the all-on-device and all-on-edge baselines.\n"
     "- **IoT: learned vs separation**: paper 003 measured. A learned transceiver sending 16 complex symbols "
     "against JPEG + rate-1/2 LDPC + QPSK, accuracy vs SNR over AWGN and Rayleigh fading on MNIST and "
-    "Fashion-MNIST, and one image (a shipped sample or your upload) through both systems.")
+    "Fashion-MNIST, and one image (a shipped sample or your upload) through both systems.\n"
+    "- **Budgeted TOC** (paper 001): a transmitter with a compute budget B sends 16 numbers; static encoders "
+    "against a multi-exit encoder that leaves early on easy images, with the budget maths, per-exit costs and "
+    "the measured accuracy of the shipped models.")
 st.caption("Sources: paper 000 (split ResNets over AWGN), 001 (task-oriented communication under a compute "
            "budget), 002 (survey: which split is best), 003 (learned IoT transceiver vs JPEG+LDPC+QPSK).")
 
