@@ -61,8 +61,9 @@ class Param:
                 near += [f"{o}.0", f"{int(o) + 1}", f"{o}e0"]
             return rng.choice([n for n in near if n not in map(str, self.options)])
         span = self.hi - self.lo
+        out_of_range = [c for c in ("1e6", "-1e6", "1e15") if not self.lo <= float(c) <= self.hi]  # whatever the range
         return rng.choice([f"{self.hi + span * rng.uniform(0.01, 3):g}", f"{self.lo - span * rng.uniform(0.01, 3):g}",
-                           "1e6", "-1e6"] + ([f"{self.lo + self.step / 2}", "5.5"] if self.cast is int else []))
+                           *out_of_range] + ([f"{self.lo + self.step / 2}", "5.5"] if self.cast is int else []))
 
     def edge(self, high: bool) -> str:
         """The lowest or highest value the page accepts (the ends of a slider, the first or last choice)."""
