@@ -18,9 +18,11 @@ SPLITS = tuple(f"SP-{i}" for i in range(7))
 
 @dataclass(frozen=True)
 class Metric:
+    """One headline number of a page (every page's views use this one)."""
     label: str
     value: str
     help: str = ""
+    delta: str | None = None  # st.metric's delta, where a page shows one (e.g. over a budget)
 
 
 @dataclass

@@ -31,6 +31,7 @@ from semcom_core.plan import plan as make_plan
 from semcom_core.plan import presets as P
 from semcom_core.plan.core import is_feasible, objective_key, violations
 from semcom_ui.views import explorer as X
+from semcom_ui.views.costs import Metric
 
 DATASET = "cifar10"
 CHANNELS = X.EXPLORER_CHANNELS
@@ -63,11 +64,6 @@ BASELINE_SHORT = {"all_on_device": "all on the device", "all_on_edge": "all on t
 NOT_GIVEN = "—"
 
 
-@dataclass(frozen=True)
-class Metric:
-    label: str
-    value: str
-    help: str = ""
 
 
 @dataclass

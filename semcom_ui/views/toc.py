@@ -22,6 +22,7 @@ from semcom_core.costs.compute import FLOPS_PER_MAC
 from semcom_core.toc.costs import PAPER_TABLE_IV, PAPER_TABLE_IV_BUDGETS
 from semcom_core.toc.budget import BudgetError, parse_budget, plan_budget
 from semcom_core.toc.tables import canonical_name
+from semcom_ui.views.costs import Metric
 
 DYNAMIC = "dynamic"
 CHANNELS = ("awgn", "rayleigh")
@@ -46,12 +47,6 @@ NOT_MEASURED = "—"  # a metric without a measurement (its help says why)
 PAPER_LABEL = "paper 001, CIFAR-100, AWGN 0 dB (reference, not measured here)"
 
 
-@dataclass(frozen=True)
-class Metric:
-    label: str
-    value: str
-    help: str = ""
-    delta: str | None = None  # st.metric's delta, shown with delta_color "inverse" (over a budget: red)
 
 
 @dataclass
