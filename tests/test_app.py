@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from .apptest import open_page
+
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 
@@ -21,15 +23,6 @@ def fresh_streamlit_caches():
 
 def metric(at, label):
     return next(m.value for m in at.metric if m.label == label)
-
-
-def open_page(page: str, params: dict | None = None, timeout: int = 180) -> AppTest:
-    """Run the app with these URL parameters and switch to `page`, as a shared link would."""
-    at = AppTest.from_file(APP, default_timeout=timeout)
-    at.query_params.update(params or {})
-    at.run()
-    at.switch_page(page).run()
-    return at
 
 
 def mmacs(s):

@@ -10,8 +10,11 @@ from streamlit.testing.v1 import AppTest
 from semcom_core.plan import Constraints, inputs_from, plan
 from semcom_ui.views import planner as V
 
+from . import apptest
+from .apptest import metrics
+from .apptest import query_param as qp
+
 ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 PAGE = "pages/planner.py"
 
 pytestmark = pytest.mark.skipif(not (ROOT / "pretrained" / "split" / "sweep_resnet18_cifar10.csv").is_file(),
@@ -19,20 +22,7 @@ pytestmark = pytest.mark.skipif(not (ROOT / "pretrained" / "split" / "sweep_resn
 
 
 def open_page(page: str = PAGE, params: dict | None = None, timeout: int = 300) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=timeout)
-    at.query_params.update(params or {})
-    at.run()
-    at.switch_page(page).run()
-    return at
-
-
-def metrics(at) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
-
-
-def qp(at, name):
-    v = at.query_params[name]
-    return v[0] if isinstance(v, list) else v
+    return apptest.open_page(page, params, timeout)
 
 
 def url_notices(at) -> list[str]:

@@ -1,17 +1,18 @@
 """The Budgeted TOC page, run headless (AppTest from app.py, then switch_page, as a shared link would):
 default load without trained models, a budget below the first exit, a typed non-numeric budget, values
 from the URL, and a shipped results table moving the headline with B. Never an exception."""
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from semcom_ui.views import toc as V
 
+from .apptest import metrics, open_page
+from .apptest import query_param as qp
+
 from .test_toc_export import shipped_env, tiny_runs  # noqa: F401  (fixtures: tiny trained runs, a private pretrained/)
 from .test_views_toc import toy_results
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/toc.py"
 
 
@@ -24,20 +25,7 @@ def fresh_streamlit_caches():
 
 
 def open_toc(params: dict | None = None, timeout: int = 180) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=timeout)
-    at.query_params.update(params or {})
-    at.run()
-    at.switch_page(PAGE).run()
-    return at
-
-
-def metrics(at) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
-
-
-def qp(at, key):
-    v = at.query_params[key]
-    return v[0] if isinstance(v, list) else v
+    return open_page(PAGE, params, timeout)
 
 
 COSTS, _ = V.exit_costs_table(10)
