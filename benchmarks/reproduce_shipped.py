@@ -23,6 +23,7 @@ from semcom_core.data.loader import ImageData  # noqa: E402
 from semcom_core.device import get_policy  # noqa: E402
 from semcom_core.eval.accuracy import evaluate_accuracy  # noqa: E402
 from semcom_core.eval.split import evaluate, noiseless_split_accuracy  # noqa: E402
+from semcom_core.toc.export import measure_toc_card  # noqa: E402
 from semcom_core.zoo.store import load_shipped  # noqa: E402
 
 TOLERANCE = 0.001
@@ -32,6 +33,28 @@ ROW_POINTS = (("SP-2", 16, 0.0), ("SP-4", 64, 5.0))  # (split, k, SNR dB), for e
 def card_files(names: list[str]) -> list[Path]:
     cards = sorted(p for p in paths.pretrained_dir().rglob("*.json") if p.with_suffix(".safetensors").is_file())
     return [p for p in cards if not names or p.stem in names]
+
+
+def reproduce_toc_card(model, card: dict) -> int:
+    """Re-measure a TOC card's noiseless accuracy and Table III points (`toc.export.measure_toc_card`, the
+    function that wrote them: fp32, the card's images and seed); the number of points that differ."""
+    t0 = time.time()
+    points = card.get("table_iii", [])
+    got = measure_toc_card(model, card["config"], n=int(card["test_images"]), seed=int(card.get("test_seed", 0)),
+                           channels=tuple(dict.fromkeys(p["channel"] for p in points)),
+                           snrs=tuple(dict.fromkeys(p["snr_db"] for p in points)))
+    claimed = {(p["channel"], p["snr_db"]): p["accuracy"] for p in [*points, card["noiseless_accuracy"]]}
+    measured = {(p["channel"], p["snr_db"]): p["accuracy"] for p in [*got["table_iii"], got["noiseless_accuracy"]]}
+    bad = 0
+    for key, want in claimed.items():
+        have = measured.get(key)
+        ok = have is not None and abs(have - want) <= TOLERANCE
+        bad += not ok
+        where = f"{key[0]} {key[1]:g} dB" if key[1] is not None else key[0]
+        print(f"{card['name']:32s} {where:14s} card {want:.4f} measured {have if have is None else f'{have:.4f}'} "
+              f"on {card['test_images']} {'ok' if ok else 'DIFFERS'}", flush=True)
+    print(f"{card['name']}: {len(claimed)} points in {time.time() - t0:.0f} s", flush=True)
+    return bad
 
 
 def main() -> int:
@@ -48,6 +71,9 @@ def main() -> int:
         if card["dataset"] not in data:  # each dataset loaded once
             data[card["dataset"]] = ImageData(card["dataset"], "cpu", n_val=0)
         d = data[card["dataset"]]
+        if card["kind"] == "toc":  # paper 001: every (channel, PSNR) point of its card, as export measured them
+            bad += reproduce_toc_card(model, card)
+            continue
         claims = dict(card["split_test_accuracy"]) if card["kind"] == "split" else {"test": card["test_accuracy"]}
         for key, want in claims.items():
             t0 = time.time()

@@ -1,6 +1,9 @@
 import streamlit as st
 
-from semcom_core.toc.tables import load_results, results_path, shipped_cards, shipped_dir, stale_rows
+from semcom_core.data.samples import load_samples, samples_dir
+from semcom_core.toc.gallery import exit_confidences
+from semcom_core.toc.tables import canonical_name, load_results, results_path, shipped_cards, shipped_dir, stale_rows
+from semcom_core.zoo.store import load_shipped
 from semcom_ui.nav import ensure_navigation
 from semcom_ui.state import QueryState
 from semcom_ui.views import toc as V
@@ -34,6 +37,16 @@ def shipped(stamp: tuple):  # keyed by the files' names and times: a newly shipp
 def _stamp() -> tuple:
     d = shipped_dir()
     return tuple((f.name, f.stat().st_mtime) for f in sorted(d.glob("*.json"))) if d.is_dir() else ()
+
+
+@st.cache_resource(show_spinner="running the dynamic model on the sample images")
+def sample_exits(name: str, sha256: str, samples_stamp: float | None):  # keyed by the shipped files
+    model, _ = load_shipped(name)
+    samples, meta = load_samples(V.DATASET)
+    if not samples:
+        return None
+    got = exit_confidences(model, [s.image for s in samples], V.DATASET, [s.label for s in samples])
+    return got.confidences, [s.image for s in samples], got.labels, got.rx_pred, list(meta["classes"])
 
 
 exit_costs, exit_params = costs()
@@ -109,6 +122,35 @@ if family != "static":
     with c2:
         st.subheader("Accuracy per exit")
         st.plotly_chart(view.figures["accuracy_per_exit"], width="stretch")
+
+def show_gallery():
+    """Paper 001's Fig. 5 on the shipped sample images: which leave at which exit at the measured B."""
+    dyn_name = canonical_name(V.DYNAMIC, V.DATASET)
+    if dyn_name not in cards:
+        return st.info("The dynamic model is not shipped yet: no gallery.", icon=":material/hourglass_empty:")
+    if view.thresholds is None:
+        return st.info("No measured budget at or below this B (or the table predates stored thresholds): no gallery.")
+    index = samples_dir(V.DATASET) / "index.json"
+    found = sample_exits(dyn_name, cards[dyn_name].get("sha256", ""), index.stat().st_mtime if index.is_file() else None)
+    if found is None:
+        return st.info(f"No sample images of {V.DATASET} are shipped (pretrained/samples/): no gallery.")
+    conf, images, labels, preds, classes = found
+    st.caption(f"The {len(images)} shipped sample test images under the thresholds fitted on the validation split "
+               f"for B = {V.fmt_m(view.measured_budget)} MACs: each leaves at the first exit whose transmitter "
+               "confidence reaches its threshold. Caption: true class, confidence at that exit; ✓/✗: the receiver's "
+               "answer at that exit without noise.")
+    for ex in V.gallery_view(view.thresholds, conf, labels, preds, classes, exit_costs[V.DYNAMIC]):
+        st.markdown(f"**Exit {ex.exit}** · C = {V.fmt_m(ex.cost)} MACs · {ex.count} of {len(images)} images")
+        if not ex.items:
+            st.caption("none")
+        for col, it in zip(st.columns(6) if ex.items else [], ex.items):
+            mark = "✓" if it["correct"] else "✗ " + it["prediction"]
+            col.image(images[it["index"]], width=72, caption=f"{it['cls']} {it['confidence']:.2f} {mark}")
+
+
+if family != "static":
+    st.subheader("Which images leave where (paper 001, Fig. 5)")
+    show_gallery()
 
 st.subheader("Models and B")
 st.dataframe(view.models, hide_index=True)

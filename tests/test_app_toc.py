@@ -169,6 +169,27 @@ def test_page_reads_the_shipped_models_and_their_results_table(tiny_runs, shippe
     assert shipped_col["static-resnet20"].startswith(f"toc_static_resnet20_cifar10 (float16, {card['sha256'][:12]}")
     assert shipped_col["dynamic"].startswith("toc_dynamic_cifar10") and shipped_col["static-resnet32"] == ""
 
+    # the exit gallery (Fig. 5): without shipped samples a notice; with them, every sample at one exit
+    assert "No sample images of cifar10 are shipped" in " ".join(i.value for i in at.info)
+    import re
+    import shutil
+    from pathlib import Path
+    shutil.copytree(Path(__file__).resolve().parents[1] / "pretrained" / "samples" / "cifar10",
+                    shipped_env / "samples" / "cifar10")
+    at = open_toc({"B": str(R20)})
+    assert not at.exception, [e.value for e in at.exception]
+    heads = [m.value for m in at.markdown if m.value.startswith("**Exit ")]
+    counts = [int(re.search(r"· (\d+) of (\d+) images", h).group(1)) for h in heads]
+    # the same exits as the shipped dynamic model and the measured row's thresholds give, computed here
+    from semcom_core.data.samples import load_samples
+    from semcom_core.toc.gallery import exit_confidences, gallery
+    from semcom_core.zoo.store import load_shipped
+    samples, _ = load_samples("cifar10")
+    model, _ = load_shipped("toc_dynamic_cifar10")
+    conf = exit_confidences(model, [x.image for x in samples], "cifar10").confidences
+    theta = [float(dyn[f"threshold_{k}"]) for k in range(1, 6)]
+    assert len(heads) == 5 and counts == list(gallery(conf, theta).counts) and sum(counts) == len(samples), heads
+
     from semcom_core.toc.export import export_toc_run
     export_toc_run(tiny_runs["static"], dtype="float32")  # another file now: the table's static rows are stale
     at = open_toc({"B": str(R20)})

@@ -385,3 +385,63 @@ def test_view_names_shipped_files_and_warns_of_stale_results():
     v = V.toc_view(COSTS, 30e6, "awgn", 0.0, build_figures=False, shipped=cards)  # shipped, no table yet
     assert "toc_static_resnet20_cifar10" in v.notes[1] and "python -m semcom_core toc table" in v.notes[1]
     assert "shipped file" not in V.toc_view(COSTS, 30e6, "awgn", 0.0, build_figures=False).models
+
+
+# ----------------------------------------------------------------------------- exit gallery (Fig. 5)
+def test_thresholds_survive_the_csv_and_reassign_the_test_images_as_measured(tmp_path):
+    """The row's stored thresholds (validation split) put the test images at the exits the measured
+    fractions say: the gallery reads exactly what the table measured."""
+    results = toy_results([12e6, 25e6])
+    p = tmp_path / "toc_results_toy.csv"
+    results.to_csv(p, index=False)
+    back = load_results("toy", p)
+    test = toy_collected(600, 2)
+    for b in (12e6, 25e6):
+        v = V.toc_view(COSTS, b, "awgn", 0.0, "both", back, build_figures=False)
+        assert v.thresholds is not None and len(v.thresholds) == 3 and v.thresholds[-1] == -math.inf
+        shown = V.gallery_view(v.thresholds, test.confidences, test.labels, test.rx_pred, [str(c) for c in range(10)],
+                               COSTS["dynamic"], per_exit=4)
+        row = back[(back.model == "dynamic") & (back.budget == b)].iloc[0]
+        assert [g.count / 600 for g in shown] == pytest.approx([row[f"exit_fraction_{k}"] for k in (1, 2, 3)])
+        for g in shown:
+            assert len(g.items) == min(4, g.count) and g.cost == COSTS["dynamic"][g.exit - 1]
+            confs = [it["confidence"] for it in g.items]
+            assert confs == sorted(confs, reverse=True)  # most confident first
+            for it in g.items:
+                i = it["index"]
+                assert it["confidence"] == test.confidences[i, g.exit - 1]
+                assert it["correct"] == (test.rx_pred[i, g.exit - 1] == test.labels[i])
+                # it really leaves here: below every earlier threshold, at or above this one
+                assert all(test.confidences[i, j] < v.thresholds[j] for j in range(g.exit - 1))
+                assert g.exit == 3 or test.confidences[i, g.exit - 1] >= v.thresholds[g.exit - 1]
+
+
+def test_a_table_without_thresholds_gives_no_gallery():
+    results = toy_results([12e6]).drop(columns=[f"threshold_{k}" for k in (1, 2, 3)])
+    assert V.toc_view(COSTS, 12e6, "awgn", 0.0, "both", results, build_figures=False).thresholds is None
+    assert V.toc_view(COSTS, 5e6, "awgn", 0.0, "both", toy_results([12e6]), build_figures=False).thresholds is None
+
+
+def test_exit_confidences_of_a_real_dynamic_model_on_images():
+    """toc.gallery runs a (small, untrained) dynamic TOC network on uint8 images: one confidence in [0, 1]
+    per exit, the same as collect() gives for the same normalized batch."""
+    import torch
+    from semcom_core.eval.live import image_to_input
+    from semcom_core.nets.toc import build_toc_model
+    from semcom_core.toc.evaluate import collect
+    from semcom_core.toc.gallery import exit_confidences, gallery
+    torch.manual_seed(0)
+    model = build_toc_model("dynamic", 10).eval()
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (7, 32, 32, 3), dtype=np.uint8)
+    got = exit_confidences(model, images, "cifar10", labels=np.arange(7), batch=3)
+    k = got.confidences.shape[1]
+    assert got.confidences.shape == (7, k) and k == 5 and ((got.confidences > 0) & (got.confidences <= 1)).all()
+    x = torch.cat([image_to_input(im, "cifar10") for im in images])
+    ref = collect(model, [(x, torch.arange(7))], None, "noiseless")
+    np.testing.assert_allclose(got.confidences, ref.confidences, rtol=1e-5, atol=1e-6)
+    assert (got.labels == np.arange(7)).all()
+    with pytest.raises(ValueError):
+        exit_confidences(model, [], "cifar10")
+    g = gallery(got.confidences, [np.inf] * (k - 1) + [-np.inf], per_exit=2)  # nobody leaves early
+    assert list(g.counts) == [0] * (k - 1) + [7] and len(g.indices[-1]) == 2

@@ -119,3 +119,31 @@ def test_merge_keeps_the_backbone_a_reference_unless_asked(tmp_path, cache_dir, 
     assert card["backbone_from"]["sha256"] == sha256_file(backbone_file) and "backbone_embedded_from" not in card
     assert not any(k.startswith("backbone.") for k in stored) and not card["split_training"]["SP-3"]["end_to_end"]
     load_shipped("split_resnet20_mnist")
+
+
+@pytest.mark.slow
+def test_restore_stores_one_split_compactly_and_measures_only_it(tmp_path, cache_dir, monkeypatch):
+    """`zoo merge NAME --restore SP-2 --dtype int8`: SP-2's weights re-stored as int8 (exactly
+    compact(expand(...)) of what was there), SP-3 byte for byte, only SP-2 measured again."""
+    pt, backbone_file, data, common = tiny_split_zoo(tmp_path, cache_dir, monkeypatch, {"SP-2": ["conv3_x"]})
+    f = pt / "split" / "split_resnet20_mnist.safetensors"
+    before = load_file(str(f))
+    seen = []
+    card = merge_split_runs("split_resnet20_mnist", [], "int8", restore=["SP-2"],
+                            measure=lambda m, c: seen.append(list(c.splits)) or {
+                                "split_test_accuracy": {s: 0.25 for s in c.splits}})
+    after = load_file(str(f))
+    sp2 = lambda d: {k: v for k, v in d.items() if k.startswith(("codecs.SP_2.", "adapted.SP_2."))}  # noqa: E731
+    assert sp2(after) and {v.dtype for k, v in sp2(after).items() if v.dim() >= 2 and "::" not in k} == {torch.int8}
+    want = compact(expand(sp2(before)), "int8")
+    assert set(sp2(after)) == set(want) and all(torch.equal(after[k], want[k]) for k in want)
+    rest = {k for k in before if not k.startswith(("codecs.SP_2.", "adapted.SP_2."))}
+    assert all(torch.equal(after[k], before[k]) for k in rest)
+    assert f.stat().st_size < sum(v.numel() * v.element_size() for v in before.values()) + 4096
+    assert seen == [["SP-2"]] and card["split_test_accuracy"]["SP-2"] == 0.25
+    assert card["split_training"]["SP-2"]["weights_dtype"] == "int8" and "not retrained" in card["split_training"][
+        "SP-2"]["restored"]
+    assert card["sha256"] == sha256_file(f)
+    load_shipped("split_resnet20_mnist")
+    with pytest.raises(ValueError, match="does not serve"):
+        merge_split_runs("split_resnet20_mnist", [], "int8", restore=["SP-5"])

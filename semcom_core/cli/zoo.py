@@ -23,7 +23,7 @@ def cmd_zoo_merge(a) -> int:
     from semcom_core.eval.cards import measure_for_card
     from semcom_core.zoo.store import merge_split_runs
     card = merge_split_runs(a.name, [Path(r) for r in a.runs], a.dtype, measure=measure_for_card,
-                            base_dtype=a.base_dtype, embed_backbone=a.embed_backbone)
+                            base_dtype=a.base_dtype, embed_backbone=a.embed_backbone, restore=a.restore)
     print(json.dumps({k: card.get(k) for k in ("name", "sha256", "weights_dtype", "split_test_accuracy",
                                                 "test_accuracy", "parameters")}, indent=2))
     return 0
@@ -146,6 +146,8 @@ def register(sub) -> None:
                     help="copy the shared backbone into the file (then its own artifact may be replaced)")
     zm.add_argument("--base-dtype", choices=DTYPES,
                     help="also re-store the rest (backbone, other splits) as this dtype; every split is re-measured")
+    zm.add_argument("--restore", nargs="+", default=[], metavar="SPLIT",
+                    help="re-store these split points' weights as --dtype (not retrained; they are measured again)")
     zm.set_defaults(func=cmd_zoo_merge)
     zt = zoo.add_parser("targets", help="the accuracy targets against the shipped cards and sweep table")
     zt.add_argument("--backbone", default="resnet18", choices=BACKBONES)

@@ -100,6 +100,8 @@ def budget_result(val: Collected, test: Collected, budget, exit_costs) -> dict:
         "status": plan.status, "message": plan.message,
         "r": None if np.isinf(plan.r) else plan.r, "exit_probabilities": list(plan.probabilities),
         "thresholds": [None if not np.isfinite(t) else float(t) for t in theta],
+        # the same, exact and JSON-safe: "inf" = nobody leaves at that exit, "-inf" = everyone still in does
+        "threshold_values": [float(t) if np.isfinite(t) else ("inf" if t > 0 else "-inf") for t in theta],
         "exit_fractions": B.exit_fractions(exits, k).tolist(), "exit_costs": [int(c) for c in costs],
         "accuracy_at_exit": per_exit, "accuracy_if_all_leave_at": test.exit_accuracy.tolist(),
         "n_val": len(val.labels),

@@ -8,7 +8,9 @@ One row per (model, channel, PSNR, budget):
   MACs per image (`mean_macs`, `mean_macs_se`), the planned expected cost (`expected_macs`), r, and per
   exit k = 1..K the measured fraction leaving there (`exit_fraction_k`), the accuracy of the images that
   left there (`exit_accuracy_k`, empty when none did) and the accuracy if every image left there
-  (`all_exit_accuracy_k`, independent of B). Dynamic + static rows at one (channel, PSNR) are Table IV.
+  (`all_exit_accuracy_k`, independent of B), and the confidence threshold fitted on the validation split
+  (`threshold_k`: an image leaves at the first exit whose transmitter confidence reaches it; inf = nobody
+  leaves there, -inf = everyone still in does). Dynamic + static rows at one (channel, PSNR) are Table IV.
 
 `write_shipped` measures it from the models shipped in `pretrained/toc/` (`toc export` made them; the
 CLI is `python -m semcom_core toc table`), `write_results` from trained run folders, both with
@@ -88,8 +90,10 @@ def result_row(res: dict, k_max: int = 5) -> dict:
     fractions = list(res.get("exit_fractions") or [])
     at_exit = list(res.get("accuracy_at_exit") or ([res["accuracy"]] if len(fractions) == 1 else []))
     all_at = list(res.get("accuracy_if_all_leave_at") or ([res["accuracy"]] if len(fractions) == 1 else []))
+    thresholds = [float(t) for t in res.get("threshold_values") or []]
     for k in range(k_max):
         row[f"exit_fraction_{k + 1}"] = fractions[k] if k < len(fractions) else None
+        row[f"threshold_{k + 1}"] = thresholds[k] if k < len(thresholds) else None
         row[f"exit_accuracy_{k + 1}"] = at_exit[k] if k < len(at_exit) else None
         row[f"all_exit_accuracy_{k + 1}"] = all_at[k] if k < len(all_at) else None
     return row

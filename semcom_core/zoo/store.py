@@ -211,7 +211,8 @@ def _finish_card(card: dict, card_file: Path, measure) -> dict:
 
 def merge_split_runs(name: str, run_dirs: list[Path], dtype: str = "int8", commands: list[str] | None = None,
                      measure: Callable[[nn.Module, TrainConfig], dict] | None = None,
-                     base_dtype: str | None = None, embed_backbone: bool = False) -> dict:
+                     base_dtype: str | None = None, embed_backbone: bool = False,
+                     restore: list[str] | tuple[str, ...] = ()) -> dict:
     """Replace split points of the shipped multi-split model `name` by the ones trained in `run_dirs`
     (split runs, typically one split each with every stage its own trained copy: `adapt`), stored as
     `dtype`. Everything else stays byte for byte: the split points not retrained, and the shared backbone,
@@ -219,7 +220,9 @@ def merge_split_runs(name: str, run_dirs: list[Path], dtype: str = "int8", comma
     into the file, so that the artifact may be replaced. The card records, per split point, what trained it (`split_training`).
     `measure(model, cfg)` is given the merged model and the splits to measure in `cfg.splits`.
     `base_dtype`: also re-store everything that is not merged (backbone, other splits) as this dtype; then
-    no split is as it was, and every split point is measured again."""
+    no split is as it was, and every split point is measured again. `restore`: split points whose stored
+    weights are re-stored as `dtype` (not retrained: the file shrinks, the numbers change a little), measured
+    again like a merged split."""
     card_file = card_path(name)
     card = json.loads(card_file.read_text())
     weights = card_file.with_suffix(".safetensors")
@@ -258,6 +261,19 @@ def merge_split_runs(name: str, run_dirs: list[Path], dtype: str = "int8", comma
             trained[split] = {**_run_record(rcfg, summary, command), "weights_dtype": dtype,
                               "end_to_end": set(cfg["adapt"][split]) >= whole}
             retrained.append(split)
+    for split in restore:
+        if split not in cfg["splits"]:
+            raise ValueError(f"{name} does not serve {split} ({', '.join(cfg['splits'])})")
+        if split in retrained:
+            raise ValueError(f"{split} is both merged from a run and re-stored; do one")
+        prefixes = (f"codecs.{split_key(split)}.", f"adapted.{split_key(split)}.")
+        mine = {k: v for k, v in stored.items() if k.startswith(prefixes)}
+        stored = {k: v for k, v in stored.items() if k not in mine}
+        stored.update(compact(expand(mine), dtype))
+        record = trained.setdefault(split, {})
+        record["weights_dtype"] = dtype
+        record["restored"] = f"stored again as {dtype} (not retrained) at {time.strftime('%Y-%m-%d')}"
+        retrained.append(split)
     with paths.atomic_path(weights) as tmp:
         save_file(stored, str(tmp), metadata={"name": name})
     card.update(weights_dtype=stored_dtype(stored), sha256=sha256_file(weights),

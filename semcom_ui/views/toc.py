@@ -68,6 +68,7 @@ class TOCView:
     measured: pd.DataFrame | None  # the rows of the results table at this channel and PSNR
     trained: bool  # a results table is shipped (trained models measured)
     measured_budget: float | None = None  # the dynamic row the headline reads (largest measured budget <= B)
+    thresholds: tuple[float, ...] | None = None  # that row's confidence thresholds per exit (None: not stored)
     figures: dict[str, go.Figure] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -439,13 +440,50 @@ def toc_view(exit_costs: dict[str, tuple], budget_raw, channel: str, snr_db: flo
                  "number for number; the shape (accuracy vs B) is.")
 
     view = TOCView(budget, status, messages, metrics, models, exits, series, paper_table(), rows, trained,
-                   None if drow is None else float(drow.budget), notes=notes)
+                   None if drow is None else float(drow.budget), row_thresholds(drow, k), notes=notes)
     if build_figures:
         from semcom_ui import plots_toc
         view.figures = {"accuracy_vs_budget": plots_toc.accuracy_vs_budget_figure(series, budget, lo, statics),
                         "exit_histogram": plots_toc.exit_histogram_figure(exits, budget),
                         "accuracy_per_exit": plots_toc.accuracy_per_exit_figure(exits)}
     return view
+
+
+def row_thresholds(drow: pd.Series | None, k: int) -> tuple[float, ...] | None:
+    """The `threshold_1..k` of a measured dynamic row (inf: nobody leaves there), or None when the row
+    has none (a table measured before thresholds were stored)."""
+    if drow is None:
+        return None
+    cols = [f"threshold_{j + 1}" for j in range(k)]
+    if any(c not in drow.index or pd.isna(drow[c]) for c in cols):
+        return None
+    return tuple(float(drow[c]) for c in cols)
+
+
+@dataclass
+class GalleryExit:
+    exit: int  # 1-based
+    cost: float  # C_k, MACs per image
+    count: int  # how many of the images leave here
+    items: list[dict]  # the shown ones: index, label, cls, confidence, prediction, correct
+
+
+def gallery_view(thresholds, confidences, labels, predictions, classes: list[str], dyn_costs,
+                 per_exit: int = 6) -> list[GalleryExit]:
+    """Paper 001's Fig. 5 on the shipped sample images: for each exit, the images that leave there under
+    `thresholds` (the measured row's, fitted on the validation split for its B), most confident first.
+    `confidences`, `predictions`: (N, K) transmitter confidences and the receiver's noiseless predictions
+    at each exit (`toc.gallery.exit_confidences`); `labels` (N,)."""
+    from semcom_core.toc.gallery import gallery
+    conf = np.asarray(confidences, dtype=float)
+    g = gallery(conf, thresholds, per_exit)
+    out = []
+    for j, idx in enumerate(g.indices):
+        items = [{"index": i, "label": int(labels[i]), "cls": classes[int(labels[i])],
+                  "confidence": float(conf[i, j]), "prediction": classes[int(predictions[i][j])],
+                  "correct": int(predictions[i][j]) == int(labels[i])} for i in idx]
+        out.append(GalleryExit(j + 1, float(dyn_costs[j]), int(g.counts[j]), items))
+    return out
 
 
 def _shipped_text(card: dict | None) -> str:
