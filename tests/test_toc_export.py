@@ -143,6 +143,19 @@ def test_dynamic_export_then_toc_table_on_the_shipped_files(tiny_runs, shipped_e
     s = t[t.model == "static-resnet20"].iloc[0]
     s18 = next(p for p in cards["toc_static_resnet20_cifar10"]["table_iii"] if (p["channel"], p["snr_db"]) == ("awgn", 18.0))
     assert s.accuracy == s18["accuracy"] and [s.ci95_low, s.ci95_high] == s18["ci95"]  # the card's numbers
+    # those static rows came from the card (the same measurement of the same file): measuring again agrees
+    from semcom_core.toc.tables import _measure_model, _sha256, _static_from_card
+    name, w = "toc_static_resnet20_cifar10", shipped_env / "toc" / "toc_static_resnet20_cifar10.safetensors"
+    args = ("static-resnet20", "cifar10", ("awgn", "rayleigh"), (0.0, 18.0))
+    from_card = _static_from_card(name, _sha256(w), *args, 10000, 0)
+    again = _measure_model("static-resnet20", "cifar10", w, ("awgn", "rayleigh"), (0.0, 18.0), [None], 10000, 0, N_VAL,
+                           FP32, None)
+    key = lambda r: (r["channel"], r["snr_db"], r["n"], r["accuracy"], list(r["ci95"]), r["mean_macs"])  # noqa: E731
+    assert from_card is not None and [key(r) for r in from_card] == [key(r) for r in again]
+    for other in ((name, _sha256(w), *args, N_TEST - 1, 0), (name, _sha256(w), *args, 10000, 1),
+                  (name, "0" * 64, *args, 10000, 0), (name, _sha256(w), "static-resnet20", "cifar10", ("awgn",), (5.0,),
+                                                      10000, 0)):
+        assert _static_from_card(*other) is None  # other images, seed, file or point: measured, not copied
     d = t[t.model == "dynamic"].sort_values("budget")
     assert d.budget.iloc[0] == c[0] and d.budget.iloc[-1] == c[-1]
     assert d.accuracy.iloc[-1] == p18["accuracy"]  # B = C_K: everyone runs to the last exit
