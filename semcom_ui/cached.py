@@ -4,8 +4,12 @@ Models and datasets are `cache_resource` (one shared object per server; inferenc
 tables are `cache_data`. Figures are built from these by the page, inside the tab that shows them."""
 from __future__ import annotations
 
+import threading
+
 import pandas as pd
 import streamlit as st
+
+from semcom_core import paths
 
 from semcom_core.costs import compute as C
 from semcom_core.data.images import to_model_image
@@ -59,6 +63,43 @@ def samples(ds: str):
 @st.cache_resource(show_spinner="loading the test set")
 def test_data(ds: str) -> ImageData:
     return ImageData(ds, "cpu", n_val=0, test_only=True)
+
+
+_ARTIFACTS_SEEN: tuple | None = None
+_ARTIFACTS_LOCK = threading.Lock()
+ARTIFACT_SUFFIXES = (".safetensors", ".json", ".csv")
+
+
+def artifacts_stamp() -> tuple:
+    """(path, size, mtime_ns) of every shipped model, card and table (pretrained/<kind>/<file>): what the
+    caches above were filled from. A few dozen stat calls, well under a millisecond."""
+    root = paths.pretrained_dir()
+    if not root.is_dir():
+        return ()
+    out = []
+    for sub in sorted(p for p in root.iterdir() if p.is_dir()):
+        for f in sorted(sub.iterdir()):
+            if f.suffix in ARTIFACT_SUFFIXES and f.is_file():
+                st_ = f.stat()
+                out.append((str(f.relative_to(root)), st_.st_size, st_.st_mtime_ns))
+    return (str(root), *out)
+
+
+def refresh_if_artifacts_changed() -> bool:
+    """Clear Streamlit's caches when a shipped file changed since the previous script run (a model
+    re-exported, a table re-measured or pretrained/ pointed elsewhere while the server runs), so that no page
+    shows an old model beside a new table. True when it cleared them. Running measurements are not touched
+    (their runner is not a Streamlit cache)."""
+    global _ARTIFACTS_SEEN
+    stamp = artifacts_stamp()
+    with _ARTIFACTS_LOCK:
+        first, changed = _ARTIFACTS_SEEN is None, stamp != _ARTIFACTS_SEEN
+        _ARTIFACTS_SEEN = stamp
+    if first or not changed:
+        return False
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    return True
 
 
 _RUNNER = JobRunner(workers=1, max_pending=8)

@@ -77,6 +77,8 @@ def run_navigation() -> None:
     try:
         st.set_page_config(page_title="semcom-explorer", page_icon=":material/settings_input_antenna:",
                            layout="wide")
+        from semcom_ui.cached import refresh_if_artifacts_changed
+        refresh_if_artifacts_changed()  # a model or table replaced while the server runs is read afresh
         entry = _entry_page()
         listed = pages(entry)
         page = st.navigation(listed)

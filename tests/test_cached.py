@@ -1,0 +1,42 @@
+"""semcom_ui.cached.refresh_if_artifacts_changed: a model or table replaced in pretrained/ while the server
+runs empties Streamlit's caches on the next script run (so no page shows an old model beside a new table),
+and nothing is cleared while the files stay as they are."""
+import os
+
+import streamlit as st
+
+from semcom_ui import cached
+
+
+def test_caches_are_emptied_when_a_shipped_file_changes_and_only_then(tmp_path, monkeypatch):
+    (tmp_path / "split").mkdir()
+    table = tmp_path / "split" / "sweep_x.csv"
+    table.write_text("a\n1\n")
+    monkeypatch.setenv("SEMCOM_PRETRAINED", str(tmp_path))
+    cached.refresh_if_artifacts_changed()  # whatever was seen before this test
+    calls = []
+
+    @st.cache_data(show_spinner=False)
+    def read(path: str) -> str:
+        calls.append(path)
+        return open(path).read()
+
+    assert read(str(table)) == "a\n1\n" and read(str(table)) == "a\n1\n" and len(calls) == 1
+    assert cached.refresh_if_artifacts_changed() is False  # nothing changed: the cache stays
+    assert read(str(table)) == "a\n1\n" and len(calls) == 1
+    (tmp_path / "samples").mkdir()
+    (tmp_path / "notes.txt").write_text("not an artifact")
+    assert cached.refresh_if_artifacts_changed() is False  # only models, cards and tables count
+
+    table.write_text("a\n2\n")  # re-measured
+    st_ = table.stat()
+    os.utime(table, ns=(st_.st_atime_ns, st_.st_mtime_ns + 1_000_000))
+    assert cached.refresh_if_artifacts_changed() is True
+    assert read(str(table)) == "a\n2\n" and len(calls) == 2  # read afresh
+    assert cached.refresh_if_artifacts_changed() is False
+
+    (tmp_path / "toc").mkdir()
+    (tmp_path / "toc" / "m.safetensors").write_bytes(b"x")  # a newly shipped model
+    assert cached.refresh_if_artifacts_changed() is True
+    monkeypatch.setenv("SEMCOM_PRETRAINED", str(tmp_path / "elsewhere"))  # another pretrained/ altogether
+    assert cached.refresh_if_artifacts_changed() is True
