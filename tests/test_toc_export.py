@@ -72,7 +72,7 @@ CARD_KEYS = ("name", "kind", "model", "dataset", "config", "config_path", "confi
              "transmitter_macs_per_exit", "dataset_provenance", "measured_in")
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float16"])
+@pytest.mark.parametrize("dtype", ["float32", "float16", "int8"])
 def test_export_round_trip_and_card_of_a_static_run(tiny_runs, shipped_env, dtype):
     from semcom_core.toc.evaluate import evaluate_model
     from semcom_core.zoo.store import load_shipped, sha256_file
@@ -91,14 +91,23 @@ def test_export_round_trip_and_card_of_a_static_run(tiny_runs, shipped_env, dtyp
     with safe_open(str(weights), "pt") as f:
         meta = f.metadata()
     stored = load_file(str(weights))
-    assert {str(t.dtype) for t in stored.values() if t.is_floating_point()} == {f"torch.{dtype}"}
+    if dtype == "int8":  # kernels and matrices int8 with a float32 scale per output channel, vectors float16
+        assert {str(t.dtype) for k, t in stored.items() if t.dim() >= 2} == {"torch.int8"}
+        assert {str(t.dtype) for k, t in stored.items() if t.dim() == 1 and not k.endswith("::scale")} <= {
+            "torch.float16", "torch.int64"}
+    else:
+        assert {str(t.dtype) for t in stored.values() if t.is_floating_point()} == {f"torch.{dtype}"}
     assert meta["model"] == "static-resnet20" and meta["n_val"] == str(N_VAL) and meta["split_seed"] == "0"
     model, card2 = load_shipped(name)
     assert card2 == card and sum(p.numel() for p in model.parameters()) == card["parameters"]
     best = load_file(str(tiny_runs["static"] / "best.safetensors"))
     tol = 0 if dtype == "float32" else 1e-3
     for k, v in model.state_dict().items():
-        assert torch.allclose(v.float(), best[k].float(), atol=tol, rtol=tol), k
+        if dtype == "int8" and v.dim() >= 2:  # within half a quantization step of its output channel
+            step = best[k].float().reshape(len(v), -1).abs().amax(1) / 127
+            assert ((v.float() - best[k].float()).reshape(len(v), -1).abs().amax(1) <= step / 2 + 1e-6).all(), k
+        else:
+            assert torch.allclose(v.float(), best[k].float(), atol=tol, rtol=tol), k
     # Table III points on the shipped file: every channel x PSNR, intervals around the accuracy
     pts = {(p["channel"], p["snr_db"]): p for p in card["table_iii"]}
     assert set(pts) == {(c, s) for c in TABLE_III_CHANNELS for s in TABLE_III_SNRS}

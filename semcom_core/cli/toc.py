@@ -191,7 +191,7 @@ def register(sub) -> None:
     x.add_argument("run", help="run folder (config.json, summary.json, best.safetensors), e.g. "
                                "runs/toc_static_resnet20_cifar10")
     x.add_argument("--name", help="artifact name (default: the run's config name)")
-    x.add_argument("--dtype", choices=("float32", "float16"), default="float32",
+    x.add_argument("--dtype", choices=("float32", "float16", "int8"), default="float32",
                    help="storage of the shipped file (the card's accuracies are measured on it, in fp32)")
     x.add_argument("--command", help="what trained it, for the card (default: toc train <the run's config>)")
     x.add_argument("--n", type=int, default=10000, help="test images the card is measured on (first n)")
