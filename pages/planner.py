@@ -1,3 +1,4 @@
+import pandas as pd
 import streamlit as st
 
 from semcom_core.costs.compute import DEVICE_PRESETS, LINK_PRESETS
@@ -74,8 +75,24 @@ channel = side.radio("Channel", V.CHANNELS, index=V.CHANNELS.index(q.get("ch", "
                      horizontal=True, help="awgn: Gaussian noise on each real number; rayleigh: per-symbol fading, "
                                            "MMSE-equalized.")
 bits = side.selectbox("Bits per number", V.BITS, index=V.BITS.index(q.get("bits", 32, V.BITS, int)), key="bits",
-                      help="For the air time and the radio energy only: the accuracy is the table's, measured "
-                           "sending unquantized numbers.")
+                      help="Analog candidates: for the air time and the radio energy only (the accuracy is the "
+                           "table's, measured sending unquantized numbers). Digital candidates use their own b.")
+mode = side.radio("Send the numbers as", V.LINK_MODES, index=V.LINK_MODES.index(q.get("mode", "analog", V.LINK_MODES)),
+                  format_func=V.LINK_MODE_LABELS.get, key="mode",
+                  help="Analog: the sweep table's accuracy at the SNR. Digital: quantized to b = 1..8 bits, "
+                       "entropy-coded, sent over the digital link below (the quantization table's accuracy x the "
+                       "link's delivery rate). Both: every candidate either way; the planner picks.")
+dlink = side.radio("Digital link", tuple(V.DIGITAL_LINK_LABELS), key="dlink", horizontal=True,
+                   index=tuple(V.DIGITAL_LINK_LABELS).index(q.get("dlink", "ldpc", tuple(V.DIGITAL_LINK_LABELS))),
+                   format_func=V.DIGITAL_LINK_LABELS.get, disabled=mode == "analog",
+                   help="LDPC + QPSK: rate 1/2, one information bit per complex channel use, frame loss measured "
+                        "(pretrained/split/ldpc_bler.csv). Shannon: log2(1 + SNR) bits per channel use, error-free "
+                        "(an upper bound).")
+air = side.radio("Analog air time", tuple(V.ANALOG_AIR_LABELS), key="air", horizontal=True,
+                 index=tuple(V.ANALOG_AIR_LABELS).index(q.get("air", "bits", tuple(V.ANALOG_AIR_LABELS))),
+                 format_func=V.ANALOG_AIR_LABELS.get,
+                 help="k × bits per number / link rate: the cost model's (paper 000). ⌈k/2⌉ channel uses / rate: "
+                      "the link rate read as channel uses per second, as the digital link counts (1 bit per use).")
 side.markdown("**Constraints** (0: no limit)")
 lo, hi = V.MIN_ACCURACY_RANGE
 min_acc = side.slider("Minimum accuracy", lo, hi, q.get("acc", 0.85, cast=float, lo=lo, hi=hi), 0.01, key="acc",
@@ -94,10 +111,51 @@ objective = side.radio("Objective", OBJECTIVES, index=OBJECTIVES.index(q.get("ob
 
 state = {"bb": backbone, "dev": device, "edge": edge, "link": link, "emac": emac, "ebit": ebit,
          "typed": "1" if typed_on else "0", "snr": f"{snr:g}", "ch": channel, "bits": str(bits),
+         "mode": mode, "dlink": dlink, "air": air,
          "acc": f"{min_acc:.2f}", "lat": f"{max_lat:.10g}", "macs": f"{max_macs:.10g}", "mj": f"{max_mj:.10g}",
          "obj": objective}
 if typed is not None:
     state.update({k: f"{v:.10g}" for k, v in typed.items() if v is not None})
+
+
+@st.cache_data(show_spinner=False)
+def quant_table(bb: str):
+    """The shipped quantization table of `bb` (None when not measured)."""
+    from semcom_core.plan.planner import quant_path
+    path = quant_path(bb, V.DATASET)
+    return pd.read_csv(path) if path.is_file() else None
+
+
+@st.cache_data(show_spinner=False)
+def bler_table():
+    from semcom_core.digital.link import load_bler
+    try:
+        return load_bler()
+    except FileNotFoundError:
+        return None
+
+
+QUANT = quant_table(backbone)
+DIGITAL_OPTIONS = V.digital_options(QUANT) if QUANT is not None else {}
+if DIGITAL_OPTIONS:
+    d_splits = tuple(DIGITAL_OPTIONS)
+    d_default = "SP-4" if "SP-4" in d_splits else d_splits[0]
+    d_split = q.get("dsp", d_default, d_splits)
+    d_ks = tuple(DIGITAL_OPTIONS[d_split])
+    d_k = q.get("dk", 64 if 64 in d_ks else d_ks[0], d_ks, int)
+    d_bits_opts = DIGITAL_OPTIONS[d_split][d_k]
+    d_b = q.get("db", 4 if 4 in d_bits_opts else d_bits_opts[-1], d_bits_opts, int)
+    # the widgets are drawn in the "Analog vs digital" section below; their current values (session state,
+    # keyed per split and k so that a changed split never holds a k it does not have) go into the URL here
+    d_split = st.session_state.get("dsp", d_split)
+    d_split = d_split if d_split in d_splits else d_default
+    d_ks = tuple(DIGITAL_OPTIONS[d_split])
+    d_k = st.session_state.get(f"dk_{d_split}", d_k)
+    d_k = d_k if d_k in d_ks else (64 if 64 in d_ks else d_ks[0])
+    d_bits_opts = DIGITAL_OPTIONS[d_split][d_k]
+    d_b = st.session_state.get(f"db_{d_split}_{d_k}", d_b)
+    d_b = d_b if d_b in d_bits_opts else (4 if 4 in d_bits_opts else d_bits_opts[-1])
+    state.update({"dsp": d_split, "dk": str(d_k), "db": str(d_b)})
 st.query_params.from_dict(state)
 for n in q.notices:  # only on the run that read the user's link (semcom_ui.state)
     st.warning(n)
@@ -112,7 +170,9 @@ def costs_for(bb: str):
 @st.cache_data(show_spinner=False, max_entries=256)
 def plan_for(inp):
     """The plan of these inputs (PlanInputs holds everything a plan depends on besides the backbone's table)."""
-    return V.run_plan(inp, cached.sweep_table(inp.backbone, inp.dataset), costs_for(inp.backbone))
+    digital = "digital" in inp.modes
+    return V.run_plan(inp, cached.sweep_table(inp.backbone, inp.dataset), costs_for(inp.backbone),
+                      quant=quant_table(inp.backbone) if digital else None, bler=bler_table() if digital else None)
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
@@ -123,7 +183,13 @@ def view_for(inp):
 
 
 cons = V.constraints(min_acc, max_lat, max_macs, max_mj)
-inp, error = V.plan_inputs(backbone, device, edge, link, snr, channel, bits, cons, objective, emac, ebit, typed)
+inp, error = V.plan_inputs(backbone, device, edge, link, snr, channel, bits, cons, objective, emac, ebit, typed,
+                           mode=mode, digital_link=dlink, analog_air=air)
+if error is None and mode != "analog" and (QUANT is None or bler_table() is None):
+    error = (f"No digital candidates for {backbone}: the quantization table (pretrained/split/quant_{backbone}_"
+             f"{V.DATASET}.csv) or the LDPC block error rates (pretrained/split/ldpc_bler.csv) are not shipped. "
+             "Choose analog symbols.")
+    inp = None
 view = None
 if error:
     st.error(error, icon=":material/error:")
@@ -174,3 +240,42 @@ if view is not None:
                        f"plan_{backbone}_all.csv", "text/csv", key="dl_all")
     for n in view.notes:
         st.caption(n)
+
+
+if view is not None:  # the digital section follows a plan that could be made (no error above)
+    st.header("Analog vs digital")
+    st.caption("The same k numbers sent two ways: as analog symbols (the sweep table's measured accuracy at each SNR) "
+               "or quantized to b bits, entropy-coded and sent as bits: over the measured rate-1/2 LDPC + QPSK chain "
+               "(the frame either arrives or is lost, then the receiver guesses: the cliff) or over an ideal code at "
+               "Shannon capacity with the same channel uses. Accuracy after quantization measured with error-free bits "
+               "(pretrained/split/quant_*.csv); block error rates measured (pretrained/split/ldpc_bler.csv).")
+    BLER = bler_table()
+    if not DIGITAL_OPTIONS or BLER is None:
+        st.info(f"No quantization table or LDPC block error rates are shipped for {backbone}: "
+                "`python -m semcom_core digital quantize-sweep` and `python -m semcom_core digital bler` measure them.")
+    else:
+        c1, c2, c3 = st.columns(3)
+        d_splits = tuple(DIGITAL_OPTIONS)
+        d_split = c1.selectbox("Split", d_splits, index=d_splits.index(d_split), key="dsp")
+        d_ks = tuple(DIGITAL_OPTIONS[d_split])
+        d_k = c2.selectbox("k (numbers sent)", d_ks, index=d_ks.index(d_k) if d_k in d_ks else 0, key=f"dk_{d_split}")
+        d_bits_opts = DIGITAL_OPTIONS[d_split][d_k]
+        d_b = c3.select_slider("Bits per number (b)", d_bits_opts, value=d_b if d_b in d_bits_opts else d_bits_opts[-1],
+                               key=f"db_{d_split}_{d_k}",
+                               help="The quantizer's bits per number (uniform, mid-tread; docs/planner.md).")
+        try:
+            dv = V.digital_view(cached.sweep_table(backbone, V.DATASET), QUANT, BLER, d_split, d_k, d_b, channel, snr)
+        except ValueError as e:
+            st.info(f"{e}.")
+        else:
+            for col, m in zip(st.columns(len(dv.metrics)), dv.metrics):
+                col.metric(m.label, m.value, m.delta, help=m.help, delta_color="off")
+            st.caption(dv.summary)
+            g1, g2 = st.columns(2)
+            with g1:
+                st.subheader("Accuracy vs SNR")
+                st.plotly_chart(dv.figures["accuracy"], width="stretch")
+            with g2:
+                st.subheader("Channel uses per image")
+                st.plotly_chart(dv.figures["uses"], width="stretch")
+            st.dataframe(dv.table, hide_index=True)

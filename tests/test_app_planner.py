@@ -17,6 +17,9 @@ from .apptest import query_param as qp
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "pages/planner.py"
 
+DIGITAL_SHIPPED = ((ROOT / "pretrained" / "split" / "quant_resnet18_cifar10.csv").is_file()
+                   and (ROOT / "pretrained" / "split" / "ldpc_bler.csv").is_file())
+
 pytestmark = pytest.mark.skipif(not (ROOT / "pretrained" / "split" / "sweep_resnet18_cifar10.csv").is_file(),
                                 reason="ResNet-18 table not shipped")
 
@@ -46,7 +49,8 @@ def test_default_load_shows_the_planners_plan():
     assert len(feasible) == len(ref.feasible) and feasible.chosen.iloc[0]
     assert (feasible.split.iloc[0], feasible.k.iloc[0]) == (c.split, c.k)
     assert {b.label for b in at.get("download_button")} == {"Feasible candidates (CSV)", "Every candidate (CSV)"}
-    assert len(at.get("plotly_chart")) == 2
+    # the two Pareto charts, and the "Analog vs digital" section's two when its tables are shipped
+    assert len(at.get("plotly_chart")) == (4 if DIGITAL_SHIPPED else 2)
     assert not url_notices(at) and not at.error
     (link,) = at.get("page_link")
     assert link.proto.page == "explorer"
@@ -142,3 +146,42 @@ def test_the_explorer_link_opens_the_chosen_configuration():
         assert ex.select_slider(key="k").value == int(q["k"])
     assert ex.toggle(key="sec").value and ex.selectbox(key="txd").value == V.DEFAULT_DEVICE
     assert ex.selectbox(key="bits").value == 16
+
+
+@pytest.mark.skipif(not DIGITAL_SHIPPED, reason="the quantization table or the LDPC block error rates are not shipped")
+def test_analog_or_digital_from_the_url():
+    params = {"mode": "both", "snr": "10", "acc": "0.85", "dsp": "SP-3", "dk": "64", "db": "8"}
+    at = open_page(params=params)
+    assert not at.exception, [e.value for e in at.exception]
+    assert not url_notices(at)
+    assert at.radio(key="mode").value == "both" and at.radio(key="dlink").value == "ldpc"
+    ref = plan(inputs_from("pi 4", "a100", "lte", 10.0, constraints=Constraints(min_accuracy=0.85),
+                           modes=("analog", "digital")))
+    c = ref.choice
+    m = metrics(at)
+    assert m["Cut at"] == c.split and m["Accuracy"] == V.short_pct(c.accuracy)
+    assert m["Link"] == (f"digital, {c.bits_per_number} bits" if c.digital else "analog")
+    (ok,) = at.success
+    assert ("**digitally**" in ok.value) == c.digital and ("**analog**" in ok.value) == (not c.digital)
+    # the "Analog vs digital" section at the URL's split, k and b
+    assert at.selectbox(key="dsp").value == "SP-3" and at.selectbox(key="dk_SP-3").value == 64
+    assert at.select_slider(key="db_SP-3_64").value == 8
+    assert {"Quantized, error-free bits", "Bits per image", "Analog uses", "LDPC uses", "LDPC cliff"} <= set(m)
+    assert m["Analog uses"] == "32"
+    for k, v in params.items():
+        assert qp(at, k) == v, k
+    # a control change: b follows into the URL, and the section reads the table's row for it
+    at.select_slider(key="db_SP-3_64").set_value(2).run()
+    assert not at.exception and qp(at, "db") == "2"
+    from semcom_core.plan.planner import load_quant
+    q = load_quant("resnet18", "cifar10")
+    row = q[(q.split == "SP-3") & (q.k == 64) & (q.bits == 2)].iloc[0]
+    assert metrics(at)["Quantized, error-free bits"] == V.short_pct(float(row.accuracy))
+
+
+@pytest.mark.skipif(not DIGITAL_SHIPPED, reason="the quantization table or the LDPC block error rates are not shipped")
+def test_a_bad_digital_url_value_falls_back_with_a_notice():
+    at = open_page(params={"dsp": "SP-9", "db": "99"})
+    assert not at.exception, [e.value for e in at.exception]
+    assert url_notices(at)
+    assert at.selectbox(key="dsp").value == "SP-4"

@@ -70,12 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
     ds.add_argument("--per-class", type=int, default=10)
     ds.set_defaults(func=cmd_data_samples)
 
-    from semcom_core.cli import iot, models, plan, toc, zoo
+    from semcom_core.cli import digital, iot, models, plan, toc, zoo
     models.register(sub)
     iot.register(sub)
     zoo.register(sub)
     toc.register(sub)
     plan.register(sub)
+    digital.register(sub)
     return p
 
 

@@ -15,6 +15,7 @@ import math
 def cmd_plan(a) -> int:
     from semcom_core.cli.common import UsageError
     from semcom_core.plan import Constraints, inputs_from, plan
+    from semcom_core.plan.planner import MODE_CHOICES
     from semcom_core.plan.presets import PresetError
     from semcom_core.zoo.tables import load_sweep
 
@@ -32,7 +33,9 @@ def cmd_plan(a) -> int:
         inp = inputs_from(a.device, a.edge, a.link, a.snr, energy_per_mac=a.energy_per_mac,
                           energy_per_bit=a.energy_per_bit, backbone=a.backbone, dataset=a.dataset,
                           channel=a.channel, bits_per_number=a.bits, constraints=cons, objective=a.objective,
-                          convention=a.convention)
+                          convention=a.convention, modes=MODE_CHOICES[a.mode], digital_link=a.digital_link,
+                          digital_bits=tuple(a.digital_bits) if a.digital_bits else None,
+                          analog_air=a.analog_air.replace("-", "_"))
     except (PresetError, ValueError) as e:
         raise UsageError(str(e)) from None
     table = load_sweep(a.backbone, a.dataset)  # DatasetError (exit 1) naming the command if not shipped
@@ -59,7 +62,8 @@ def _mj(j) -> str:
 def _line(r: dict) -> str:
     iv = r.get("accuracy_interval")
     iv_s = f" [{100 * iv[0]:.1f}, {100 * iv[1]:.1f}]" if iv else ""
-    return (f"  {r['split']:>11} k={r['k']:<5} {100 * r['accuracy']:5.1f} %{iv_s:<15} {_ms(r['latency_s']):>13} "
+    mode = f"digital {r['bits_per_number']} b" if r.get("mode") == "digital" else "analog"
+    return (f"  {r['split']:>11} k={r['k']:<5} {mode:<11} {100 * r['accuracy']:5.1f} %{iv_s:<15} {_ms(r['latency_s']):>13} "
             f"(device {_ms(r['device_s'])}, air {_ms(r['air_s'])}, edge {_ms(r['edge_s'])})  {_mj(r['energy_j'])}"
             + ("  interpolated" if r["accuracy_interpolated"] else ""))
 
@@ -68,7 +72,8 @@ def _text(o: dict) -> str:
     i = o["inputs"]
     head = (f"plan: {i['backbone']} on {i['dataset']}, {i['channel']} at {i['snr_db']:g} dB; device "
             f"{i['presets']['device']}, edge {i['presets']['edge']}, link {i['presets']['link']}; "
-            f"{i['bits_per_number']} bits per number; objective {i['objective']}")
+            f"{i['bits_per_number']} bits per number; objective {i['objective']}; modes {'+'.join(i['modes'])}"
+            + (f" (digital over {i['digital_link']})" if "digital" in i["modes"] else ""))
     count = f"feasible: {str(o['feasible']).lower()} ({o['counts']['feasible']} of {o['counts']['candidates']} candidates)"
     lines = [head, count, o["reason"], f"accuracy: {o['accuracy_readings']}",
              "Pareto front, accuracy vs latency (feasible candidates):"]
@@ -108,6 +113,16 @@ def register(sub) -> None:
     p.add_argument("--max-energy-mj", type=float, help="maximum device energy per image in mJ")
     p.add_argument("--objective", choices=OBJECTIVES, default="latency")
     p.add_argument("--convention", choices=("paper", "true"), default="true", help="MAC counting convention")
+    p.add_argument("--mode", choices=("analog", "digital", "both"), default="analog",
+                   help="send the k numbers as analog symbols, as quantized entropy-coded bits (the b values of "
+                        "pretrained/split/quant_*.csv), or let the planner choose per candidate (both)")
+    p.add_argument("--digital-link", choices=("ldpc", "shannon"), default="ldpc",
+                   help="digital candidates' link: the measured rate-1/2 LDPC + QPSK chain (1 bit per channel use; "
+                        "frame loss from pretrained/split/ldpc_bler.csv) or the Shannon-capacity ideal")
+    p.add_argument("--digital-bits", type=int, nargs="+", help="only these bits per number for digital candidates")
+    p.add_argument("--analog-air", choices=("bits", "channel-uses"), default="bits",
+                   help="analog air time: k x --bits / link rate (the cost model's, default) or ceil(k/2) complex "
+                        "channel uses at the link rate in uses per second (as the digital link counts)")
     p.add_argument("--all", action="store_true", help="also list every candidate")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_plan)

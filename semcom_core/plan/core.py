@@ -34,14 +34,26 @@ class Candidate:
     accuracy_interval: tuple[float, float] | None = None  # 95 %
     n: int = 0  # test images behind the accuracy
     extra: dict = field(default_factory=dict, compare=False)
+    mode: str = "analog"  # "analog": the k numbers as analog symbols; "digital": quantized, entropy-coded bits
+    bits_per_number: int | None = None  # digital: b, the quantizer's bits per number
+
+    @property
+    def digital(self) -> bool:
+        return self.mode == "digital"
 
     @property
     def latency_s(self) -> float:
         return self.device_s + self.air_s + self.edge_s
 
     @property
+    def key(self) -> tuple:
+        """What identifies a candidate: (split, k, mode, bits per number)."""
+        return (self.split, self.k, self.mode, self.bits_per_number)
+
+    @property
     def label(self) -> str:
-        return f"{self.split}, k = {self.k}" if self.k else self.split
+        base = f"{self.split}, k = {self.k}" if self.k else self.split
+        return f"{base}, digital {self.bits_per_number} bits" if self.digital else base
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -169,7 +181,8 @@ def binding_constraint(cands: list[Candidate], cons: Constraints) -> dict:
     else:
         binding, how = None, "no candidates"
     return {"binding": binding, "how": how, "admitted_if_relaxed": admitted, "relax_to": relax_to,
-            "closest_miss": ({"split": closest.split, "k": closest.k, "violations": miss}
+            "closest_miss": ({"split": closest.split, "k": closest.k, "mode": closest.mode,
+                              "bits_per_number": closest.bits_per_number, "label": closest.label, "violations": miss}
                              if closest is not None else None)}
 
 

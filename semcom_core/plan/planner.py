@@ -35,6 +35,7 @@ from semcom_core.costs.compute import (
     latency,
     split_costs,
 )
+from semcom_core.channels.core import complex_channel_uses
 from semcom_core.eval.readings import accuracy_at, rows_for
 from semcom_core.eval.stats import accuracy_interval
 from semcom_core.plan import presets as P
@@ -56,6 +57,16 @@ from semcom_core.plan.core import (
 
 # (split, k) -> (device MACs, edge MACs, real numbers sent)
 CostFn = Callable[[str, int], tuple[int, int, int]]
+MODES = ("analog", "digital")
+MODE_CHOICES = {"analog": ("analog",), "digital": ("digital",), "both": ("analog", "digital")}
+DIGITAL_LINKS = ("ldpc", "shannon")  # measured rate-1/2 LDPC + QPSK, or the Shannon-capacity ideal
+ANALOG_AIR = ("bits", "channel_uses")
+DIGITAL_CONVENTION = (
+    "digital: the k numbers quantized to b bits (uniform, mid-tread on [0, c]) and entropy-coded (ANS, model fitted "
+    "on the validation split); accuracy = measured quantized accuracy x (1 - frame loss) + frame loss / classes "
+    "(a lost frame: a uniform guess); LDPC + QPSK: 1 information bit per complex channel use, the link rate read "
+    "as channel uses per second, frame loss from the measured block error rate; Shannon: bits / log2(1 + SNR) "
+    "channel uses, error-free")  # k * b / R (the cost model's), or ceil(k/2) channel uses at R per second
 
 
 @dataclass(frozen=True)
@@ -76,8 +87,23 @@ class PlanInputs:
     objective: str = "latency"
     convention: str = "true"
     names: dict = field(default_factory=dict)
+    # the digital link (docs/planner.md, "Digital link"): which modes are candidates, the digital link model,
+    # the quantizer bits considered (None: every b of the quantization table), how analog air time is counted
+    modes: tuple[str, ...] = ("analog",)
+    digital_link: str = "ldpc"
+    digital_bits: tuple[int, ...] | None = None
+    analog_air: str = "bits"
 
     def __post_init__(self):
+        modes = tuple(self.modes)
+        if not modes or any(m not in MODES for m in modes) or len(set(modes)) != len(modes):
+            raise ValueError(f"modes must be one or both of {', '.join(MODES)}, got {self.modes!r}")
+        if self.digital_link not in DIGITAL_LINKS:
+            raise ValueError(f"unknown digital link {self.digital_link!r}; use one of {', '.join(DIGITAL_LINKS)}")
+        if self.analog_air not in ANALOG_AIR:
+            raise ValueError(f"unknown analog air-time model {self.analog_air!r}; use one of {', '.join(ANALOG_AIR)}")
+        if self.digital_bits is not None and not all(1 <= int(b) <= 8 for b in self.digital_bits):
+            raise ValueError(f"digital bits per number must be in 1..8, got {self.digital_bits!r}")
         for name in ("device_flops", "edge_flops", "link_bps"):
             v = getattr(self, name)
             if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
@@ -198,12 +224,64 @@ def build_candidates(inp: PlanInputs, table: pd.DataFrame, costs: CostFn) -> lis
         if r is None:
             continue
         tx, rx, z = costs(split, k)
-        lat = latency(tx, rx, z, inp.device_flops, inp.edge_flops, inp.link_bps, inp.bits_per_number)
-        bits = z * inp.bits_per_number
+        uses = complex_channel_uses(int(z))
+        if inp.analog_air == "bits":
+            lat = latency(tx, rx, z, inp.device_flops, inp.edge_flops, inp.link_bps, inp.bits_per_number)
+            bits = z * inp.bits_per_number
+        else:  # ceil(k/2) complex channel uses at link_bps uses per second (1 bit per use on the digital link)
+            lat = latency(tx, rx, uses, inp.device_flops, inp.edge_flops, inp.link_bps, 1)
+            bits = uses
         out.append(Candidate(split, k, r.accuracy, lat.tx_compute_s, lat.air_s, lat.rx_compute_s, int(tx), int(rx),
                              bits, inp.energy(tx, bits), r.how, r.exact,
                              reading_interval(table, split, k, inp.snr_db, inp.channel, r), r.n,
-                             extra={"numbers_sent": int(z), "complex_channel_uses": (int(z) + 1) // 2}))
+                             extra={"numbers_sent": int(z), "complex_channel_uses": uses}))
+    return out
+
+
+def build_digital_candidates(inp: PlanInputs, quant: pd.DataFrame, bler: pd.DataFrame | None, costs: CostFn,
+                             num_classes: int) -> list[Candidate]:
+    """Every (split, k, b) of the quantization table sent as entropy-coded bits (docs/planner.md, "Digital
+    link"): accuracy = measured quantized accuracy x (1 - frame loss) + frame loss / classes; air time = the
+    frame's channel uses / R (LDPC + QPSK: one information bit per use, padding included; Shannon: the mean
+    bits per image / log2(1 + SNR)); device energy = E_MAC x device MACs + E_bit x bits sent (LDPC: the
+    padded frame; Shannon: the bits)."""
+    from semcom_core.digital import link as DL
+    q = quant[(quant.bits >= 1) & (quant.bits <= 8) & (quant.backbone == inp.backbone)
+              & (quant.dataset == inp.dataset)]
+    if inp.digital_bits is not None:
+        q = q[q.bits.isin([int(b) for b in inp.digital_bits])]
+    if inp.digital_link == "ldpc":
+        if bler is None or not (bler.channel == inp.channel).any():
+            return []
+    out = []
+    q = q.sort_values(["split", "k", "bits"], key=lambda c: c.map(lambda v: int(v.split("-")[1])) if c.name == "split" else c)
+    snr_lin = 10.0 ** (inp.snr_db / 10.0)
+    for r in q.itertuples(index=False):
+        split, k, b = str(r.split), int(r.k), int(r.bits)
+        tx, rx, _ = costs(split, k)
+        payload = float(r.bits_per_image)
+        if inp.digital_link == "ldpc":
+            uses = DL.ldpc_channel_uses(payload)
+            loss = DL.frame_bler(bler, payload, inp.snr_db, inp.channel)
+            sent_bits = uses
+            link_how = (f"LDPC + QPSK frame of {uses} bits lost with probability {loss:.3g} at {inp.snr_db:g} dB "
+                        "(measured block error rate, interpolated)")
+        else:
+            uses = DL.shannon_channel_uses(payload, inp.snr_db)
+            loss, sent_bits = 0.0, payload
+            link_how = f"at Shannon capacity, {math.log2(1 + snr_lin):.3g} bits per channel use, error-free (ideal)"
+        acc = DL.digital_accuracy(float(r.accuracy), loss, num_classes)
+        lo, hi = (DL.digital_accuracy(float(v), loss, num_classes) for v in (r.ci_low, r.ci_high))
+        lat = latency(tx, rx, uses, inp.device_flops, inp.edge_flops, inp.link_bps, 1)
+        how = (f"quantized to {b} bits, measured with error-free bits on {int(r.n)} images "
+               f"({100 * float(r.accuracy):.1f} %); {link_how}")
+        out.append(Candidate(split, k, acc, lat.tx_compute_s, lat.air_s, lat.rx_compute_s, int(tx), int(rx),
+                             int(math.ceil(sent_bits)), inp.energy(tx, sent_bits), how, not 0.0 < loss < 1.0,
+                             (lo, hi), int(r.n), mode="digital", bits_per_number=b,
+                             extra={"numbers_sent": k, "complex_channel_uses": uses,
+                                    "bits_per_image": payload, "quantized_accuracy": float(r.accuracy),
+                                    "frame_loss": loss, "digital_link": inp.digital_link,
+                                    "analog_complex_channel_uses": complex_channel_uses(k)}))
     return out
 
 
@@ -263,7 +341,9 @@ class Plan:
                        "link_bps": inp.link_bps, "bits_per_number": inp.bits_per_number,
                        "energy_per_mac_j": inp.energy_per_mac_j, "energy_per_bit_j": inp.energy_per_bit_j,
                        "objective": inp.objective, "constraints": asdict(c), "mac_convention": inp.convention,
-                       "presets": inp.names},
+                       "presets": inp.names, "modes": list(inp.modes), "digital_link": inp.digital_link,
+                       "digital_bits": list(inp.digital_bits) if inp.digital_bits else None,
+                       "analog_air": inp.analog_air},
             "conventions": {
                 "latency": f"device = {FLOPS_PER_MAC} FLOPs/MAC x device MACs / device FLOP/s; air = numbers "
                            f"sent x {inp.bits_per_number} bits / link bit/s; edge = {FLOPS_PER_MAC} x edge "
@@ -272,7 +352,10 @@ class Plan:
                 "accuracy": "measured (shipped sweep table), linear interpolation between measured SNRs said "
                             "so; 95 % Wilson intervals (interpolated readings: the neighbours' intervals "
                             "interpolated)",
-                "numbers": "k counts real numbers; ceil(k/2) complex channel uses"},
+                "numbers": "k counts real numbers; ceil(k/2) complex channel uses",
+                "modes": DIGITAL_CONVENTION if "digital" in inp.modes else "analog: the k numbers as analog symbols",
+                "analog_air": ("numbers sent x bits per number / link bit/s (the cost model's)" if inp.analog_air == "bits"
+                               else "ceil(k/2) complex channel uses / link rate read as channel uses per second")},
         }
         if all_candidates:
             out["candidates"] = [row(x) for x in self.candidates]
@@ -280,10 +363,13 @@ class Plan:
 
 
 def plan(inp: PlanInputs, table: pd.DataFrame | None = None, costs: CostFn | None = None,
-         unsplit: tuple[int, float | None, int] | None = None, num_classes: int | None = None) -> Plan:
+         unsplit: tuple[int, float | None, int] | None = None, num_classes: int | None = None,
+         quant: pd.DataFrame | None = None, bler: pd.DataFrame | None = None) -> Plan:
     """The plan for `inp`. table: the sweep table (default: the shipped one of backbone/dataset); costs:
     (split, k) -> (device MACs, edge MACs, numbers sent) (default: the cost model); unsplit: (MACs,
-    accuracy, test images) of the unsplit model (default: cost model and model card)."""
+    accuracy, test images) of the unsplit model (default: cost model and model card); quant, bler: the
+    quantization table and the LDPC block error rates for digital candidates (default: the shipped ones,
+    read only when `inp.modes` has "digital")."""
     if table is None:
         from semcom_core.zoo.tables import channel_table, load_sweep
         table = load_sweep(inp.backbone, inp.dataset)
@@ -295,11 +381,20 @@ def plan(inp: PlanInputs, table: pd.DataFrame | None = None, costs: CostFn | Non
         num_classes = get_spec(inp.dataset).num_classes
     if unsplit is None:
         unsplit = _shipped_unsplit(inp)
-    cands = build_candidates(inp, table, costs)
+    cands = build_candidates(inp, table, costs) if "analog" in inp.modes else []
+    if "digital" in inp.modes:
+        if quant is None:
+            quant = load_quant(inp.backbone, inp.dataset)
+        if bler is None and inp.digital_link == "ldpc":
+            from semcom_core.digital.link import load_bler
+            bler = load_bler()
+        cands += build_digital_candidates(inp, quant, bler, costs, num_classes)
     cons = inp.constraints
     ok = feasible_set(cands, cons)
     best, runner = choose(cands, cons, inp.objective)
-    edge = next((c for c in cands if c.split == "SP-0"), None)
+    edge = next((c for c in cands if c.split == "SP-0" and c.mode == "analog"), None)
+    if edge is None and "analog" not in inp.modes:  # all on the edge sends the image as analog symbols
+        edge = next((c for c in build_candidates(inp, table, costs) if c.split == "SP-0"), None)
     baselines = {"all_on_device": device_only(inp, unsplit[0], unsplit[1], unsplit[2], num_classes),
                  "all_on_edge": edge}
     if best is not None:
@@ -366,4 +461,19 @@ def _infeasible_sentence(b: dict, cons: Constraints) -> str:
         return f"nothing is feasible; {name} binds: " + "; ".join(parts) + "."
     miss = b["closest_miss"]
     return (f"nothing is feasible, and no single relaxation admits a candidate; {name} binds: the closest "
-            f"miss, {miss['split']}, k = {miss['k']}, falls short most on it.")
+            f"miss, {miss['label']}, falls short most on it.")
+
+
+def quant_path(backbone: str, dataset: str):
+    from semcom_core.paths import pretrained_dir
+    return pretrained_dir() / "split" / f"quant_{backbone}_{dataset}.csv"
+
+
+def load_quant(backbone: str, dataset: str) -> pd.DataFrame:
+    """The shipped quantization table (`python -m semcom_core digital quantize-sweep`)."""
+    path = quant_path(backbone, dataset)
+    if not path.is_file():
+        from semcom_core.data.registry import DatasetError
+        raise DatasetError(f"no quantization table for {backbone} on {dataset} ({path}); measure it with "
+                           f"`python -m semcom_core digital quantize-sweep --backbone {backbone}`")
+    return pd.read_csv(path)

@@ -29,6 +29,7 @@ from semcom_core.plan import (
 )
 from semcom_core.plan import plan as make_plan
 from semcom_core.plan import presets as P
+from semcom_core.plan.planner import ANALOG_AIR, DIGITAL_LINKS, MODE_CHOICES
 from semcom_core.plan.core import is_feasible, objective_key, violations
 from semcom_ui.views import explorer as X
 from semcom_ui.views.costs import Metric
@@ -62,6 +63,12 @@ BASELINE_WORDS = {"all_on_device": "all on the device (the unsplit model, sendin
                   "all_on_edge": "all on the edge (SP-0, sending the image)"}
 BASELINE_SHORT = {"all_on_device": "all on the device", "all_on_edge": "all on the edge (SP-0)"}
 NOT_GIVEN = "—"
+LINK_MODES = tuple(MODE_CHOICES)  # analog, digital, both
+LINK_MODE_LABELS = {"analog": "analog symbols", "digital": "quantized bits (digital)",
+                    "both": "both: choose per candidate"}
+DIGITAL_LINK_LABELS = {"ldpc": "LDPC + QPSK (measured)", "shannon": "Shannon capacity (ideal)"}
+ANALOG_AIR_LABELS = {"bits": "k × bits per number / rate", "channel_uses": "⌈k/2⌉ channel uses / rate"}
+assert set(DIGITAL_LINK_LABELS) == set(DIGITAL_LINKS) and set(ANALOG_AIR_LABELS) == set(ANALOG_AIR)
 
 
 
@@ -161,10 +168,12 @@ def constraints(min_accuracy: float, max_latency_ms: float, max_device_mmacs: fl
 
 def plan_inputs(backbone: str, device: str, edge: str, link: str, snr_db: float, channel: str, bits: int,
                 cons: Constraints, objective: str, energy_per_mac: str = DEFAULT_EMAC,
-                energy_per_bit: str = DEFAULT_EBIT, typed: dict | None = None) -> tuple[PlanInputs | None, str | None]:
+                energy_per_bit: str = DEFAULT_EBIT, typed: dict | None = None, mode: str = "analog",
+                digital_link: str = "ldpc", analog_air: str = "bits") -> tuple[PlanInputs | None, str | None]:
     """(PlanInputs, None) or (None, one sentence for the page). Presets by name; `typed` (the page's typed
     numbers: devg/edgeg GFLOP/s, mbps Mbit/s, epj pJ per MAC, ebuj µJ per bit; a None energy: the preset)
-    overrides them. Never raises."""
+    overrides them. `mode`: analog, digital or both (`LINK_MODES`); `digital_link`: ldpc or shannon;
+    `analog_air`: bits or channel_uses. Never raises."""
     typed = typed or {}
     dev = typed["devg"] * 1e9 if typed.get("devg") is not None else device
     edg = typed["edgeg"] * 1e9 if typed.get("edgeg") is not None else edge
@@ -176,7 +185,8 @@ def plan_inputs(backbone: str, device: str, edge: str, link: str, snr_db: float,
     try:
         inp = inputs_from(dev, edg, lnk, snr_db, energy_per_mac=e_mac, energy_per_bit=e_bit, backbone=backbone,
                           dataset=DATASET, channel=channel, bits_per_number=int(bits), constraints=cons,
-                          objective=objective)
+                          objective=objective, modes=MODE_CHOICES.get(mode, ("analog",)), digital_link=digital_link,
+                          analog_air=analog_air)
     except ValueError as e:  # PresetError is a ValueError
         msg = str(e)
         if msg.startswith("device energy needs"):
@@ -200,10 +210,12 @@ def cost_lookup(backbone: str, table: pd.DataFrame, dataset: str = DATASET,
 
 
 def run_plan(inp: PlanInputs, table: pd.DataFrame, costs: dict, unsplit: tuple | None = None,
-             num_classes: int | None = None) -> Plan:
-    """`semcom_core.plan.plan` on a given table and cost lookup (what the page caches)."""
+             num_classes: int | None = None, quant: pd.DataFrame | None = None,
+             bler: pd.DataFrame | None = None) -> Plan:
+    """`semcom_core.plan.plan` on a given table and cost lookup (what the page caches). `quant`, `bler`: the
+    quantization table and LDPC block error rates for digital candidates (default: the shipped ones)."""
     return make_plan(inp, table=table, costs=lambda s, k: costs[(s, int(k))], unsplit=unsplit,
-                     num_classes=num_classes)
+                     num_classes=num_classes, quant=quant, bler=bler)
 
 
 # ----------------------------------------------------------------------------- the explorer link
@@ -230,10 +242,14 @@ def explorer_link(c: Candidate | None, inp: PlanInputs, last_split: str | None =
 
 
 # ----------------------------------------------------------------------------- words
-def _config(c: Candidate) -> str:
+def _config(c: Candidate, modes: tuple = ("analog",)) -> str:
     if c.split == "SP-0":
         return f"send the image (**SP-0**, {c.extra.get('numbers_sent', c.k):,} numbers) and run everything on the edge"
-    return f"cut at **{c.split}** and send **k = {c.k}** numbers"
+    if c.digital:
+        link = ("the LDPC + QPSK link" if c.extra.get("digital_link") == "ldpc" else "a link at Shannon capacity")
+        return (f"cut at **{c.split}** and send **k = {c.k}** numbers **digitally**, quantized to **{c.bits_per_number} "
+                f"bits** and entropy-coded ({c.extra.get('bits_per_image', c.bits):,.0f} bits per image) over {link}")
+    return f"cut at **{c.split}** and send **k = {c.k}** numbers" + (" as **analog** symbols" if "digital" in modes else "")
 
 
 def _figures(c: Candidate) -> str:
@@ -249,7 +265,7 @@ def _better_baseline(p: Plan) -> tuple[str, Candidate] | None:
     for name, b in p.baselines.items():
         if b is None or math.isnan(b.accuracy) or (obj == "energy" and b.energy_j is None):
             continue
-        if b is p.choice or (p.choice is not None and (b.split, b.k) == (p.choice.split, p.choice.k)):
+        if b is p.choice or (p.choice is not None and b.key == p.choice.key):
             continue
         if not is_feasible(b, cons):
             continue
@@ -265,7 +281,7 @@ def recommendation(p: Plan) -> str:
     if p.choice is not None:
         c = p.choice
         what = {"latency": "Fastest", "energy": "Cheapest in device energy", "accuracy": "Most accurate"}[obj]
-        s = f"{what} configuration that meets every constraint: {_config(c)} ({_figures(c)})"
+        s = f"{what} configuration that meets every constraint: {_config(c, p.inputs.modes)} ({_figures(c)})"
         if better is not None:
             s += (f", though {BASELINE_WORDS[better[0]]} does better still ({_figures(better[1])}), so splitting "
                   "does not pay here")
@@ -283,7 +299,7 @@ def recommendation(p: Plan) -> str:
     else:
         m = b["closest_miss"]
         s = (f"Nothing meets every constraint, and relaxing any one alone is not enough: the closest miss, "
-             f"{m['split']}, k = {m['k']}, falls short most on the {CONSTRAINT_WORDS[name]}")
+             f"{m.get('label') or m['split'] + ', k = ' + str(m['k'])}, falls short most on the {CONSTRAINT_WORDS[name]}")
     if better is not None:
         s += f", but {BASELINE_WORDS[better[0]]} meets them all ({_figures(better[1])})"
     return s + "."
@@ -292,7 +308,8 @@ def recommendation(p: Plan) -> str:
 # ----------------------------------------------------------------------------- tables
 def candidate_row(c: Candidate) -> dict:
     iv = c.accuracy_interval
-    return {"split": c.split, "k": c.k, "accuracy %": 100 * c.accuracy,
+    return {"split": c.split, "k": c.k, "mode": c.mode,
+            "bits per number": c.bits_per_number if c.digital else math.nan, "accuracy %": 100 * c.accuracy,
             "95 % low %": 100 * iv[0] if iv else math.nan, "95 % high %": 100 * iv[1] if iv else math.nan,
             "accuracy reading": c.accuracy_how, "test images": c.n,
             "latency ms": 1e3 * c.latency_s, "device ms": 1e3 * c.device_s, "air ms": 1e3 * c.air_s,
@@ -319,12 +336,12 @@ def planner_view(p: Plan, last_split: str | None = None, build_figures: bool = T
     inp, cons, obj = p.inputs, p.inputs.constraints, p.inputs.objective
     if last_split is None and p.candidates:
         last_split = max((c.split for c in p.candidates), key=lambda s: int(s.split("-")[1]))
-    front_lat = {(c.split, c.k) for c in p.fronts["latency"]}
-    front_e = {(c.split, c.k) for c in p.fronts["energy"]}
-    chosen = (p.choice.split, p.choice.k) if p.choice is not None else None
+    front_lat = {c.key for c in p.fronts["latency"]}
+    front_e = {c.key for c in p.fronts["energy"]}
+    chosen = p.choice.key if p.choice is not None else None
 
     def with_flags(c: Candidate) -> dict:
-        key = (c.split, c.k)
+        key = c.key
         return {**candidate_row(c), "on latency front": key in front_lat, "on energy front": key in front_e,
                 "chosen": key == chosen}
 
@@ -344,8 +361,8 @@ def planner_view(p: Plan, last_split: str | None = None, build_figures: bool = T
     points = pd.DataFrame([{"label": c.label, "split": c.split, "k": c.k, "accuracy": 100 * c.accuracy,
                             "latency_ms": 1e3 * c.latency_s,
                             "energy_mj": math.nan if c.energy_j is None else 1e3 * c.energy_j,
-                            "feasible": is_feasible(c, cons), "on latency front": (c.split, c.k) in front_lat,
-                            "on energy front": (c.split, c.k) in front_e, "chosen": (c.split, c.k) == chosen,
+                            "feasible": is_feasible(c, cons), "on latency front": c.key in front_lat,
+                            "on energy front": c.key in front_e, "chosen": c.key == chosen,
                             "ci_low": 100 * c.accuracy_interval[0] if c.accuracy_interval else math.nan,
                             "ci_high": 100 * c.accuracy_interval[1] if c.accuracy_interval else math.nan}
                            for c in p.candidates],
@@ -372,11 +389,24 @@ def planner_view(p: Plan, last_split: str | None = None, build_figures: bool = T
     if p.choice is not None:
         c = p.choice
         iv = c.accuracy_interval
-        bits_help = (f"{c.extra.get('numbers_sent', c.k):,} real numbers = {c.extra.get('complex_channel_uses', 0):,} "
-                     f"complex channel uses; {c.bits:,} bits at {inp.bits_per_number} bits per number")
+        if c.digital:
+            bits_help = (f"{c.k:,} real numbers quantized to {c.bits_per_number} bits and entropy-coded: "
+                         f"{c.extra.get('bits_per_image', c.bits):,.1f} bits per image (measured mean, side information "
+                         f"included); {c.extra.get('complex_channel_uses', 0):,.0f} complex channel uses on the digital "
+                         f"link (analog: {c.extra.get('analog_complex_channel_uses', 0):,})")
+        else:
+            bits_help = (f"{c.extra.get('numbers_sent', c.k):,} real numbers = "
+                         f"{c.extra.get('complex_channel_uses', 0):,} complex channel uses; {c.bits:,} bits "
+                         + (f"at {inp.bits_per_number} bits per number" if inp.analog_air == "bits"
+                            else "(one per channel use)") + "; sent as analog symbols")
         metrics = [
             Metric("Cut at", c.split, "SP-0 sends the image; the last split point sends the logits; SP-i cuts after "
                                       "the i-th stage."),
+            *([Metric("Link", f"digital, {c.bits_per_number} bits" if c.digital else "analog",
+                      "analog: the k numbers as analog symbols (accuracy from the sweep table at the SNR); digital: "
+                      "quantized, entropy-coded bits over the "
+                      + ("LDPC + QPSK link (measured frame loss)" if inp.digital_link == "ldpc"
+                         else "Shannon-capacity link (ideal)"))] if "digital" in inp.modes else []),
             Metric("Numbers sent", f"{c.extra.get('numbers_sent', c.k):,}", bits_help),
             Metric("Accuracy", short_pct(c.accuracy),
                    f"{c.accuracy_how}, {c.n:,} test images"
@@ -447,4 +477,138 @@ def planner_view(p: Plan, last_split: str | None = None, build_figures: bool = T
         from semcom_ui import plots_planner
         v.figures = {"latency": plots_planner.pareto_figure(points, marks, "latency", limits),
                      "energy": plots_planner.pareto_figure(points, marks, "energy", limits)}
+    return v
+
+
+# ----------------------------------------------------------------------------- analog vs digital
+DIGITAL_SNRS = tuple(x / 2 for x in range(int(2 * SNR_RANGE[0]), int(2 * SNR_RANGE[1]) + 1))  # the explorer's range, 0.5 dB
+BLER_TARGET = 0.1  # "the cliff": the lowest SNR from which the frame loss stays at or below 10 %
+
+
+@dataclass
+class DigitalView:
+    split: str
+    k: int
+    bits: int
+    accuracy: pd.DataFrame  # series (analog, ldpc, shannon), snr_db, accuracy (%), ci_low, ci_high (%)
+    uses: pd.DataFrame  # series (analog, ldpc, shannon, shannon_label), snr_db, channel_uses
+    metrics: list[Metric]
+    summary: str  # one or two sentences at the page's SNR
+    table: pd.DataFrame  # the quantization table's rows of (split, k): b, accuracy, bits per image, ...
+    cliff_db: float | None  # lowest SNR from which the LDPC frame loss stays <= BLER_TARGET
+    figures: dict[str, go.Figure] = field(default_factory=dict)
+
+
+def digital_options(quant: pd.DataFrame) -> dict[str, dict[int, tuple[int, ...]]]:
+    """split -> k -> the bits per number measured, from the quantization table (quantized rows only)."""
+    q = quant[(quant.bits >= 1) & (quant.bits <= 8)]
+    out: dict[str, dict[int, tuple[int, ...]]] = {}
+    for sp in sorted(q.split.unique(), key=lambda s: int(str(s).split("-")[1])):
+        sub = q[q.split == sp]
+        out[str(sp)] = {int(k): tuple(sorted(int(b) for b in sub[sub.k == k].bits.unique())) for k in sorted(sub.k.unique())}
+    return out
+
+
+def _analog_points(sweep: pd.DataFrame, split: str, k: int, channel: str) -> pd.DataFrame:
+    from semcom_core.eval.readings import rows_for
+    from semcom_core.eval.stats import accuracy_interval
+    sub = rows_for(sweep, split, k, channel)
+    if not len(sub):
+        return pd.DataFrame(columns=["series", "snr_db", "accuracy", "ci_low", "ci_high"])
+    sub = sub.sort_values("n").groupby("snr_db", as_index=False).last()  # the largest measurement per SNR
+    ivs = [accuracy_interval(float(a), int(n)) for a, n in zip(sub.accuracy, sub.n)]
+    return pd.DataFrame({"series": "analog", "snr_db": sub.snr_db.astype(float), "accuracy": 100 * sub.accuracy,
+                         "ci_low": [100 * i[0] for i in ivs], "ci_high": [100 * i[1] for i in ivs]})
+
+
+def digital_view(sweep: pd.DataFrame, quant: pd.DataFrame, bler: pd.DataFrame, split: str, k: int, bits: int,
+                 channel: str = "awgn", snr_db: float = 5.0, num_classes: int = 10, snrs=DIGITAL_SNRS,
+                 build_figures: bool = True) -> DigitalView:
+    """Analog vs digital for one (split, k, b): accuracy against SNR of the analog link (the sweep table's
+    measured points), of the digital link over LDPC + QPSK (quantized accuracy x (1 - frame loss) + chance x
+    frame loss, frame loss from the measured BLER) and over an ideal code at Shannon capacity with the same
+    channel uses as the LDPC frame (the bits arrive iff bits <= uses x log2(1 + SNR)); and complex channel uses
+    per image of each. ValueError when (split, k, b) is not in the quantization table or the BLER table has no
+    rows for the channel."""
+    from semcom_core.costs.compute import shannon_min_channel_uses
+    from semcom_core.digital import link as DL
+    row = quant[(quant.split == split) & (quant.k == int(k)) & (quant.bits == int(bits))]
+    if not len(row):
+        raise ValueError(f"{split}, k = {k} at {bits} bits is not in the quantization table")
+    if not (bler.channel == channel).any():
+        raise ValueError(f"no measured LDPC block error rates for the {channel} channel")
+    r = row.iloc[0]
+    chance = 100.0 / num_classes
+    acc_q, payload = float(r.accuracy), float(r.bits_per_image)
+    frame_uses = DL.ldpc_channel_uses(payload)
+    analog_uses = DL.analog_channel_uses(int(k))
+    snrs = [float(s) for s in snrs]
+    loss = [DL.frame_bler(bler, payload, s, channel) for s in snrs]
+    ldpc = pd.DataFrame({"series": "ldpc", "snr_db": snrs,
+                         "accuracy": [100 * DL.digital_accuracy(acc_q, p, num_classes) for p in loss]})
+    need_db = 10 * math.log10(2 ** (payload / frame_uses) - 1)  # Shannon: the least SNR for these bits in these uses
+    sh_snrs = sorted(set(snrs) | ({need_db - 1e-3, need_db} if snrs[0] < need_db < snrs[-1] else set()))
+    shannon = pd.DataFrame({"series": "shannon", "snr_db": sh_snrs,
+                            "accuracy": [100 * acc_q if s >= need_db else chance for s in sh_snrs]})
+    analog = _analog_points(sweep, split, int(k), channel)
+    acc = pd.concat([analog, ldpc, shannon], ignore_index=True)
+    uses = pd.concat([
+        pd.DataFrame({"series": "analog", "snr_db": snrs, "channel_uses": float(analog_uses)}),
+        pd.DataFrame({"series": "ldpc", "snr_db": snrs, "channel_uses": float(frame_uses)}),
+        pd.DataFrame({"series": "shannon", "snr_db": snrs,
+                      "channel_uses": [DL.shannon_channel_uses(payload, s) for s in snrs]}),
+        pd.DataFrame({"series": "shannon_label", "snr_db": snrs,
+                      "channel_uses": [shannon_min_channel_uses(num_classes, s) for s in snrs]}),
+    ], ignore_index=True)
+    n_cw, cw = DL.codewords(payload)
+    cliff = None
+    for s in snrs:  # the lowest grid SNR from which the frame loss stays at or below the target
+        if all(DL.frame_bler(bler, payload, t, channel) <= BLER_TARGET for t in snrs if t >= s):
+            cliff = s
+            break
+    from semcom_core.eval.readings import accuracy_at
+    a_now = accuracy_at(sweep, split, int(k), snr_db, channel)
+    p_now = DL.frame_bler(bler, payload, snr_db, channel)
+    d_now = DL.digital_accuracy(acc_q, p_now, num_classes)
+    fa = float(r.get("float_accuracy", math.nan))
+    metrics = [
+        Metric("Quantized, error-free bits", short_pct(acc_q),
+               f"{bits} bits per number, measured on {int(r.n):,} test images with error-free bits; 95 % interval "
+               f"{100 * r.ci_low:.1f}–{100 * r.ci_high:.1f} %; unquantized on the same images {short_pct(fa)}",
+               delta=None if math.isnan(fa) else f"{100 * (acc_q - fa):+.1f} points vs float"),
+        Metric("Bits per image", f"{payload:,.1f}",
+               f"measured mean over the test images: entropy-coded {k} numbers at {bits} bits "
+               f"(raw {int(k) * int(bits)} bits) + {int(r.get('side_bits', 0))} bits of side information + 1 flag bit"),
+        Metric("Analog uses", f"{analog_uses:,}", f"complex channel uses per image sending k = {k} real numbers "
+                                                 f"as analog symbols: ceil(k/2) = {analog_uses:,}"),
+        Metric("LDPC uses", f"{frame_uses:,}",
+               f"complex channel uses of the LDPC + QPSK frame: {n_cw} codeword{'s' * (n_cw != 1)} of {cw} "
+               f"information bits, 1 information bit per use (rate 1/2, QPSK); an ideal code at Shannon capacity "
+               f"needs {DL.shannon_channel_uses(payload, snr_db):,.1f} at {snr_db:g} dB"),
+        Metric("LDPC cliff", NOT_GIVEN if cliff is None else f"{cliff:g} dB",
+               f"the lowest SNR from which this frame is lost at most {100 * BLER_TARGET:.0f} % of the time "
+               f"(measured BLER, {channel}); Shannon needs {need_db:.2f} dB for these bits in these channel uses"),
+    ]
+    a_txt = NOT_GIVEN if a_now is None else f"{short_pct(a_now.accuracy)} ({a_now.how})"
+    summary = (f"At {snr_db:g} dB: analog {a_txt} in {analog_uses:,} channel uses; digital at {bits} bits "
+               f"{short_pct(d_now)} in {frame_uses:,} channel uses over LDPC + QPSK (frame lost "
+               f"{100 * p_now:.1f} % of the time, then a uniform guess: {chance:.0f} %), "
+               f"{short_pct(acc_q) if snr_db >= need_db else short_pct(chance / 100)} with an ideal code in the same "
+               "channel uses.")
+    tab = quant[(quant.split == split) & (quant.k == int(k))].sort_values("bits")
+    cols = [c for c in ("bits", "scale", "accuracy", "ci_low", "ci_high", "bits_per_image", "bits_p95", "raw_bits",
+                        "side_bits", "sqnr_db", "n") if c in tab.columns]
+    tab = tab[cols].copy()
+    for c in ("accuracy", "ci_low", "ci_high"):
+        if c in tab.columns:
+            tab[c] = 100 * tab[c]
+    tab = tab.rename(columns={"bits": "bits per number", "accuracy": "accuracy %", "ci_low": "95 % low %",
+                              "ci_high": "95 % high %", "bits_per_image": "bits per image (mean)",
+                              "bits_p95": "bits per image (95th pct)", "raw_bits": "raw bits", "side_bits": "side bits",
+                              "sqnr_db": "SQNR dB", "n": "test images"})
+    v = DigitalView(split, int(k), int(bits), acc, uses, metrics, summary, tab, cliff)
+    if build_figures:
+        from semcom_ui import plots_digital
+        v.figures = {"accuracy": plots_digital.accuracy_vs_snr_figure(acc, chance=chance, snr_db=snr_db),
+                     "uses": plots_digital.channel_uses_figure(uses)}
     return v

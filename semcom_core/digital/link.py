@@ -1,0 +1,118 @@
+"""The digital link for quantized split features (issue 29, "Digital link"; paper 002, section 3.3): the
+bits of one image sent two ways, and what that does to accuracy.
+
+Units (as the channel conventions, docs/conventions.md):
+- SNR in dB is Es/N0 per complex channel use (unit-energy symbols), the project's convention.
+- bits: information bits per image (the entropy-coded features plus their side information).
+- channel uses: complex channel uses per image. The analog link sends k real numbers in
+  `channels.core.complex_channel_uses(k)` = ceil(k / 2) complex channel uses (the one source of truth).
+
+Two digital links:
+- **Shannon** (`shannon_channel_uses`): bits / log2(1 + SNR_linear) complex channel uses, error-free.
+  An ideal upper bound on what any code could do (infinite block length); not a measurement.
+- **LDPC + QPSK** (`ldpc_channel_uses`, `frame_bler`): the bit-true rate-1/2 5G LDPC + Gray QPSK chain of
+  `digital.separation.qpsk_ldpc_chain` (Sionna, 20 belief-propagation iterations), one information bit
+  per complex channel use. A frame of P bits is cut into ceil(P / MAX_CODEWORD_BITS) codewords of equal
+  size (the last padded); at least MIN_CODEWORD_BITS. Its block error rate is measured per codeword size
+  and SNR (`plan.measure.measure_bler`, shipped as `pretrained/split/ldpc_bler.csv`); between measured codeword sizes
+  it is interpolated linearly in log2(size) and between measured SNRs linearly in dB (a model of the
+  measured curve, said so); a frame fails when any of its codewords fails (independent codewords:
+  1 - prod(1 - BLER)).
+
+A failed frame leaves the receiver without features: it guesses a class uniformly at random, right with
+probability 1 / classes. So digital accuracy = acc_quant * (1 - BLER) + (1 / classes) * BLER
+(`digital_accuracy`): acc_quant measured after quantization with error-free bits.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from semcom_core.channels.core import complex_channel_uses
+
+MAX_CODEWORD_BITS = 2048  # information bits per LDPC codeword (5G base graph 1 allows 8,448; see below)
+MIN_CODEWORD_BITS = 16  # shorter frames are zero-padded to this
+# Codeword sizes measured: every frame of the planner splits into codewords within this range. 2,048 and
+# not 8,448 as the largest: the quantized features of one image need at most ~2,100 bits, and decoding an
+# 8,448-bit codeword costs ~10x more CPU per bit to measure here.
+BLER_SIZES = (16, 32, 64, 128, 256, 512, 1024, 2048)
+BLER_SNRS = tuple(float(s) for s in np.r_[np.arange(-5.0, -2.0, 1.0), np.arange(-2.0, 6.01, 0.5),
+                                             np.arange(7.0, 20.01, 1.0)])
+BLER_CHANNELS = ("awgn", "rayleigh")
+# the LDPC chain's channels: the split tables' `awgn` (real) equals complex AWGN at the same SNR
+# (docs/conventions.md); `rayleigh` is per-symbol fading (kind `rayleigh_fast`) with perfect CSI; the chain
+# equalizes by zero-forcing with matched LLRs, the analog link by MMSE.
+CHAIN_CHANNEL = {"awgn": "complex_awgn", "rayleigh": "rayleigh_fast"}
+BLER_FILE = "ldpc_bler.csv"
+
+
+# ----------------------------------------------------------------------------- channel uses
+def analog_channel_uses(k: int) -> int:
+    """Complex channel uses of the analog link sending k real numbers (docs/conventions.md: ceil(k / 2))."""
+    return complex_channel_uses(int(k))
+
+
+def shannon_channel_uses(bits: float, snr_db: float) -> float:
+    """Fewest complex channel uses that could carry `bits` error-free at this SNR: bits / log2(1 + SNR)."""
+    return float(bits) / math.log2(1.0 + 10.0 ** (snr_db / 10.0))
+
+
+def codewords(payload_bits: float) -> tuple[int, int]:
+    """(number of codewords, information bits per codeword) for a frame of `payload_bits`."""
+    p = max(MIN_CODEWORD_BITS, int(math.ceil(payload_bits)))
+    n = math.ceil(p / MAX_CODEWORD_BITS)
+    return n, max(MIN_CODEWORD_BITS, math.ceil(p / n))
+
+
+def ldpc_channel_uses(payload_bits: float) -> int:
+    """Complex channel uses of the rate-1/2 LDPC + QPSK frame: 1 information bit per use, padding included."""
+    n, k = codewords(payload_bits)
+    return n * k
+
+
+def digital_accuracy(acc_quant: float, bler: float, num_classes: int = 10) -> float:
+    """Accuracy over a link that delivers the bits with probability 1 - BLER; a lost frame is a uniform guess."""
+    return acc_quant * (1.0 - bler) + bler / num_classes
+
+
+# ----------------------------------------------------------------------------- the measured curve
+def _interp_snr(g: pd.DataFrame, snr_db: float) -> float:
+    g = g.sort_values("snr_db")
+    return float(np.interp(snr_db, g.snr_db.to_numpy(float), g.bler.to_numpy(float)))
+
+
+def codeword_bler(table: pd.DataFrame, info_bits: int, snr_db: float, channel: str = "awgn") -> float:
+    """BLER of one codeword of `info_bits` from the measured table: linear in dB between measured SNRs
+    (the end values outside), linear in log2(size) between measured sizes (clamped at the ends)."""
+    t = table[table.channel == channel]
+    if not len(t):
+        raise ValueError(f"no measured LDPC block error rates for channel {channel!r}")
+    sizes = np.array(sorted(t.info_bits.unique()), float)
+    at = {int(s): _interp_snr(t[t.info_bits == s], snr_db) for s in sizes}
+    x = math.log2(min(max(info_bits, sizes[0]), sizes[-1]))
+    return float(np.interp(x, np.log2(sizes), [at[int(s)] for s in sizes]))
+
+
+def frame_bler(table: pd.DataFrame, payload_bits: float, snr_db: float, channel: str = "awgn") -> float:
+    """Probability that a frame of `payload_bits` is lost (any of its codewords fails)."""
+    n, k = codewords(payload_bits)
+    p = codeword_bler(table, k, snr_db, channel)
+    return 1.0 - (1.0 - p) ** n
+
+
+def cliff_snr(table: pd.DataFrame, info_bits: int, channel: str = "awgn", target: float = 0.1) -> float | None:
+    """The lowest measured SNR from which the codeword BLER stays at or below `target` (None: never)."""
+    t = table[(table.channel == channel) & (table.info_bits == info_bits)].sort_values("snr_db")
+    ok = t.bler.to_numpy() <= target
+    for i in range(len(ok)):
+        if ok[i:].all():
+            return float(t.snr_db.iloc[i])
+    return None
+
+
+def load_bler(path: Path | None = None) -> pd.DataFrame:
+    from semcom_core.paths import pretrained_dir
+    return pd.read_csv(path or pretrained_dir() / "split" / BLER_FILE)

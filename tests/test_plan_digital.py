@@ -1,0 +1,117 @@
+"""The planner's analog-or-digital choice (issue 29, digital link) on a toy world worked out by hand, and the
+CLI's mode on the shipped tables."""
+import json
+
+import pandas as pd
+import pytest
+
+from semcom_core.cli import main as cli_main
+from semcom_core.plan import Constraints, PlanInputs, plan
+from semcom_core.plan.planner import load_quant, quant_path
+from semcom_ui.views import planner as V
+
+from .test_plan import TOY_COSTS, TOY_UNSPLIT, toy_table
+
+# Quantized SP-1, k = 16 at 4 bits: 90 % with error-free bits (n = 2,000, interval 88.6-91.2 %), 40 bits per image.
+TOY_QUANT = pd.DataFrame([
+    {"backbone": "resnet18", "dataset": "cifar10", "split": "SP-1", "k": 16, "bits": 4, "accuracy": 0.90,
+     "ci_low": 0.886, "ci_high": 0.912, "bits_per_image": 40.0, "n": 2000},
+    {"backbone": "resnet18", "dataset": "cifar10", "split": "SP-1", "k": 16, "bits": 1, "accuracy": 0.50,
+     "ci_low": 0.48, "ci_high": 0.52, "bits_per_image": 12.0, "n": 2000},
+    {"backbone": "resnet18", "dataset": "cifar10", "split": "SP-1", "k": 16, "bits": 32, "accuracy": 0.905,
+     "ci_low": 0.89, "ci_high": 0.92, "bits_per_image": 512.0, "n": 2000},  # the float row: never a candidate
+])
+# Every frame lost below 2 dB, none from 3 dB (linear in between), for every codeword size.
+TOY_BLER = pd.DataFrame([{"channel": "awgn", "info_bits": size, "snr_db": s, "bler": b}
+                         for size in (16, 2048) for s, b in ((0.0, 1.0), (2.0, 1.0), (3.0, 0.0), (20.0, 0.0))])
+
+
+def digital_plan(snr, modes=("analog", "digital"), link="ldpc", objective="latency", **cons):
+    # Link 1e6 bit/s; analog at 10 bits per number (SP-1, k = 16: 160 bits = 160 µs); device 1 ns per MAC.
+    inp = PlanInputs(2e9, 2e12, 1e6, snr, bits_per_number=10, constraints=Constraints(**cons), objective=objective,
+                     energy_per_mac_j=1e-9, energy_per_bit_j=1e-7, modes=modes, digital_link=link)
+    return plan(inp, table=toy_table(), costs=lambda sp, k: TOY_COSTS[(sp, k)], unsplit=TOY_UNSPLIT,
+                num_classes=10, quant=TOY_QUANT, bler=TOY_BLER)
+
+
+def test_digital_candidates_by_hand():
+    p = digital_plan(10.0)
+    dig = {c.bits_per_number: c for c in p.candidates if c.mode == "digital"}
+    assert set(dig) == {1, 4}  # the float row is no candidate
+    c = dig[4]
+    assert (c.split, c.k, c.label) == ("SP-1", 16, "SP-1, k = 16, digital 4 bits")
+    assert c.accuracy == pytest.approx(0.90) and c.accuracy_interval == pytest.approx((0.886, 0.912))
+    # 40 bits in one LDPC frame of 40 information bits = 40 channel uses at 1e6 per second: 40 µs
+    assert c.air_s == pytest.approx(40e-6) and c.extra["complex_channel_uses"] == 40
+    assert c.latency_s == pytest.approx(1e-3 + 40e-6 + 0.9e-6)
+    assert c.energy_j == pytest.approx(1e6 * 1e-9 + 40 * 1e-7)
+    assert dig[1].extra["complex_channel_uses"] == 16  # 12 bits: padded to the shortest codeword, 16 bits
+    assert len([c for c in p.candidates if c.mode == "analog"]) == len(TOY_COSTS)
+
+
+def test_digital_wins_at_high_snr_under_a_tight_latency():
+    # 10 dB: analog SP-1 k = 16 reads 87 % (< 89 %), the accurate analog candidates need >= 5 ms (> 2 ms);
+    # digital SP-1 k = 16 at 4 bits: 90 %, 1.04 ms
+    p = digital_plan(10.0, min_accuracy=0.89, max_latency_s=2e-3)
+    assert (p.choice.split, p.choice.k, p.choice.mode, p.choice.bits_per_number) == ("SP-1", 16, "digital", 4)
+    assert p.reason.startswith("SP-1, k = 16, digital 4 bits: 90.0 %")
+    assert p.to_dict()["choice"]["mode"] == "digital"
+    rec = V.recommendation(p)
+    assert "digitally" in rec and "4 bits" in rec and "40 bits per image" in rec
+    # analog only: nothing meets both
+    assert digital_plan(10.0, modes=("analog",), min_accuracy=0.89, max_latency_s=2e-3).choice is None
+
+
+def test_analog_wins_below_the_ldpc_cliff():
+    # 0 dB: every frame is lost, the digital candidates fall to chance (10 %); analog SP-1 k = 16 reads 66 %
+    p = digital_plan(0.0, min_accuracy=0.6, max_latency_s=2e-3)
+    dig = [c for c in p.candidates if c.mode == "digital"]
+    assert dig and all(c.accuracy == pytest.approx(0.1) for c in dig)
+    assert (p.choice.split, p.choice.k, p.choice.mode) == ("SP-1", 16, "analog")
+    assert "as **analog** symbols" in V.recommendation(p)
+    assert p.to_dict()["choice"]["mode"] == "analog"
+    # the same at 0 dB with an ideal code at Shannon capacity: the bits arrive (in more channel uses), digital wins
+    s = digital_plan(0.0, link="shannon", min_accuracy=0.6, max_latency_s=2e-3)
+    assert s.choice.mode == "digital" and s.choice.accuracy == pytest.approx(0.90)
+    assert s.choice.extra["complex_channel_uses"] == pytest.approx(40.0)  # log2(1 + 1) = 1 bit per use
+
+
+def test_on_the_cliff_the_frame_loss_is_interpolated_and_said_so():
+    p = digital_plan(2.5)
+    c = next(c for c in p.candidates if c.mode == "digital" and c.bits_per_number == 4)
+    assert c.extra["frame_loss"] == pytest.approx(0.5)
+    assert c.accuracy == pytest.approx(0.90 * 0.5 + 0.1 * 0.5) and not c.accuracy_measured
+    assert "interpolated" in c.accuracy_how
+
+
+def test_digital_only_keeps_the_baselines_and_the_choice_is_digital():
+    p = digital_plan(10.0, modes=("digital",))
+    assert {c.mode for c in p.candidates} == {"digital"}
+    assert p.baselines["all_on_edge"] is not None and p.baselines["all_on_edge"].split == "SP-0"
+    assert p.choice.mode == "digital"
+
+
+def test_bad_modes_are_refused():
+    with pytest.raises(ValueError):
+        PlanInputs(1e9, 1e9, 1e6, 5.0, modes=("smoke",))
+    with pytest.raises(ValueError):
+        PlanInputs(1e9, 1e9, 1e6, 5.0, digital_link="pigeon")
+    with pytest.raises(ValueError):
+        PlanInputs(1e9, 1e9, 1e6, 5.0, digital_bits=(9,))
+
+
+needs_quant = pytest.mark.skipif(not quant_path("resnet18", "cifar10").is_file(),
+                                 reason="the ResNet-18 quantization table is not shipped")
+
+
+@needs_quant
+def test_cli_plan_json_includes_the_mode(capsys):
+    assert cli_main(["plan", "--backbone", "resnet18", "--device", "pi 4", "--edge", "a100", "--link", "lte",
+                     "--snr", "10", "--mode", "both", "--json", "--all"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["inputs"]["modes"] == ["analog", "digital"]
+    assert out["choice"]["mode"] in ("analog", "digital")
+    modes = {c["mode"] for c in out["candidates"]}
+    assert modes == {"analog", "digital"}
+    q = load_quant("resnet18", "cifar10")
+    assert sum(c["mode"] == "digital" for c in out["candidates"]) == int(((q.bits >= 1) & (q.bits <= 8)).sum())
