@@ -90,6 +90,7 @@ if seconds:
                           help="Nominal uplink rate.")
     bits = side.selectbox("Bits per number", (8, 16, 32), index=(8, 16, 32).index(q.get("bits", 32, (8, 16, 32), int)),
                           key="bits", help="Quantization of each element of z on the link.")
+tab_slug = q.get("tab", X.TAB_SLUGS[0], X.TAB_SLUGS)  # the open tab (drawn below)
 state = {"ds": dataset, "bb": backbone, "split": split, "k": str(k), "ch": channel, "snr": f"{snr:g}",
          "lg": f"{log_gamma:.1f}", "target": f"{target:.2f}", "sec": "1" if seconds else "0"}
 if budget is not None:
@@ -267,9 +268,10 @@ if multi is not None:
 # ---------------------------------------------------------------- the network and the cut
 st.plotly_chart(fig_diagram(backbone, spec.num_classes, split, k_sent), width="stretch", key="diagram")
 
-TABS = ("Accuracy vs k (Fig. 3)", "Accuracy vs SNR", "Split × k map", "Computation (Fig. 5)", "Communication (Fig. 6)",
-        "Latency", "Costs (Table II)")
-tabs = st.tabs(TABS, key="tab", on_change="rerun")  # lazy: only the open tab is computed and drawn
+TABS = X.TABS
+tabs = st.tabs(TABS, key="tab", on_change="rerun",  # lazy: only the open tab is computed and drawn
+               default=TABS[X.TAB_SLUGS.index(tab_slug)])
+st.query_params["tab"] = next((X.TAB_SLUGS[i] for i, t in enumerate(tabs) if t.open), tab_slug)  # a link reopens it
 tab_of = dict(zip(TABS, tabs))
 acc_tabs = tabs[:3]
 for i, tab in enumerate(acc_tabs):

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from .apptest import open_page
+from .apptest import open_page, query_param
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -421,3 +421,18 @@ def test_explorer_each_tab_draws_its_own_figure():
         at.run()
         assert not at.exception, tab
         assert plotly_keys(at) - always == ({key} if key else set()), (tab, plotly_keys(at))
+
+
+def test_explorer_open_tab_is_in_the_link(explorer_zoo):
+    """A link names the open tab (`tab`): opening it shows that tab's content, and the page writes the tab
+    back; an unknown tab falls back to the first with a notice."""
+    base = {"bb": "resnet20", "split": "SP-2", "k": "4", "snr": "10", "ch": "awgn"}
+    at = open_page("pages/explorer.py", base)
+    assert not at.exception and query_param(at, "tab") == "acc-k"
+    assert not any("Every split point and k" in c.value for c in at.caption)  # the map's tab is closed: not drawn
+    at = open_page("pages/explorer.py", {**base, "tab": "map"})
+    assert not at.exception and query_param(at, "tab") == "map"
+    assert any("Every split point and k at 10 dB" in c.value for c in at.caption)  # the map's tab is drawn
+    at = open_page("pages/explorer.py", {**base, "tab": "nope"})
+    assert not at.exception and query_param(at, "tab") == "acc-k"
+    assert any("URL parameter tab" in w.value for w in at.warning)

@@ -98,7 +98,7 @@ SPEC = {
         "ds": Param(options=("cifar10",)), "bb": Param(options=X.offered_backbones("cifar10")),
         "split": Param(options=[f"SP-{i}" for i in range(7)]), "k": Param(int, K_CHOICES),
         "ch": Param(options=X.EXPLORER_CHANNELS), "snr": Param(float), "lg": Param(float), "target": Param(float),
-        "sec": Param(bool),
+        "sec": Param(bool), "tab": Param(options=X.TAB_SLUGS, shown=False),  # the open tab (not a value widget)
         # the transmitter budget in MACs per image (the widget shows M MACs, so it is checked by notices only)
         "B": Param(float, lo=0.0, hi=1e13, step=1e6, shown=False),
         # read only when "Think in seconds" is on: otherwise named as not used

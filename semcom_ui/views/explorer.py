@@ -19,6 +19,11 @@ from semcom_ui.views.toc import transmitter_budget_filter
 PAPER_BACKBONES = ("resnet18", "resnet34")  # paper 000's models (the zoo)
 DEMO_BACKBONES = ("resnet20",)  # a small model trained quickly, for demos before the zoo lands
 EXPLORER_CHANNELS = ("awgn", "rayleigh")  # table channels the explorer offers (names of channels.CHANNELS)
+
+# The explorer's tabs (one figure or table each, drawn only when open) and their names in the URL (`tab`)
+TABS = ("Accuracy vs k (Fig. 3)", "Accuracy vs SNR", "Split × k map", "Computation (Fig. 5)", "Communication (Fig. 6)",
+        "Latency", "Costs (Table II)")
+TAB_SLUGS = ("acc-k", "acc-snr", "map", "compute", "comm", "latency", "table2")
 PAPER_EPOCHS = 100  # paper 000 trains each split point end to end this long
 # The page opens on SP-4, k = 64, 5 dB: its model is trained end to end and shows paper 000's point, a
 # mid-to-late split sending 64 numbers loses little against the unsplit model (docs/results.md).
