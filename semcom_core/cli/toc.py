@@ -118,6 +118,7 @@ def cmd_toc_export(a) -> int:
         raise UsageError("--n must be at least 1")
     try:
         card = export_toc_run(Path(a.run), a.name, a.dtype, a.command, n=a.n, seed=a.seed,
+                              channels=tuple(dict.fromkeys(a.channel)), snrs=tuple(dict.fromkeys(a.snr)),
                               allow_unfinished=a.allow_unfinished, progress=lambda m: print(m, flush=True))
     except ValueError as e:  # not a (finished) TOC run, a bad dtype: one line, exit 2
         raise UsageError(str(e).splitlines()[0]) from None
@@ -196,6 +197,10 @@ def register(sub) -> None:
     x.add_argument("--command", help="what trained it, for the card (default: toc train <the run's config>)")
     x.add_argument("--n", type=int, default=10000, help="test images the card is measured on (first n)")
     x.add_argument("--seed", type=int, default=0, help="channel noise seed of the card's measurements")
+    x.add_argument("--snr", type=float, nargs="+", default=[0.0, 6.0, 12.0, 18.0],
+                   help="PSNRs (dB) of the card's table_iii points (default Table III's)")
+    x.add_argument("--channel", nargs="+", default=["awgn", "rayleigh"], choices=tuple(CHANNELS),
+                   help="channels of the card's table_iii points")
     x.add_argument("--allow-unfinished", action="store_true", help="ship a run that has not finished (the card says so)")
     x.set_defaults(func=cmd_toc_export)
 
