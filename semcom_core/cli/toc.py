@@ -111,6 +111,36 @@ def cmd_toc_train(a) -> int:
     return 0
 
 
+def cmd_toc_targets(a) -> int:
+    from semcom_core.cli.common import UsageError
+    from semcom_core.data.registry import get_spec
+    from semcom_core.toc.costs import toc_costs
+    from semcom_core.toc.tables import canonical_name, load_results, shipped_cards
+    from semcom_core.toc.targets import REFERENCE_STATIC, static_channel_gap, target_report
+    try:
+        table = load_results(a.dataset)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    if table is None:
+        raise UsageError(f"no TOC results table for {a.dataset}; measure the shipped models with "
+                         "`python -m semcom_core toc table`")
+    cost = toc_costs(REFERENCE_STATIC, get_spec(a.dataset).num_classes, "paper").exit_macs[0]
+    rows = target_report(table, cost)
+    if a.no_channel_accuracy is not None:
+        card = shipped_cards(a.dataset).get(canonical_name(REFERENCE_STATIC, a.dataset))
+        g = static_channel_gap(card or {}, a.no_channel_accuracy)
+        rows.append({"target": "static ResNet-20 at AWGN 18 dB within 1.5 points of the no-channel encoder",
+                     "verdict": g["verdict"],
+                     "detail": "" if "gap" not in g else f"{100 * g['accuracy']:.2f} vs {100 * g['reference']:.2f} % "
+                                                         f"({100 * g['gap']:+.2f} points)"})
+    if a.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for r in rows:
+            print(f"{r['verdict']:>12}  {r['target']}: {r['detail']}")
+    return 0
+
+
 def cmd_toc_export(a) -> int:
     from semcom_core.cli.common import UsageError
     from semcom_core.toc.export import export_toc_run
@@ -203,6 +233,15 @@ def register(sub) -> None:
                    help="channels of the card's table_iii points")
     x.add_argument("--allow-unfinished", action="store_true", help="ship a run that has not finished (the card says so)")
     x.set_defaults(func=cmd_toc_export)
+
+    tg = toc.add_parser("targets", help="issue 28's measured targets on the shipped results table (budget respected, "
+                                        "accuracy non-decreasing in B, dynamic vs static ResNet-20)")
+    tg.add_argument("--dataset", default="cifar10")
+    tg.add_argument("--no-channel-accuracy", type=float,
+                    help="accuracy of static ResNet-20 trained without a channel (not shipped): also checks the "
+                         "1.5-point target at AWGN 18 dB against the shipped ResNet-20's card")
+    tg.add_argument("--json", action="store_true")
+    tg.set_defaults(func=cmd_toc_targets)
 
     tb = toc.add_parser("table", help="measure the shipped TOC models into pretrained/toc/toc_results_<dataset>.csv "
                                       "(Table III/IV analogues; the page reads it)")
