@@ -160,7 +160,8 @@ def test_analog_or_digital_from_the_url():
     c = ref.choice
     m = metrics(at)
     assert m["Cut at"] == c.split and m["Accuracy"] == V.short_pct(c.accuracy)
-    assert m["Link"] == (f"digital, {c.bits_per_number} bits" if c.digital else "analog")
+    assert m["Link"] == (f"{c.bits_per_number}-bit" if c.digital else "analog")
+    assert all(len(v) <= 8 for v in m.values()), m
     (ok,) = at.success
     assert ("**digitally**" in ok.value) == c.digital and ("**analog**" in ok.value) == (not c.digital)
     # the "Analog vs digital" section at the URL's split, k and b

@@ -133,3 +133,18 @@ def test_digital_accuracy_falls_to_chance_when_every_frame_is_lost():
     assert L.digital_accuracy(0.9, 0.0) == pytest.approx(0.9)
     assert L.digital_accuracy(0.9, 1.0) == pytest.approx(0.1)
     assert L.digital_accuracy(0.9, 0.5) == pytest.approx(0.5)
+
+
+def test_measure_bler_scans_and_fills_the_grid_monotonically():
+    """A tiny real measurement (16-bit codewords, 40 frames): every SNR of the grid gets a row; points beyond two
+    error-free (or two all-lost) measured SNRs are filled without decoding and say so."""
+    from semcom_core.plan.measure import measure_bler
+    snrs = (-8.0, -7.0, -6.0, -1.0, 0.0, 8.0, 9.0, 10.0, 20.0)
+    t = measure_bler(sizes=(16,), snrs=snrs, channels=("awgn",), frames=40, seed=1)
+    assert list(t.snr_db) == list(snrs) and (t.info_bits == 16).all()
+    m = t[t.measured]
+    assert ((m.bler - m.frame_errors / m.frames).abs() < 1e-12).all() and (m.frames == 40).all()
+    assert t.set_index("snr_db").loc[20.0, "bler"] == 0.0 and not t.set_index("snr_db").loc[20.0, "measured"]
+    # 8 and 9 dB: no errors in 40 frames of 16 bits (the cliff is near 3.5 dB): 10 and 20 dB are filled
+    assert list(t[t.snr_db >= 8].measured) == [True, True, False, False]
+    assert (t[~t.measured & (t.snr_db > 0)].bler == 0).all() and (t[~t.measured & (t.snr_db < 0)].bler == 1).all()

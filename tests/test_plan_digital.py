@@ -39,7 +39,7 @@ def test_digital_candidates_by_hand():
     dig = {c.bits_per_number: c for c in p.candidates if c.mode == "digital"}
     assert set(dig) == {1, 4}  # the float row is no candidate
     c = dig[4]
-    assert (c.split, c.k, c.label) == ("SP-1", 16, "SP-1, k = 16, digital 4 bits")
+    assert (c.split, c.k, c.label) == ("SP-1", 16, "SP-1, k = 16, 4-bit digital")
     assert c.accuracy == pytest.approx(0.90) and c.accuracy_interval == pytest.approx((0.886, 0.912))
     # 40 bits in one LDPC frame of 40 information bits = 40 channel uses at 1e6 per second: 40 µs
     assert c.air_s == pytest.approx(40e-6) and c.extra["complex_channel_uses"] == 40
@@ -54,7 +54,7 @@ def test_digital_wins_at_high_snr_under_a_tight_latency():
     # digital SP-1 k = 16 at 4 bits: 90 %, 1.04 ms
     p = digital_plan(10.0, min_accuracy=0.89, max_latency_s=2e-3)
     assert (p.choice.split, p.choice.k, p.choice.mode, p.choice.bits_per_number) == ("SP-1", 16, "digital", 4)
-    assert p.reason.startswith("SP-1, k = 16, digital 4 bits: 90.0 %")
+    assert p.reason.startswith("SP-1, k = 16, 4-bit digital: 90.0 %")
     assert p.to_dict()["choice"]["mode"] == "digital"
     rec = V.recommendation(p)
     assert "digitally" in rec and "4 bits" in rec and "40 bits per image" in rec

@@ -62,7 +62,7 @@ def _mj(j) -> str:
 def _line(r: dict) -> str:
     iv = r.get("accuracy_interval")
     iv_s = f" [{100 * iv[0]:.1f}, {100 * iv[1]:.1f}]" if iv else ""
-    mode = f"digital {r['bits_per_number']} b" if r.get("mode") == "digital" else "analog"
+    mode = {"digital": f"digital {r['bits_per_number']} b", "label": "label"}.get(r.get("mode"), "analog")
     return (f"  {r['split']:>11} k={r['k']:<5} {mode:<11} {100 * r['accuracy']:5.1f} %{iv_s:<15} {_ms(r['latency_s']):>13} "
             f"(device {_ms(r['device_s'])}, air {_ms(r['air_s'])}, edge {_ms(r['edge_s'])})  {_mj(r['energy_j'])}"
             + ("  interpolated" if r["accuracy_interpolated"] else ""))

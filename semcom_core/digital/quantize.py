@@ -9,6 +9,10 @@ Input
        (`nets.split.Compressor`), so every quantizer here works on [0, c], not [-c, c]: a symmetric range
        would waste half the levels (one bit per number) on values that never occur.
 
+Output
+    q: (N, k) uint8 integers in 0..2^b - 1 (`quantize`); z_hat: (N, k) float32, what the receiver feeds its
+       decoder (`dequantize`); per image, the bits sent (`code_all`: an int per image, side information included).
+
 Quantizer: uniform, mid-tread, L = 2^b levels on [0, c]:
     q = clip(round(z / c * (L - 1)), 0, L - 1) (integers 0..L-1),  z_hat = q * c / (L - 1)
     b in 1..8 bits per number. Mid-tread keeps exact zeros (5-13 % of the entries at SP-2..SP-4, k = 64)

@@ -34,7 +34,8 @@ class Candidate:
     accuracy_interval: tuple[float, float] | None = None  # 95 %
     n: int = 0  # test images behind the accuracy
     extra: dict = field(default_factory=dict, compare=False)
-    mode: str = "analog"  # "analog": the k numbers as analog symbols; "digital": quantized, entropy-coded bits
+    mode: str = "analog"  # "analog": the k numbers as analog symbols; "digital": quantized, entropy-coded bits;
+    # "label": the all-on-the-device baseline, which sends only the label's bits
     bits_per_number: int | None = None  # digital: b, the quantizer's bits per number
 
     @property
@@ -53,7 +54,7 @@ class Candidate:
     @property
     def label(self) -> str:
         base = f"{self.split}, k = {self.k}" if self.k else self.split
-        return f"{base}, digital {self.bits_per_number} bits" if self.digital else base
+        return f"{base}, {self.bits_per_number}-bit digital" if self.digital else base
 
     def to_dict(self) -> dict:
         d = asdict(self)

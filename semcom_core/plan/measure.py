@@ -53,14 +53,17 @@ def _accuracy(view, z_sent: np.ndarray, k: int, k_max: int, labels: torch.Tensor
 
 
 def quantize_sweep(dataset: str, backbone: str, splits, ks, bits=tuple(range(1, 9)), n: int = 2000,
-                   n_fit: int = 2000, seed: int = 0, out: Path | None = None, progress: bool = True) -> pd.DataFrame:
+                   n_fit: int = 2000, seed: int = 0, out: Path | None = None, progress: bool = True,
+                   data=None) -> pd.DataFrame:
+    """Rows of the quantization table (see the module's docstring); `data`: an `ImageData` with the 5,000-image
+    validation split (seed 0) already loaded (default: read from the cache). Written to `out` row by row."""
     from semcom_core.data.loader import ImageData
     from semcom_core.device import get_policy
     from semcom_core.eval.split import MEASURE_PRECISION, load_split
     from semcom_core.paths import atomic_write_text
     torch.manual_seed(seed)
     policy = get_policy(precision=MEASURE_PRECISION)
-    data = ImageData(dataset, policy.device, n_val=5000, seed=0)
+    data = data or ImageData(dataset, policy.device, n_val=5000, seed=0)
     n = min(n, len(data.test))
     labels = data.test.labels[:n].cpu()
     multi, card = load_split(backbone, dataset, policy.device)

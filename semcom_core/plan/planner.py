@@ -294,7 +294,7 @@ def device_only(inp: PlanInputs, unsplit_macs: int, accuracy: float | None, n: i
                      "unsplit model, measured without a channel (model card); the label is sent as "
                      f"{bits} bits, assumed delivered", True,
                      accuracy_interval(acc, n) if accuracy is not None and n else None, n,
-                     extra={"numbers_sent": 0, "label_bits": bits})
+                     extra={"numbers_sent": 0, "label_bits": bits}, mode="label")
 
 
 # ----------------------------------------------------------------------------- the plan

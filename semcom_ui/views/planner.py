@@ -247,8 +247,10 @@ def _config(c: Candidate, modes: tuple = ("analog",)) -> str:
         return f"send the image (**SP-0**, {c.extra.get('numbers_sent', c.k):,} numbers) and run everything on the edge"
     if c.digital:
         link = ("the LDPC + QPSK link" if c.extra.get("digital_link") == "ldpc" else "a link at Shannon capacity")
-        return (f"cut at **{c.split}** and send **k = {c.k}** numbers **digitally**, quantized to **{c.bits_per_number} "
-                f"bits** and entropy-coded ({c.extra.get('bits_per_image', c.bits):,.0f} bits per image) over {link}")
+        b = c.bits_per_number
+        return (f"cut at **{c.split}** and send **k = {c.k}** numbers **digitally**, quantized to **{b} "
+                f"bit{'s' * (b != 1)}** and entropy-coded ({c.extra.get('bits_per_image', c.bits):,.0f} bits per "
+                f"image) over {link}")
     return f"cut at **{c.split}** and send **k = {c.k}** numbers" + (" as **analog** symbols" if "digital" in modes else "")
 
 
@@ -402,9 +404,9 @@ def planner_view(p: Plan, last_split: str | None = None, build_figures: bool = T
         metrics = [
             Metric("Cut at", c.split, "SP-0 sends the image; the last split point sends the logits; SP-i cuts after "
                                       "the i-th stage."),
-            *([Metric("Link", f"digital, {c.bits_per_number} bits" if c.digital else "analog",
-                      "analog: the k numbers as analog symbols (accuracy from the sweep table at the SNR); digital: "
-                      "quantized, entropy-coded bits over the "
+            *([Metric("Link", f"{c.bits_per_number}-bit" if c.digital else "analog",
+                      "analog: the k numbers as analog symbols (accuracy from the sweep table at the SNR); b-bit: "
+                      "digital, quantized to b bits per number and entropy-coded, over the "
                       + ("LDPC + QPSK link (measured frame loss)" if inp.digital_link == "ldpc"
                          else "Shannon-capacity link (ideal)"))] if "digital" in inp.modes else []),
             Metric("Numbers sent", f"{c.extra.get('numbers_sent', c.k):,}", bits_help),
@@ -466,6 +468,14 @@ def planner_view(p: Plan, last_split: str | None = None, build_figures: bool = T
         "paper 000 eqs. 1-4). Device energy is modelled from sourced per-operation figures (orders of "
         "magnitude, docs/planner.md). The bits per number change the air time and energy, not the accuracy "
         "(the codecs were measured sending unquantized numbers)."),
+        *([("Digital candidates: the k numbers quantized to b = 1..8 bits and entropy-coded; accuracy = the "
+            "quantization table's (measured with error-free bits) x the chance the frame arrives + 1/10 x the chance "
+            "it is lost (a uniform guess); air time = the frame's complex channel uses / the link rate read as "
+            "channel uses per second ("
+            + ("LDPC + QPSK: 1 information bit per use, frame loss from the measured block error rates)"
+               if inp.digital_link == "ldpc" else "Shannon capacity: log2(1 + SNR) bits per use, no loss: an upper "
+               "bound)") + "; device energy per bit x the bits sent. Quantizing and coding cost no modelled time.")]
+          if "digital" in inp.modes else []),
         (f"Presets used: device {inp.names.get('device')}, edge {inp.names.get('edge')}, link "
         f"{inp.names.get('link')}; energy per MAC {inp.names.get('energy_per_mac')}; energy per bit "
         f"{inp.names.get('energy_per_bit')}."),
