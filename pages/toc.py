@@ -130,11 +130,21 @@ def show_gallery():
         return st.info("The dynamic model is not shipped yet: no gallery.", icon=":material/hourglass_empty:")
     if view.thresholds is None:
         return st.info("No measured budget at or below this B (or the table predates stored thresholds): no gallery.")
+    if V.DYNAMIC in stale:  # thresholds fitted for another file than the one shipped now
+        return st.info(f"The results table's thresholds were not measured on the dynamic model shipped now "
+                       f"({stale[V.DYNAMIC]}): no gallery until `{V.TABLE_COMMAND}` measures it again.")
     index = samples_dir(V.DATASET) / "index.json"
-    found = sample_exits(dyn_name, cards[dyn_name].get("sha256", ""), index.stat().st_mtime if index.is_file() else None)
+    try:
+        found = sample_exits(dyn_name, cards[dyn_name].get("sha256", ""),
+                             index.stat().st_mtime if index.is_file() else None)
+    except (ValueError, OSError, RuntimeError, KeyError) as e:  # a damaged model file or sample index
+        return st.warning(f"The exit gallery cannot be drawn: {str(e).splitlines()[0] if str(e) else type(e).__name__}.")
     if found is None:
         return st.info(f"No sample images of {V.DATASET} are shipped (pretrained/samples/): no gallery.")
     conf, images, labels, preds, classes = found
+    if conf.shape[1] != len(view.thresholds):
+        return st.warning(f"The shipped dynamic model has {conf.shape[1]} exits, the results table {len(view.thresholds)}: "
+                          "no gallery.")
     st.caption(f"The {len(images)} shipped sample test images under the thresholds fitted on the validation split "
                f"for B = {V.fmt_m(view.measured_budget)} MACs: each leaves at the first exit whose transmitter "
                "confidence reaches its threshold. Caption: true class, confidence at that exit; ✓/✗: the receiver's "

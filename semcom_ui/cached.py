@@ -4,6 +4,7 @@ Models and datasets are `cache_resource` (one shared object per server; inferenc
 tables are `cache_data`. Figures are built from these by the page, inside the tab that shows them."""
 from __future__ import annotations
 
+import stat
 import threading
 
 import pandas as pd
@@ -66,21 +67,28 @@ def test_data(ds: str) -> ImageData:
 
 
 _ARTIFACTS_SEEN: tuple | None = None
+_GENERATION = 0  # bumped each time the shipped files change (measurement keys carry it)
 _ARTIFACTS_LOCK = threading.Lock()
 ARTIFACT_SUFFIXES = (".safetensors", ".json", ".csv")
 
 
 def artifacts_stamp() -> tuple:
-    """(path, size, mtime_ns) of every shipped model, card and table (pretrained/<kind>/<file>): what the
-    caches above were filled from. A few dozen stat calls, well under a millisecond."""
+    """(path, size, mtime_ns) of every shipped model, card and table (pretrained/<kind>/<file>) and sample
+    index (pretrained/samples/<dataset>/index.json): what the caches above were filled from. A few dozen
+    stat calls, well under a millisecond."""
     root = paths.pretrained_dir()
     if not root.is_dir():
         return ()
     out = []
     for sub in sorted(p for p in root.iterdir() if p.is_dir()):
-        for f in sorted(sub.iterdir()):
-            if f.suffix in ARTIFACT_SUFFIXES and f.is_file():
+        for f in sorted([*sub.iterdir(), *sub.glob("*/index.json")]):  # + each samples folder's index
+            if f.suffix not in ARTIFACT_SUFFIXES:
+                continue
+            try:
                 st_ = f.stat()
+            except OSError:  # removed or replaced between listing and stat: the next run sees the new state
+                continue
+            if stat.S_ISREG(st_.st_mode):
                 out.append((str(f.relative_to(root)), st_.st_size, st_.st_mtime_ns))
     return (str(root), *out)
 
@@ -89,12 +97,16 @@ def refresh_if_artifacts_changed() -> bool:
     """Clear Streamlit's caches when a shipped file changed since the previous script run (a model
     re-exported, a table re-measured or pretrained/ pointed elsewhere while the server runs), so that no page
     shows an old model beside a new table. True when it cleared them. Running measurements are not touched
-    (their runner is not a Streamlit cache)."""
-    global _ARTIFACTS_SEEN
+    (their runner is not a Streamlit cache); finished ones are not shown again, because measurement keys
+    carry the generation. Known limit: a load already under way in another session while the files change
+    may put the old entry back into a cache; the next change of the files clears it."""
+    global _ARTIFACTS_SEEN, _GENERATION
     stamp = artifacts_stamp()
     with _ARTIFACTS_LOCK:
         first, changed = _ARTIFACTS_SEEN is None, stamp != _ARTIFACTS_SEEN
         _ARTIFACTS_SEEN = stamp
+        if changed and not first:
+            _GENERATION += 1
     if first or not changed:
         return False
     st.cache_data.clear()
@@ -113,12 +125,14 @@ def job_runner() -> JobRunner:
 
 
 def measure_key(bb: str, ds: str, split: str, k: int, snr: float, channel: str, n: int, seed: int = 0) -> tuple:
-    return ("measure", bb, ds, split, int(k), float(snr), channel, int(n), int(seed))
+    """The measurement's key; it ends with the artifacts' generation, so that a result measured on a model
+    file since replaced is never shown for the new one (`refresh_if_artifacts_changed`)."""
+    return ("measure", bb, ds, split, int(k), float(snr), channel, int(n), int(seed), _GENERATION)
 
 
 def describe_measurement(key: tuple) -> str:
     """'resnet18 SP-4, k = 64, 5 dB awgn, 1000 images' for a `measure_key`."""
-    _, bb, ds, split, k, snr, channel, n, _seed = key
+    _, bb, ds, split, k, snr, channel, n, _seed, *_ = key
     return f"{bb} {split}, k = {k}, {snr:g} dB {channel}, {n} images"
 
 

@@ -497,11 +497,8 @@ def test_five_users_at_once(page, server):
 
 
 def test_toc_page_budget_moves_the_numbers(page, server):
-    """Budgeted TOC: a typed budget B goes to the URL and moves what fits B; with the dynamic model shipped
-    and measured, its headline accuracy is the results table's row at that B and the exit gallery shows the
-    sample images."""
+    """Budgeted TOC: a typed budget B goes to the URL and moves which static models fit B."""
     from semcom_core.toc.costs import toc_costs
-    from semcom_core.toc.tables import load_results, stale_rows
     r20, r56 = (toc_costs(m, 10, "paper").exit_macs[0] for m in ("static-resnet20", "static-resnet56"))
     page.goto(server + f"/toc?B={r20}&ch=awgn&snr=0")
     page.get_by_text("Accuracy vs budget B").wait_for(timeout=90000)
@@ -518,10 +515,18 @@ def test_toc_page_budget_moves_the_numbers(page, server):
     fits = metric_value(page, "Static models that fit B")
     assert "ResNet-56" in fits and "ResNet-20" in fits, fits
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_toc_page_dynamic_headline_and_gallery_follow_b(page, server):
+    """With the dynamic model shipped and measured: at each B its headline is the results table's row at that
+    B and the exit gallery shows the sample images."""
+    from semcom_core.toc.costs import toc_costs
+    from semcom_core.toc.tables import load_results, stale_rows
     table = load_results("cifar10")
     shipped = (ROOT / "pretrained" / "toc" / "toc_dynamic_cifar10.safetensors").is_file()
     if table is None or not shipped or "dynamic" in stale_rows(table, "cifar10"):
-        return  # the dynamic model's part needs it shipped and measured
+        pytest.skip("the dynamic TOC model is not shipped and measured")
+    r20, r56 = (toc_costs(m, 10, "paper").exit_macs[0] for m in ("static-resnet20", "static-resnet56"))
     dyn = table[(table.model == "dynamic") & (table.channel == "awgn") & (table.snr_db == 0.0)]
     for b in (r20, r56 + 1e6):
         page.goto(server + f"/toc?B={b}&ch=awgn&snr=0")
@@ -529,6 +534,7 @@ def test_toc_page_budget_moves_the_numbers(page, server):
         wait_running_done(page)
         row = dyn[dyn.budget <= b * (1 + 1e-9)].sort_values("budget").iloc[-1]
         assert metric_value(page, "Dynamic accuracy at B") == f"{100 * row.accuracy:.2f} %"
-        page.get_by_text("Exit 1", exact=False).first.wait_for(timeout=60000)
-        assert page.locator('[data-testid="stImage"]').count() > 0
+        page.get_by_text("Exit 1 ·", exact=False).first.wait_for(timeout=60000)
+        captions = page.locator('[data-testid="stImage"]').count()
+        assert 0 < captions <= 5 * 6  # at most 6 sample images per exit
     page.screenshot(path=str(ARTIFACTS / "toc_gallery.png"), full_page=True)

@@ -40,3 +40,20 @@ def test_caches_are_emptied_when_a_shipped_file_changes_and_only_then(tmp_path, 
     assert cached.refresh_if_artifacts_changed() is True
     monkeypatch.setenv("SEMCOM_PRETRAINED", str(tmp_path / "elsewhere"))  # another pretrained/ altogether
     assert cached.refresh_if_artifacts_changed() is True
+
+
+def test_measurement_keys_change_with_the_shipped_files(tmp_path, monkeypatch):
+    """A finished "Measure now" result is keyed by the files' generation: after a re-export the same setting
+    is a new measurement, not the old model's result."""
+    (tmp_path / "split").mkdir()
+    f = tmp_path / "split" / "split_x.safetensors"
+    f.write_bytes(b"a")
+    monkeypatch.setenv("SEMCOM_PRETRAINED", str(tmp_path))
+    cached.refresh_if_artifacts_changed()
+    key = cached.measure_key("resnet18", "cifar10", "SP-4", 64, 5.0, "awgn", 1000)
+    assert cached.measure_key("resnet18", "cifar10", "SP-4", 64, 5.0, "awgn", 1000) == key
+    assert cached.describe_measurement(key) == "resnet18 SP-4, k = 64, 5 dB awgn, 1000 images"
+    (tmp_path / "samples" / "cifar10").mkdir(parents=True)
+    (tmp_path / "samples" / "cifar10" / "index.json").write_text("{}")  # new samples count too
+    assert cached.refresh_if_artifacts_changed() is True
+    assert cached.measure_key("resnet18", "cifar10", "SP-4", 64, 5.0, "awgn", 1000) != key

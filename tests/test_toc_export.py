@@ -165,6 +165,9 @@ def test_dynamic_export_then_toc_table_on_the_shipped_files(tiny_runs, shipped_e
                   (name, "0" * 64, *args, 10000, 0), (name, _sha256(w), "static-resnet20", "cifar10", ("awgn",), (5.0,),
                                                       10000, 0)):
         assert _static_from_card(*other) is None  # other images, seed, file or point: measured, not copied
+    bf16 = type(FP32)(FP32.device, torch.bfloat16, FP32.channels_last, FP32.threads)
+    assert _static_from_card(name, _sha256(w), *args, 10000, 0, bf16) is None  # another precision: measured
+    assert _static_from_card(name, _sha256(w), *args, 10000, 0, FP32) is not None
     d = t[t.model == "dynamic"].sort_values("budget")
     assert d.budget.iloc[0] == c[0] and d.budget.iloc[-1] == c[-1]
     assert d.accuracy.iloc[-1] == p18["accuracy"]  # B = C_K: everyone runs to the last exit

@@ -141,8 +141,12 @@ def test_restore_stores_one_split_compactly_and_measures_only_it(tmp_path, cache
     assert all(torch.equal(after[k], before[k]) for k in rest)
     assert f.stat().st_size < sum(v.numel() * v.element_size() for v in before.values()) + 4096
     assert seen == [["SP-2"]] and card["split_test_accuracy"]["SP-2"] == 0.25
-    assert card["split_training"]["SP-2"]["weights_dtype"] == "int8" and "not retrained" in card["split_training"][
-        "SP-2"]["restored"]
+    assert card["restored"]["SP-2"]["weights_dtype"] == "int8" and "not retrained" in card["restored"]["SP-2"]["note"]
+    assert "SP-3" not in card.get("split_training", {})  # nothing claims a split was trained that was only re-stored
+    before_training = dict(card.get("split_training", {}))
+    card = merge_split_runs("split_resnet20_mnist", [], "float16", restore=["SP-3", "SP-3"],
+                            measure=lambda m, c: {"split_test_accuracy": {s: 0.5 for s in c.splits}})
+    assert card["restored"]["SP-3"]["weights_dtype"] == "float16" and card["split_training"] == before_training
     assert card["sha256"] == sha256_file(f)
     load_shipped("split_resnet20_mnist")
     with pytest.raises(ValueError, match="does not serve"):

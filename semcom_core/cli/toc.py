@@ -8,6 +8,7 @@ real FLOPs (2 per MAC)."""
 from __future__ import annotations
 
 import json
+import math
 import time
 from pathlib import Path
 
@@ -146,6 +147,9 @@ def cmd_toc_export(a) -> int:
     from semcom_core.toc.export import export_toc_run
     if a.n < 1:
         raise UsageError("--n must be at least 1")
+    bad = [s for s in a.snr if not math.isfinite(s)]
+    if bad:
+        raise UsageError(f"--snr must be finite dB values, got {bad[0]}")
     try:
         card = export_toc_run(Path(a.run), a.name, a.dtype, a.command, n=a.n, seed=a.seed,
                               channels=tuple(dict.fromkeys(a.channel)), snrs=tuple(dict.fromkeys(a.snr)),

@@ -79,7 +79,8 @@ def measure_toc_card(model, cfg: dict, n: int = 10000, seed: int = 0, channels=T
         "test_accuracy": noiseless["accuracy"], "test_images": n,
         "test_accuracy_note": ("measured on the shipped file in fp32, no channel (the 16 numbers received exactly)"
                                + (", every image run to the last exit (B >= C_K)" if dynamic else "")
-                               + f"; table_iii: AWGN and Rayleigh at each PSNR, noise seed {seed}"),
+                               + f"; table_iii: {' and '.join(channels)} at PSNR "
+                                 f"{', '.join(f'{s:g}' for s in snrs)} dB, noise seed {seed}"),
         "table_iii": points, "noiseless_accuracy": noiseless, "test_seed": seed, "measured_in": "fp32",
         "dataset_provenance": data.provenance,
         "measured_on": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cpus, "

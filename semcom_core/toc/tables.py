@@ -222,15 +222,20 @@ def _measure_model(model: str, dataset: str, weights: Path, channels, snrs, budg
     return out
 
 
-def _static_from_card(name: str, sha: str, model: str, dataset: str, channels, snrs, n: int, seed: int) -> list[dict] | None:
+def _static_from_card(name: str, sha: str, model: str, dataset: str, channels, snrs, n: int, seed: int,
+                      policy=None) -> list[dict] | None:
     """A shipped static model's rows from its card, when the card holds every asked (channel, PSNR) point
     measured on this very file (sha256), in fp32, on the same first n test images with the same noise seed:
     `toc.export.measure_toc_card` ran the same `collect` on the same batches, so measuring again would give
-    the same numbers. None otherwise (then the points are measured)."""
+    the same numbers (on the same kind of CPU and thread count: fp32 sums may round differently elsewhere;
+    the card's `measured_on` says where). None otherwise, or when `policy` is not fp32 (then the points are
+    measured)."""
+    if policy is not None and (policy.amp_dtype is not None or policy.device.type != "cpu"):
+        return None
     from semcom_core.data.registry import get_spec
     from semcom_core.toc.costs import toc_costs
     card = shipped_cards(dataset).get(name)
-    if not card or card.get("sha256") != sha or card.get("measured_in") != "fp32" or int(card.get("test_seed", -1)) != seed:
+    if not card or card.get("sha256") != sha or card.get("measured_in") != "fp32" or card.get("test_seed") != seed:
         return None
     points = {(p["channel"], float(p["snr_db"])): p for p in card.get("table_iii", []) if p.get("snr_db") is not None}
     want = [(ch, float(snr)) for ch in channels for snr in snrs]
@@ -295,7 +300,8 @@ def _measure_sources(sources, channels, snrs, budgets, n, seed, n_val, policy, p
         else:
             model_budgets = list(budgets) if model == "dynamic" else [None]
         sha = _sha256(weights)
-        found = _static_from_card(name, sha, model, dataset, channels, snrs, n, seed) if model != "dynamic" else None
+        found = (_static_from_card(name, sha, model, dataset, channels, snrs, n, seed, policy) if model != "dynamic"
+                 else None)
         if found is not None and progress:
             progress(f"{model}: every point from its card (the same measurement of the same file)")
         for res in found if found is not None else _measure_model(model, dataset, weights, channels, snrs,

@@ -28,6 +28,14 @@ REFERENCE_STATIC = "static-resnet20"
 CHANNEL_GAP = 0.015  # static ResNet-20 at 18 dB vs the no-channel encoder
 
 
+def cost_standard_error(mean_macs_se: float, n: float, n_val: float | None) -> float:
+    """The standard error of a measured mean cost against its budget: the test mean's (`mean_macs_se`)
+    and the validation-fitted thresholds' (n_val images), se * sqrt(1 + n / n_val)."""
+    if n_val is None or not np.isfinite(n_val) or n_val <= 0:
+        return float(mean_macs_se)
+    return float(mean_macs_se) * float(np.sqrt(1.0 + n / n_val))
+
+
 def budget_rows(table: pd.DataFrame) -> pd.DataFrame:
     """Every dynamic row with `over` (mean MACs - B), `z` (over / its standard error, validation and test
     sampling both) and `respected`."""

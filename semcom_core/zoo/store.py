@@ -261,7 +261,7 @@ def merge_split_runs(name: str, run_dirs: list[Path], dtype: str = "int8", comma
             trained[split] = {**_run_record(rcfg, summary, command), "weights_dtype": dtype,
                               "end_to_end": set(cfg["adapt"][split]) >= whole}
             retrained.append(split)
-    for split in restore:
+    for split in dict.fromkeys(restore):
         if split not in cfg["splits"]:
             raise ValueError(f"{name} does not serve {split} ({', '.join(cfg['splits'])})")
         if split in retrained:
@@ -270,9 +270,9 @@ def merge_split_runs(name: str, run_dirs: list[Path], dtype: str = "int8", comma
         mine = {k: v for k, v in stored.items() if k.startswith(prefixes)}
         stored = {k: v for k, v in stored.items() if k not in mine}
         stored.update(compact(expand(mine), dtype))
-        record = trained.setdefault(split, {})
-        record["weights_dtype"] = dtype
-        record["restored"] = f"stored again as {dtype} (not retrained) at {time.strftime('%Y-%m-%d')}"
+        # recorded apart from `split_training` (which says what trained a split: a re-store trains nothing)
+        card.setdefault("restored", {})[split] = {
+            "weights_dtype": dtype, "note": f"stored again as {dtype}, not retrained ({time.strftime('%Y-%m-%d')})"}
         retrained.append(split)
     with paths.atomic_path(weights) as tmp:
         save_file(stored, str(tmp), metadata={"name": name})

@@ -22,6 +22,7 @@ from semcom_core.costs.compute import FLOPS_PER_MAC
 from semcom_core.toc.costs import PAPER_TABLE_IV, PAPER_TABLE_IV_BUDGETS
 from semcom_core.toc.budget import BudgetError, parse_budget, plan_budget
 from semcom_core.toc.tables import canonical_name
+from semcom_core.toc.targets import cost_standard_error
 from semcom_ui.views.costs import Metric
 
 DYNAMIC = "dynamic"
@@ -377,7 +378,9 @@ def toc_view(exit_costs: dict[str, tuple], budget_raw, channel: str, snr_db: flo
                                   f"{int(drow.n)} test images, {channel} {snr_db:g} dB{ci}"))
             # judged against the budget the thresholds were fitted for (the measured row's B), which may be
             # below the B on screen: a row measured at 30 M shown for B = 35 M must meet 30 M
-            se = float(drow.get("mean_macs_se", 0.0) or 0.0)
+            n_val = pd.to_numeric(drow.get("n_val"), errors="coerce") if "n_val" in drow.index else None
+            se = cost_standard_error(float(drow.get("mean_macs_se", 0.0) or 0.0), float(drow.n),
+                                     None if n_val is None or pd.isna(n_val) else float(n_val))
             b_row = float(drow.budget)
             over = float(drow.mean_macs - b_row)
             at = f"measured at B = {fmt_m(b_row)}" + ("" if math.isclose(b_row, budget) else f" (B on screen: {b_text})")
@@ -385,8 +388,8 @@ def toc_view(exit_costs: dict[str, tuple], budget_raw, channel: str, snr_db: flo
                 delta, verdict = f"-{fmt_m(-over)} under its B", "within its B"
             else:
                 z = over / se if se > 0 else math.inf
-                why = ("within 3 standard errors of the test-set mean: sampling error (the thresholds are fitted on "
-                       "the validation split)" if z <= 3 else "more than 3 standard errors: not sampling error alone")
+                why = ("within 3 standard errors: sampling error (of the test images and of the validation images "
+                       "the thresholds are fitted on)" if z <= 3 else "more than 3 standard errors: not sampling error alone")
                 delta, verdict = (f"+{fmt_m(over)} over its B",
                                   f"over its B by {fmt_m(over)} ({z:.1f} standard errors), {why}")
             metrics.append(Metric("Measured mean MACs", fmt_m(drow.mean_macs),
@@ -479,9 +482,10 @@ def gallery_view(thresholds, confidences, labels, predictions, classes: list[str
     g = gallery(conf, thresholds, per_exit)
     out = []
     for j, idx in enumerate(g.indices):
-        items = [{"index": i, "label": int(labels[i]), "cls": classes[int(labels[i])],
+        items = [{"index": i, "label": int(labels[i]),
+                  "cls": classes[int(labels[i])] if 0 <= int(labels[i]) < len(classes) else "unknown",
                   "confidence": float(conf[i, j]), "prediction": classes[int(predictions[i][j])],
-                  "correct": int(predictions[i][j]) == int(labels[i])} for i in idx]
+                  "correct": int(predictions[i][j]) == int(labels[i])} for i in idx]  # never for label -1
         out.append(GalleryExit(j + 1, float(dyn_costs[j]), int(g.counts[j]), items))
     return out
 
