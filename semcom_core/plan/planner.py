@@ -238,6 +238,13 @@ def build_candidates(inp: PlanInputs, table: pd.DataFrame, costs: CostFn) -> lis
     return out
 
 
+def interpolated_readings(cands: list[Candidate]) -> tuple[list[str], int]:
+    """(how each analog reading that is not a measurement was made, the number of digital candidates whose
+    frame loss is interpolated between measured block error rates)."""
+    analog = sorted({c.accuracy_how for c in cands if not c.accuracy_measured and not c.digital})
+    return analog, sum(1 for c in cands if c.digital and not c.accuracy_measured)
+
+
 def build_digital_candidates(inp: PlanInputs, quant: pd.DataFrame, bler: pd.DataFrame | None, costs: CostFn,
                              num_classes: int) -> list[Candidate]:
     """Every (split, k, b) of the quantization table sent as entropy-coded bits (docs/planner.md, "Digital
@@ -273,7 +280,7 @@ def build_digital_candidates(inp: PlanInputs, quant: pd.DataFrame, bler: pd.Data
         acc = DL.digital_accuracy(float(r.accuracy), loss, num_classes)
         lo, hi = (DL.digital_accuracy(float(v), loss, num_classes) for v in (r.ci_low, r.ci_high))
         lat = latency(tx, rx, uses, inp.device_flops, inp.edge_flops, inp.link_bps, 1)
-        how = (f"quantized to {b} bits, measured with error-free bits on {int(r.n)} images "
+        how = (f"quantized to {b} bit{'s' * (b != 1)}, measured with error-free bits on {int(r.n)} images "
                f"({100 * float(r.accuracy):.1f} %); {link_how}")
         out.append(Candidate(split, k, acc, lat.tx_compute_s, lat.air_s, lat.rx_compute_s, int(tx), int(rx),
                              int(math.ceil(sent_bits)), inp.energy(tx, sent_bits), how, not 0.0 < loss < 1.0,
@@ -322,7 +329,12 @@ class Plan:
             d["violations"] = violations(x, c) if not math.isnan(x.accuracy) else None
             return d
 
-        interp = sorted({x.accuracy_how for x in self.candidates if not x.accuracy_measured})
+        interp, n_dig = interpolated_readings(self.candidates)
+        readings = ((f"interpolated or read at the nearest measured SNR, not measured at {inp.snr_db:g} dB: "
+                     + "; ".join(interp)) if interp else f"measured at {inp.snr_db:g} dB")
+        if n_dig:
+            readings += (f"; digital: the frame loss of {n_dig} candidate{'s' * (n_dig != 1)} interpolated from "
+                         "the measured LDPC + QPSK block error rates")
         out = {
             "feasible": self.choice is not None,
             "choice": row(self.choice),
@@ -333,9 +345,7 @@ class Plan:
             "baselines": {k: row(v) for k, v in self.baselines.items()},
             "binding": self.binding,
             "counts": {"candidates": len(self.candidates), "feasible": len(self.feasible)},
-            "accuracy_readings": (f"interpolated or read at the nearest measured SNR, not measured at "
-                                  f"{inp.snr_db:g} dB: " + "; ".join(interp)) if interp
-                                 else f"measured at {inp.snr_db:g} dB",
+            "accuracy_readings": readings,
             "inputs": {"backbone": inp.backbone, "dataset": inp.dataset, "channel": inp.channel,
                        "snr_db": inp.snr_db, "device_flops": inp.device_flops, "edge_flops": inp.edge_flops,
                        "link_bps": inp.link_bps, "bits_per_number": inp.bits_per_number,

@@ -29,7 +29,7 @@ from semcom_core.plan import (
 )
 from semcom_core.plan import plan as make_plan
 from semcom_core.plan import presets as P
-from semcom_core.plan.planner import ANALOG_AIR, DIGITAL_LINKS, MODE_CHOICES
+from semcom_core.plan.planner import ANALOG_AIR, DIGITAL_LINKS, MODE_CHOICES, interpolated_readings
 from semcom_core.plan.core import is_feasible, objective_key, violations
 from semcom_ui.views import explorer as X
 from semcom_ui.views.costs import Metric
@@ -452,10 +452,14 @@ def planner_view(p: Plan, last_split: str | None = None, build_figures: bool = T
         metrics = [Metric("Feasible", "0 of 0", "the table has no rows for this channel")]
         messages.append(Message("error", recommendation(p)))
 
-    interp = sorted({c.accuracy_how for c in p.candidates if not c.accuracy_measured})
+    interp, n_dig = interpolated_readings(p.candidates)
     if interp:
         messages.append(Message("info", f"No table row is measured at {inp.snr_db:g} dB: accuracies are "
                                         + "; ".join(interp) + " (said so in the table's 'accuracy reading')."))
+    if n_dig:
+        messages.append(Message("info", f"Digital candidates: the frame loss of {n_dig} is interpolated between the "
+                                        "measured LDPC + QPSK block error rates (in dB and in codeword size; said "
+                                        "so in the table's 'accuracy reading')."))
     if not inp.has_energy:
         messages.append(Message("info", f"Device energy is not computed: the link {inp.names.get('link', '')} has no "
                                         "sourced energy per bit. Choose an energy-per-bit preset in the sidebar, or "
