@@ -254,6 +254,12 @@ if view is not None:  # the digital section follows a plan that could be made (n
         st.info(f"No quantization table or LDPC block error rates are shipped for {backbone}: "
                 "`python -m semcom_core digital quantize-sweep` and `python -m semcom_core digital bler` measure them.")
     else:
+        choice = plan_for(inp).choice
+        if (choice is not None and choice.digital and "dsp" not in q.raw and "dsp" not in st.session_state
+                and choice.bits_per_number in DIGITAL_OPTIONS.get(choice.split, {}).get(choice.k, ())):
+            # opened without a choice of its own: the section starts at the planner's digital choice
+            d_split, d_k, d_b = choice.split, choice.k, choice.bits_per_number
+            st.query_params.update({"dsp": d_split, "dk": str(d_k), "db": str(d_b)})
         c1, c2, c3 = st.columns(3)
         d_splits = tuple(DIGITAL_OPTIONS)
         d_split = c1.selectbox("Split", d_splits, index=d_splits.index(d_split), key="dsp")

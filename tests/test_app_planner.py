@@ -186,3 +186,15 @@ def test_a_bad_digital_url_value_falls_back_with_a_notice():
     assert not at.exception, [e.value for e in at.exception]
     assert url_notices(at)
     assert at.selectbox(key="dsp").value == "SP-4"
+
+
+@pytest.mark.skipif(not DIGITAL_SHIPPED, reason="the quantization table or the LDPC block error rates are not shipped")
+def test_the_digital_section_opens_at_a_digital_choice():
+    at = open_page(params={"mode": "digital", "snr": "5", "acc": "0.85"})
+    assert not at.exception, [e.value for e in at.exception]
+    c = plan(inputs_from("pi 4", "a100", "lte", 5.0, constraints=Constraints(min_accuracy=0.85),
+                         modes=("digital",))).choice
+    assert c is not None and c.digital
+    assert at.selectbox(key="dsp").value == c.split and at.selectbox(key=f"dk_{c.split}").value == c.k
+    assert at.select_slider(key=f"db_{c.split}_{c.k}").value == c.bits_per_number
+    assert (qp(at, "dsp"), qp(at, "dk"), qp(at, "db")) == (c.split, str(c.k), str(c.bits_per_number))
