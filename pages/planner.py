@@ -137,22 +137,25 @@ def bler_table():
 
 QUANT = quant_table(backbone)
 DIGITAL_OPTIONS = V.digital_options(QUANT) if QUANT is not None else {}
-if DIGITAL_OPTIONS:
-    d_splits = tuple(DIGITAL_OPTIONS)
+# the "Analog vs digital" section's split, k and b: read even for a backbone without a quantization table (the
+# section then says so), so that a link keeps them
+OPTIONS_OR_DEFAULT = DIGITAL_OPTIONS or {sp: {k: V.DIGITAL_BITS for k in V.DIGITAL_KS} for sp in V.DIGITAL_SPLITS}
+if OPTIONS_OR_DEFAULT:
+    d_splits = tuple(OPTIONS_OR_DEFAULT)
     d_default = "SP-4" if "SP-4" in d_splits else d_splits[0]
     d_split = q.get("dsp", d_default, d_splits)
-    d_ks = tuple(DIGITAL_OPTIONS[d_split])
+    d_ks = tuple(OPTIONS_OR_DEFAULT[d_split])
     d_k = q.get("dk", 64 if 64 in d_ks else d_ks[0], d_ks, int)
-    d_bits_opts = DIGITAL_OPTIONS[d_split][d_k]
+    d_bits_opts = OPTIONS_OR_DEFAULT[d_split][d_k]
     d_b = q.get("db", 4 if 4 in d_bits_opts else d_bits_opts[-1], d_bits_opts, int)
     # the widgets are drawn in the "Analog vs digital" section below; their current values (session state,
     # keyed per split and k so that a changed split never holds a k it does not have) go into the URL here
     d_split = st.session_state.get("dsp", d_split)
     d_split = d_split if d_split in d_splits else d_default
-    d_ks = tuple(DIGITAL_OPTIONS[d_split])
+    d_ks = tuple(OPTIONS_OR_DEFAULT[d_split])
     d_k = st.session_state.get(f"dk_{d_split}", d_k)
     d_k = d_k if d_k in d_ks else (64 if 64 in d_ks else d_ks[0])
-    d_bits_opts = DIGITAL_OPTIONS[d_split][d_k]
+    d_bits_opts = OPTIONS_OR_DEFAULT[d_split][d_k]
     d_b = st.session_state.get(f"db_{d_split}_{d_k}", d_b)
     d_b = d_b if d_b in d_bits_opts else (4 if 4 in d_bits_opts else d_bits_opts[-1])
     state.update({"dsp": d_split, "dk": str(d_k), "db": str(d_b)})

@@ -121,7 +121,14 @@ SPEC = {
         "snr": Param(float), "ch": Param(options=VP.CHANNELS), "bits": Param(int, VP.BITS), "acc": Param(float),
         # constraint limits (number inputs, 0: no limit)
         **{n: Param(float, lo=lo, hi=hi, step=1.0, shown=False) for n, (lo, hi) in VP.LIMIT_RANGES.items()},
-        "obj": Param(options=OBJECTIVES)},
+        "obj": Param(options=OBJECTIVES),
+        # the link: analog or digital, the digital link, the analog air time
+        "mode": Param(options=VP.LINK_MODES), "dlink": Param(options=tuple(VP.DIGITAL_LINK_LABELS)),
+        "air": Param(options=tuple(VP.ANALOG_AIR_LABELS)),
+        # "Analog vs digital": drawn only under a plan (not after an input error), k and b keyed per split and k
+        # (checked by notices only); the shipped table measures what the page offers without one
+        "dsp": Param(options=VP.DIGITAL_SPLITS, shown=False), "dk": Param(int, VP.DIGITAL_KS, shown=False),
+        "db": Param(int, VP.DIGITAL_BITS, shown=False)},
 }
 
 
