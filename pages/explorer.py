@@ -269,8 +269,11 @@ if multi is not None:
 st.plotly_chart(fig_diagram(backbone, spec.num_classes, split, k_sent), width="stretch", key="diagram")
 
 TABS = X.TABS
+# the link's tab opens first; the default stays the same for the whole session (a widget whose default
+# changed would be a new widget, and the user's click would be lost)
+first_tab = st.session_state.setdefault("tab_first", tab_slug)
 tabs = st.tabs(TABS, key="tab", on_change="rerun",  # lazy: only the open tab is computed and drawn
-               default=TABS[X.TAB_SLUGS.index(tab_slug)])
+               default=TABS[X.TAB_SLUGS.index(first_tab)])
 st.query_params["tab"] = next((X.TAB_SLUGS[i] for i, t in enumerate(tabs) if t.open), tab_slug)  # a link reopens it
 tab_of = dict(zip(TABS, tabs))
 acc_tabs = tabs[:3]
