@@ -24,13 +24,26 @@ USES = {"analog": ("analog: ⌈k/2⌉", ANALOG_COLOR, "solid"),
         "shannon_label": ("Shannon bound (label)", "black", "dot")}
 
 
+def _named(series: dict, shannon_name: str | None) -> dict:
+    """The series with the Shannon link's name for the channel (e.g. "Shannon (ergodic capacity)" on Rayleigh)."""
+    if not shannon_name or shannon_name == "Shannon capacity":
+        return series
+    out = dict(series)
+    if "shannon" in out:
+        name, color, dash = out["shannon"]
+        out["shannon"] = (name.replace("Shannon-ideal code", f"ideal code at {shannon_name}")
+                          .replace("Shannon bound", f"{shannon_name} bound"), color, dash)
+    return out
+
+
 def accuracy_vs_snr_figure(acc: pd.DataFrame, title: str = "", chance: float | None = None,
-                           snr_db: float | None = None) -> go.Figure:
+                           snr_db: float | None = None, shannon_name: str | None = None) -> go.Figure:
     """`acc`: columns series (analog, ldpc, shannon), snr_db, accuracy (%), optional ci_low/ci_high (%) and
     measured (bool: a measured point rather than a curve from measured parts). `chance`: the uniform-guess
-    accuracy (%), drawn dotted; `snr_db`: the page's SNR, a vertical line."""
+    accuracy (%), drawn dotted; `snr_db`: the page's SNR, a vertical line; `shannon_name`: the Shannon link's
+    name on the channel (`digital.link.capacity_label`)."""
     fig = go.Figure()
-    for key, (name, color, dash) in SERIES.items():
+    for key, (name, color, dash) in _named(SERIES, shannon_name).items():
         g = acc[acc.series == key].sort_values("snr_db")
         if not len(g):
             continue
@@ -54,11 +67,12 @@ def accuracy_vs_snr_figure(acc: pd.DataFrame, title: str = "", chance: float | N
     return fig
 
 
-def channel_uses_figure(uses: pd.DataFrame, title: str = "") -> go.Figure:
+def channel_uses_figure(uses: pd.DataFrame, title: str = "", shannon_name: str | None = None) -> go.Figure:
     """`uses`: columns series (analog, ldpc, shannon, shannon_label), snr_db, channel_uses (complex channel
-    uses per image)."""
+    uses per image). `shannon_name`: the Shannon link's name on the channel (the bound for these bits is
+    bits / `digital.link.capacity`; the label's bound stays the split explorer's AWGN one)."""
     fig = go.Figure()
-    for key, (name, color, dash) in USES.items():
+    for key, (name, color, dash) in _named(USES, shannon_name).items():
         g = uses[uses.series == key].sort_values("snr_db")
         if not len(g):
             continue

@@ -111,6 +111,47 @@ def _toy_bler():
     return pd.DataFrame(rows)
 
 
+@pytest.mark.parametrize("snr_db", [-10.0, 0.0, 5.0, 10.0, 20.0])
+def test_rayleigh_ergodic_capacity_matches_monte_carlo_and_is_below_awgn(snr_db):
+    rho = 10.0 ** (snr_db / 10.0)
+    h2 = np.random.default_rng(1).exponential(1.0, 1_000_000)  # |h|^2 of unit-power Rayleigh fading
+    mc = float(np.mean(np.log2(1.0 + h2 * rho)))
+    c = L.capacity(snr_db, "rayleigh")
+    assert c == pytest.approx(mc, rel=1e-2)
+    assert L.capacity(snr_db, "rayleigh_fast") == c
+    assert c < L.capacity(snr_db, "awgn") == pytest.approx(math.log2(1 + rho))
+    assert L.capacity(snr_db, "complex_awgn") == L.capacity(snr_db, "awgn")
+    assert L.shannon_channel_uses(100, snr_db, "rayleigh") == pytest.approx(100 / c)
+
+
+def test_ergodic_capacity_closed_form_and_inverse():
+    # e^(1/rho) E1(1/rho) / ln 2 at rho = 1: e * E1(1) = 0.596347362323194 (E1(1) = 0.219383934395520)
+    assert L.capacity(0.0, "rayleigh") == pytest.approx(0.596347362323194 / math.log(2), rel=1e-12)
+    # the series (x <= 1) and the continued fraction (x > 1) agree at their seam
+    assert L._exp_e1(1.0 - 1e-9) == pytest.approx(L._exp_e1(1.0 + 1e-9), rel=1e-8)
+    # 1 bit per channel use: 0 dB on AWGN, about 1.0 dB on Rayleigh (fading costs ~1 dB here)
+    assert L.capacity_snr_db(1.0, "awgn") == pytest.approx(0.0, abs=1e-12)
+    need = L.capacity_snr_db(1.0, "rayleigh")
+    assert need == pytest.approx(0.99, abs=0.02) and L.capacity(need, "rayleigh") == pytest.approx(1.0, abs=1e-6)
+    assert L.capacity_snr_db(3.0, "rayleigh") > L.capacity_snr_db(3.0, "awgn")
+    assert L.capacity_label("rayleigh") == "Shannon (ergodic capacity)" and L.capacity_label("awgn") == "Shannon capacity"
+    with pytest.raises(ValueError):
+        L.capacity(0.0, "rician")
+
+
+def test_bler_lookup_says_whether_it_hit_a_measured_grid_point():
+    t = _toy_bler()
+    assert L.codeword_bler_lookup(t, 16, 3.0) == (1.0, True)  # no `measured` column: every row measured
+    assert L.codeword_bler_lookup(t, 16, 3.5) == (pytest.approx(0.5), False)  # between SNRs
+    assert L.codeword_bler_lookup(t, 64, 3.0)[1] is False  # between sizes
+    assert L.codeword_bler_lookup(t, 16, 30.0)[1] is False  # clamped outside the grid
+    t = t.assign(measured=t.snr_db <= 4.0)  # 5 dB filled, not decoded
+    assert L.codeword_bler_lookup(t, 256, 4.0) == (0.0, True)
+    assert L.codeword_bler_lookup(t, 256, 5.0) == (0.0, False)
+    assert L.frame_bler_lookup(t, 10.0, 4.0) == (0.0, True)  # 10 bits: one 16-bit codeword
+    assert L.frame_bler_lookup(t, 40.0, 4.0)[1] is False  # one 40-bit codeword: interpolated in size
+
+
 def test_bler_interpolation_and_frames():
     t = _toy_bler()
     assert L.codeword_bler(t, 16, 5.0) == 0.0 and L.codeword_bler(t, 16, 1.0) == 1.0

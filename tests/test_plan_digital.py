@@ -82,6 +82,51 @@ def test_on_the_cliff_the_frame_loss_is_interpolated_and_said_so():
     assert c.extra["frame_loss"] == pytest.approx(0.5)
     assert c.accuracy == pytest.approx(0.90 * 0.5 + 0.1 * 0.5) and not c.accuracy_measured
     assert "interpolated" in c.accuracy_how
+    # the message counts it; the 1-bit candidate (12 bits: one 16-bit codeword) at 2.5 dB is between SNRs too
+    assert V.interpolated_readings(p.candidates)[1] == 2
+
+
+def test_at_a_measured_grid_point_the_frame_loss_is_measured_and_not_called_interpolated():
+    # 3 dB is a measured SNR; the 1-bit candidate's frame is one 16-bit codeword, a measured size
+    p = digital_plan(3.0)
+    dig = {c.bits_per_number: c for c in p.candidates if c.mode == "digital"}
+    c = dig[1]
+    assert c.extra["frame_loss"] == 0.0 and c.accuracy_measured
+    assert "interpolated" not in c.accuracy_how and "measured block error rate" in c.accuracy_how
+    # the 4-bit frame is one 40-bit codeword: between the measured sizes 16 and 2,048, so interpolated
+    assert not dig[4].accuracy_measured and "interpolated" in dig[4].accuracy_how
+    assert V.interpolated_readings(p.candidates)[1] == 1
+    # a filled (not decoded) row is not a measurement either
+    filled = TOY_BLER.assign(measured=TOY_BLER.snr_db < 20.0)
+    inp = PlanInputs(2e9, 2e12, 1e6, 20.0, bits_per_number=10, energy_per_mac_j=1e-9, energy_per_bit_j=1e-7,
+                     modes=("digital",), digital_link="ldpc")
+    q = plan(inp, table=toy_table(), costs=lambda sp, k: TOY_COSTS[(sp, k)], unsplit=TOY_UNSPLIT, num_classes=10,
+             quant=TOY_QUANT, bler=filled)
+    c = next(c for c in q.candidates if c.bits_per_number == 1)
+    assert c.extra["frame_loss"] == 0.0 and not c.accuracy_measured
+
+
+def test_shannon_candidates_are_modelled_not_measured():
+    for snr in (0.0, 3.0, 10.0):
+        p = digital_plan(snr, link="shannon")
+        dig = [c for c in p.candidates if c.mode == "digital"]
+        assert dig and all(not c.accuracy_measured and "modelled" in c.accuracy_how
+                           and "interpolated" not in c.accuracy_how for c in dig)
+        assert V.interpolated_readings(p.candidates)[1] == 0  # no LDPC frame loss to interpolate
+
+
+def test_shannon_on_rayleigh_uses_the_ergodic_capacity():
+    from semcom_core.digital import link as DL
+    table = toy_table().assign(channel="rayleigh")
+    inp = PlanInputs(2e9, 2e12, 1e6, 0.0, channel="rayleigh", bits_per_number=10, energy_per_mac_j=1e-9,
+                     energy_per_bit_j=1e-7, modes=("digital",), digital_link="shannon")
+    p = plan(inp, table=table, costs=lambda sp, k: TOY_COSTS[(sp, k)], unsplit=TOY_UNSPLIT, num_classes=10,
+             quant=TOY_QUANT, bler=TOY_BLER.assign(channel="rayleigh"))
+    c = next(c for c in p.candidates if c.bits_per_number == 4)
+    # 40 bits at 0 dB: the ergodic capacity e E1(1) / ln 2 = 0.860 bits per use, not AWGN's 1
+    assert c.extra["complex_channel_uses"] == pytest.approx(40 / DL.capacity(0.0, "rayleigh"))
+    assert c.extra["complex_channel_uses"] == pytest.approx(46.49, abs=0.01)
+    assert "Shannon (ergodic capacity)" in c.accuracy_how and "0.86 bits per channel use" in c.accuracy_how
 
 
 def test_digital_only_keeps_the_baselines_and_the_choice_is_digital():

@@ -52,6 +52,26 @@ def test_shannon_step_sits_at_the_capacity_snr():
     assert sh.index.min() == -5.0 and any(abs(s) < 0.01 for s in sh.index)  # the step is drawn at 0 dB
 
 
+def test_shannon_step_on_rayleigh_sits_at_the_ergodic_capacity_snr():
+    # 40 bits in a 40-use frame: 1 bit per use, 0 dB on AWGN but ~0.99 dB at Rayleigh's ergodic capacity
+    sweep = toy_sweep().assign(channel="rayleigh")
+    bler = TOY_BLER.assign(channel="rayleigh")
+    v = V.digital_view(sweep, TOY_QUANT, bler, "SP-1", 16, 4, "rayleigh", 0.5, snrs=(-5.0, 0.5, 1.5, 5.0))
+    sh = v.accuracy[v.accuracy.series == "shannon"].set_index("snr_db").accuracy
+    assert sh[0.5] == pytest.approx(10.0) and sh[1.5] == pytest.approx(90.0)  # AWGN would deliver at 0.5 dB
+    step = [s for s in sh.index if 0.9 < s < 1.1]
+    assert step and sh[max(step)] == pytest.approx(90.0)
+    cliff = next(m for m in v.metrics if m.label == "LDPC cliff")
+    assert "Shannon (ergodic capacity) needs 0.99 dB" in cliff.help
+    shu = v.uses[v.uses.series == "shannon"].set_index("snr_db").channel_uses
+    assert shu[5.0] > 40 / math.log2(1 + 10 ** 0.5)  # fewer bits per use than on AWGN: more uses
+    names = {t.name for t in v.figures["accuracy"].data} | {t.name for t in v.figures["uses"].data}
+    assert any("Shannon (ergodic capacity)" in n for n in names)
+    # AWGN keeps its names
+    a = V.digital_view(toy_sweep(), TOY_QUANT, TOY_BLER, "SP-1", 16, 4, "awgn", 0.5, snrs=(-5.0, 0.5, 5.0))
+    assert not any("ergodic" in t.name for t in a.figures["accuracy"].data)
+
+
 def test_digital_view_refuses_what_is_not_measured():
     with pytest.raises(ValueError, match="not in the quantization table"):
         V.digital_view(toy_sweep(), TOY_QUANT, TOY_BLER, "SP-1", 16, 7)

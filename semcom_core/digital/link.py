@@ -8,8 +8,11 @@ Units (as the channel conventions, docs/conventions.md):
   `channels.core.complex_channel_uses(k)` = ceil(k / 2) complex channel uses (the one source of truth).
 
 Two digital links:
-- **Shannon** (`shannon_channel_uses`): bits / log2(1 + SNR_linear) complex channel uses, error-free.
-  An ideal upper bound on what any code could do (infinite block length); not a measurement.
+- **Shannon** (`shannon_channel_uses`): bits / C complex channel uses, error-free, C = `capacity(snr_db,
+  channel)` bits per complex channel use: on AWGN log2(1 + SNR); on per-symbol Rayleigh fading with perfect
+  CSI at the receiver the ergodic capacity E[log2(1 + |h|^2 SNR)] = e^(1/SNR) E1(1/SNR) / ln 2 (|h|^2 ~ Exp(1);
+  "Shannon (ergodic capacity)"). An ideal upper bound on what any code could do (infinite block length, and
+  on Rayleigh a code long enough to average over the fading); modelled, not a measurement.
 - **LDPC + QPSK** (`ldpc_channel_uses`, `frame_bler`): the bit-true rate-1/2 5G LDPC + Gray QPSK chain of
   `digital.separation.qpsk_ldpc_chain` (Sionna, 20 belief-propagation iterations), one information bit
   per complex channel use. A frame of P bits is cut into ceil(P / MAX_CODEWORD_BITS) codewords of equal
@@ -55,9 +58,82 @@ def analog_channel_uses(k: int) -> int:
     return complex_channel_uses(int(k))
 
 
-def shannon_channel_uses(bits: float, snr_db: float) -> float:
-    """Fewest complex channel uses that could carry `bits` error-free at this SNR: bits / log2(1 + SNR)."""
-    return float(bits) / math.log2(1.0 + 10.0 ** (snr_db / 10.0))
+AWGN_CHANNELS = ("awgn", "complex_awgn")
+RAYLEIGH_CHANNELS = ("rayleigh", "rayleigh_fast")
+_EULER_GAMMA = 0.5772156649015329
+
+
+def _exp_e1(x: float) -> float:
+    """e^x E1(x) for x > 0 (E1 the exponential integral): the power series for x <= 1, the continued fraction
+    (modified Lentz, as Numerical Recipes' expint) above; relative error ~1e-15."""
+    if x <= 0:
+        raise ValueError("e^x E1(x) needs x > 0")
+    if x <= 1.0:
+        term, total = 1.0, 0.0
+        for k in range(1, 60):
+            term *= -x / k
+            total += term / k
+            if abs(term / k) < 1e-17:
+                break
+        return math.exp(x) * (-_EULER_GAMMA - math.log(x) - total)
+    b, c, d = x + 1.0, 1e300, 1.0 / (x + 1.0)
+    h = d
+    for i in range(1, 500):
+        an = -float(i * i)
+        b += 2.0
+        d = 1.0 / (an * d + b)
+        c = b + an / c
+        de = c * d
+        h *= de
+        if abs(de - 1.0) < 1e-16:
+            break
+    return h
+
+
+def capacity(snr_db: float, channel: str = "awgn") -> float:
+    """Shannon capacity in bits per complex channel use at this SNR (dB, Es/N0): AWGN (`awgn`, `complex_awgn`)
+    log2(1 + SNR); per-symbol Rayleigh fading with perfect CSI (`rayleigh`, `rayleigh_fast`) the ergodic
+    capacity E[log2(1 + |h|^2 SNR)] = e^(1/SNR) E1(1/SNR) / ln 2."""
+    rho = 10.0 ** (float(snr_db) / 10.0)
+    if channel in AWGN_CHANNELS:
+        return math.log2(1.0 + rho)
+    if channel in RAYLEIGH_CHANNELS:
+        return _exp_e1(1.0 / rho) / math.log(2.0)
+    raise ValueError(f"no Shannon capacity for channel {channel!r} (known: {AWGN_CHANNELS + RAYLEIGH_CHANNELS})")
+
+
+def capacity_label(channel: str = "awgn") -> str:
+    """How the Shannon link is named on this channel: "Shannon (ergodic capacity)" on Rayleigh fading."""
+    return "Shannon (ergodic capacity)" if channel in RAYLEIGH_CHANNELS else "Shannon capacity"
+
+
+def capacity_snr_db(rate: float, channel: str = "awgn") -> float:
+    """The least SNR (dB) at which `capacity(snr_db, channel)` reaches `rate` bits per complex channel use: closed
+    form on AWGN, bisection (capacity grows with SNR) on Rayleigh, to ~1e-9 dB."""
+    rate = float(rate)
+    if rate <= 0:
+        return -math.inf
+    if channel in AWGN_CHANNELS:
+        return 10.0 * math.log10(2.0 ** rate - 1.0)
+    capacity(0.0, channel)  # refuses an unknown channel
+    lo, hi = 10.0 * math.log10(2.0 ** rate - 1.0), 10.0 * math.log10(2.0 ** rate - 1.0) + 5.0
+    while capacity(hi, channel) < rate:  # fading costs at most a few dB at the rates here; widen if not
+        hi += 5.0
+    for _ in range(100):
+        mid = 0.5 * (lo + hi)
+        if capacity(mid, channel) < rate:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo < 1e-9:
+            break
+    return hi
+
+
+def shannon_channel_uses(bits: float, snr_db: float, channel: str = "awgn") -> float:
+    """Fewest complex channel uses that could carry `bits` error-free at this SNR: bits / `capacity(snr_db,
+    channel)` (AWGN: log2(1 + SNR); Rayleigh: the ergodic capacity)."""
+    return float(bits) / capacity(snr_db, channel)
 
 
 def codewords(payload_bits: float) -> tuple[int, int]:
@@ -84,23 +160,44 @@ def _interp_snr(g: pd.DataFrame, snr_db: float) -> float:
     return float(np.interp(snr_db, g.snr_db.to_numpy(float), g.bler.to_numpy(float)))
 
 
-def codeword_bler(table: pd.DataFrame, info_bits: int, snr_db: float, channel: str = "awgn") -> float:
-    """BLER of one codeword of `info_bits` from the measured table: linear in dB between measured SNRs
-    (the end values outside), linear in log2(size) between measured sizes (clamped at the ends)."""
+def codeword_bler_lookup(table: pd.DataFrame, info_bits: int, snr_db: float,
+                         channel: str = "awgn") -> tuple[float, bool]:
+    """(BLER of one codeword of `info_bits` from the measured table, measured): linear in dB between measured
+    SNRs (the end values outside), linear in log2(size) between measured sizes (clamped at the ends).
+    `measured` is True only when the lookup hit one grid point (this codeword size and this SNR exactly) whose
+    row was decoded (the table's `measured` column; a table without it counts every row as measured); False when
+    interpolated, clamped or read from a filled row."""
     t = table[table.channel == channel]
     if not len(t):
         raise ValueError(f"no measured LDPC block error rates for channel {channel!r}")
     sizes = np.array(sorted(t.info_bits.unique()), float)
     at = {int(s): _interp_snr(t[t.info_bits == s], snr_db) for s in sizes}
     x = math.log2(min(max(info_bits, sizes[0]), sizes[-1]))
-    return float(np.interp(x, np.log2(sizes), [at[int(s)] for s in sizes]))
+    p = float(np.interp(x, np.log2(sizes), [at[int(s)] for s in sizes]))
+    hit = t[(t.info_bits == int(info_bits)) & np.isclose(t.snr_db.to_numpy(float), float(snr_db), rtol=0, atol=1e-9)]
+    if float(info_bits) != int(info_bits) or not len(hit):
+        return p, False
+    measured = bool(hit["measured"].astype(bool).all()) if "measured" in hit.columns else True
+    return p, measured
+
+
+def codeword_bler(table: pd.DataFrame, info_bits: int, snr_db: float, channel: str = "awgn") -> float:
+    """BLER of one codeword of `info_bits` from the measured table (`codeword_bler_lookup` without the flag)."""
+    return codeword_bler_lookup(table, info_bits, snr_db, channel)[0]
+
+
+def frame_bler_lookup(table: pd.DataFrame, payload_bits: float, snr_db: float,
+                      channel: str = "awgn") -> tuple[float, bool]:
+    """(probability that a frame of `payload_bits` is lost (any of its codewords fails), whether its codewords'
+    BLER was read at a measured grid point rather than interpolated or filled)."""
+    n, k = codewords(payload_bits)
+    p, measured = codeword_bler_lookup(table, k, snr_db, channel)
+    return 1.0 - (1.0 - p) ** n, measured
 
 
 def frame_bler(table: pd.DataFrame, payload_bits: float, snr_db: float, channel: str = "awgn") -> float:
     """Probability that a frame of `payload_bits` is lost (any of its codewords fails)."""
-    n, k = codewords(payload_bits)
-    p = codeword_bler(table, k, snr_db, channel)
-    return 1.0 - (1.0 - p) ** n
+    return frame_bler_lookup(table, payload_bits, snr_db, channel)[0]
 
 
 def cliff_snr(table: pd.DataFrame, info_bits: int, channel: str = "awgn", target: float = 0.1) -> float | None:

@@ -65,8 +65,9 @@ DIGITAL_CONVENTION = (
     "digital: the k numbers quantized to b bits (uniform, mid-tread on [0, c]) and entropy-coded (ANS, model fitted "
     "on the validation split); accuracy = measured quantized accuracy x (1 - frame loss) + frame loss / classes "
     "(a lost frame: a uniform guess); LDPC + QPSK: 1 information bit per complex channel use, the link rate read "
-    "as channel uses per second, frame loss from the measured block error rate; Shannon: bits / log2(1 + SNR) "
-    "channel uses, error-free")  # k * b / R (the cost model's), or ceil(k/2) channel uses at R per second
+    "as channel uses per second, frame loss from the measured block error rate; Shannon: bits / capacity "
+    "channel uses (AWGN log2(1 + SNR); Rayleigh the ergodic capacity E[log2(1 + |h|^2 SNR)]), error-free, "
+    "modelled")  # k * b / R (the cost model's), or ceil(k/2) channel uses at R per second
 
 
 @dataclass(frozen=True)
@@ -239,10 +240,12 @@ def build_candidates(inp: PlanInputs, table: pd.DataFrame, costs: CostFn) -> lis
 
 
 def interpolated_readings(cands: list[Candidate]) -> tuple[list[str], int]:
-    """(how each analog reading that is not a measurement was made, the number of digital candidates whose
-    frame loss is interpolated between measured block error rates)."""
+    """(how each analog reading that is not a measurement was made, the number of LDPC digital candidates whose
+    frame loss is interpolated between (or filled beside) measured block error rates). Shannon candidates are
+    modelled (an ideal code), never measured, and not counted here."""
     analog = sorted({c.accuracy_how for c in cands if not c.accuracy_measured and not c.digital})
-    return analog, sum(1 for c in cands if c.digital and not c.accuracy_measured)
+    return analog, sum(1 for c in cands if c.digital and c.extra.get("digital_link") == "ldpc"
+                       and not c.accuracy_measured)
 
 
 def build_digital_candidates(inp: PlanInputs, quant: pd.DataFrame, bler: pd.DataFrame | None, costs: CostFn,
@@ -250,8 +253,10 @@ def build_digital_candidates(inp: PlanInputs, quant: pd.DataFrame, bler: pd.Data
     """Every (split, k, b) of the quantization table sent as entropy-coded bits (docs/planner.md, "Digital
     link"): accuracy = measured quantized accuracy x (1 - frame loss) + frame loss / classes; air time = the
     frame's channel uses / R (LDPC + QPSK: one information bit per use, padding included; Shannon: the mean
-    bits per image / log2(1 + SNR)); device energy = E_MAC x device MACs + E_bit x bits sent (LDPC: the
-    padded frame; Shannon: the bits)."""
+    bits per image / `link.capacity` (AWGN log2(1 + SNR), Rayleigh the ergodic capacity)); device energy =
+    E_MAC x device MACs + E_bit x bits sent (LDPC: the padded frame; Shannon: the bits). Accuracy is marked
+    measured only for an LDPC candidate whose block error rate was read at a measured grid point; Shannon
+    candidates are modelled."""
     from semcom_core.digital import link as DL
     q = quant[(quant.bits >= 1) & (quant.bits <= 8) & (quant.backbone == inp.backbone)
               & (quant.dataset == inp.dataset)]
@@ -262,28 +267,30 @@ def build_digital_candidates(inp: PlanInputs, quant: pd.DataFrame, bler: pd.Data
             return []
     out = []
     q = q.sort_values(["split", "k", "bits"], key=lambda c: c.map(lambda v: int(v.split("-")[1])) if c.name == "split" else c)
-    snr_lin = 10.0 ** (inp.snr_db / 10.0)
     for r in q.itertuples(index=False):
         split, k, b = str(r.split), int(r.k), int(r.bits)
         tx, rx, _ = costs(split, k)
         payload = float(r.bits_per_image)
         if inp.digital_link == "ldpc":
             uses = DL.ldpc_channel_uses(payload)
-            loss = DL.frame_bler(bler, payload, inp.snr_db, inp.channel)
+            loss, measured = DL.frame_bler_lookup(bler, payload, inp.snr_db, inp.channel)
             sent_bits = uses
             link_how = (f"LDPC + QPSK frame of {uses} bits lost with probability {loss:.3g} at {inp.snr_db:g} dB "
-                        "(measured block error rate, interpolated)")
+                        + ("(measured block error rate)" if measured
+                           else "(measured block error rates, interpolated or filled: not measured at this "
+                                "codeword size and SNR)"))
         else:
-            uses = DL.shannon_channel_uses(payload, inp.snr_db)
-            loss, sent_bits = 0.0, payload
-            link_how = f"at Shannon capacity, {math.log2(1 + snr_lin):.3g} bits per channel use, error-free (ideal)"
+            uses = DL.shannon_channel_uses(payload, inp.snr_db, inp.channel)
+            loss, sent_bits, measured = 0.0, payload, False  # an ideal code: modelled, never measured
+            link_how = (f"at {DL.capacity_label(inp.channel)}, {DL.capacity(inp.snr_db, inp.channel):.3g} bits per "
+                        "channel use, error-free (ideal; modelled, not measured)")
         acc = DL.digital_accuracy(float(r.accuracy), loss, num_classes)
         lo, hi = (DL.digital_accuracy(float(v), loss, num_classes) for v in (r.ci_low, r.ci_high))
         lat = latency(tx, rx, uses, inp.device_flops, inp.edge_flops, inp.link_bps, 1)
         how = (f"quantized to {b} bit{'s' * (b != 1)}, measured with error-free bits on {int(r.n)} images "
                f"({100 * float(r.accuracy):.1f} %); {link_how}")
         out.append(Candidate(split, k, acc, lat.tx_compute_s, lat.air_s, lat.rx_compute_s, int(tx), int(rx),
-                             int(math.ceil(sent_bits)), inp.energy(tx, sent_bits), how, not 0.0 < loss < 1.0,
+                             int(math.ceil(sent_bits)), inp.energy(tx, sent_bits), how, measured,
                              (lo, hi), int(r.n), mode="digital", bits_per_number=b,
                              extra={"numbers_sent": k, "complex_channel_uses": uses,
                                     "bits_per_image": payload, "quantized_accuracy": float(r.accuracy),

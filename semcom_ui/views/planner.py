@@ -242,11 +242,19 @@ def explorer_link(c: Candidate | None, inp: PlanInputs, last_split: str | None =
 
 
 # ----------------------------------------------------------------------------- words
+def _shannon_label(channel: str) -> str:
+    """The Shannon link's name on this channel ("Shannon (ergodic capacity)" on Rayleigh); imported lazily (the
+    digital link imports torch)."""
+    from semcom_core.digital import link as DL
+    return DL.capacity_label(channel)
+
+
 def _config(c: Candidate, modes: tuple = ("analog",)) -> str:
     if c.split == "SP-0":
         return f"send the image (**SP-0**, {c.extra.get('numbers_sent', c.k):,} numbers) and run everything on the edge"
     if c.digital:
-        link = ("the LDPC + QPSK link" if c.extra.get("digital_link") == "ldpc" else "a link at Shannon capacity")
+        link = ("the LDPC + QPSK link" if c.extra.get("digital_link") == "ldpc"
+                else "a link at Shannon capacity (modelled)")
         b = c.bits_per_number
         return (f"cut at **{c.split}** and send **k = {c.k}** numbers **digitally**, quantized to **{b} "
                 f"bit{'s' * (b != 1)}** and entropy-coded ({c.extra.get('bits_per_image', c.bits):,.0f} bits per "
@@ -408,7 +416,8 @@ def planner_view(p: Plan, last_split: str | None = None, build_figures: bool = T
                       "analog: the k numbers as analog symbols (accuracy from the sweep table at the SNR); b-bit: "
                       "digital, quantized to b bits per number and entropy-coded, over the "
                       + ("LDPC + QPSK link (measured frame loss)" if inp.digital_link == "ldpc"
-                         else "Shannon-capacity link (ideal)"))] if "digital" in inp.modes else []),
+                         else f"{_shannon_label(inp.channel)} link (ideal, modelled)"))]
+              if "digital" in inp.modes else []),
             Metric("Numbers sent", f"{c.extra.get('numbers_sent', c.k):,}", bits_help),
             Metric("Accuracy", short_pct(c.accuracy),
                    f"{c.accuracy_how}, {c.n:,} test images"
@@ -477,8 +486,12 @@ def planner_view(p: Plan, last_split: str | None = None, build_figures: bool = T
             "it is lost (a uniform guess); air time = the frame's complex channel uses / the link rate read as "
             "channel uses per second ("
             + ("LDPC + QPSK: 1 information bit per use, frame loss from the measured block error rates)"
-               if inp.digital_link == "ldpc" else "Shannon capacity: log2(1 + SNR) bits per use, no loss: an upper "
-               "bound)") + "; device energy per bit x the bits sent. Quantizing and coding cost no modelled time.")]
+               if inp.digital_link == "ldpc" else
+               (f"{_shannon_label(inp.channel)}: "
+                + ("E[log2(1 + |h|^2 SNR)] bits per use (ergodic, per-symbol Rayleigh fading with perfect CSI)"
+                   if _shannon_label(inp.channel) != "Shannon capacity" else "log2(1 + SNR) bits per use")
+                + ", no loss: an upper bound, modelled)"))
+            + "; device energy per bit x the bits sent. Quantizing and coding cost no modelled time.")]
           if "digital" in inp.modes else []),
         (f"Presets used: device {inp.names.get('device')}, edge {inp.names.get('edge')}, link "
         f"{inp.names.get('link')}; energy per MAC {inp.names.get('energy_per_mac')}; energy per bit "
@@ -543,7 +556,8 @@ def digital_view(sweep: pd.DataFrame, quant: pd.DataFrame, bler: pd.DataFrame, s
     """Analog vs digital for one (split, k, b): accuracy against SNR of the analog link (the sweep table's
     measured points), of the digital link over LDPC + QPSK (quantized accuracy x (1 - frame loss) + chance x
     frame loss, frame loss from the measured BLER) and over an ideal code at Shannon capacity with the same
-    channel uses as the LDPC frame (the bits arrive iff bits <= uses x log2(1 + SNR)); and complex channel uses
+    channel uses as the LDPC frame (the bits arrive iff bits <= uses x capacity: AWGN log2(1 + SNR), Rayleigh the
+    ergodic capacity, `link.capacity`); and complex channel uses
     per image of each. ValueError when (split, k, b) is not in the quantization table or the BLER table has no
     rows for the channel."""
     from semcom_core.costs.compute import shannon_min_channel_uses
@@ -562,7 +576,7 @@ def digital_view(sweep: pd.DataFrame, quant: pd.DataFrame, bler: pd.DataFrame, s
     loss = [DL.frame_bler(bler, payload, s, channel) for s in snrs]
     ldpc = pd.DataFrame({"series": "ldpc", "snr_db": snrs,
                          "accuracy": [100 * DL.digital_accuracy(acc_q, p, num_classes) for p in loss]})
-    need_db = 10 * math.log10(2 ** (payload / frame_uses) - 1)  # Shannon: the least SNR for these bits in these uses
+    need_db = DL.capacity_snr_db(payload / frame_uses, channel)  # Shannon: the least SNR for these bits in these uses
     sh_snrs = sorted(set(snrs) | ({need_db - 1e-3, need_db} if snrs[0] < need_db < snrs[-1] else set()))
     shannon = pd.DataFrame({"series": "shannon", "snr_db": sh_snrs,
                             "accuracy": [100 * acc_q if s >= need_db else chance for s in sh_snrs]})
@@ -572,7 +586,7 @@ def digital_view(sweep: pd.DataFrame, quant: pd.DataFrame, bler: pd.DataFrame, s
         pd.DataFrame({"series": "analog", "snr_db": snrs, "channel_uses": float(analog_uses)}),
         pd.DataFrame({"series": "ldpc", "snr_db": snrs, "channel_uses": float(frame_uses)}),
         pd.DataFrame({"series": "shannon", "snr_db": snrs,
-                      "channel_uses": [DL.shannon_channel_uses(payload, s) for s in snrs]}),
+                      "channel_uses": [DL.shannon_channel_uses(payload, s, channel) for s in snrs]}),
         pd.DataFrame({"series": "shannon_label", "snr_db": snrs,
                       "channel_uses": [shannon_min_channel_uses(num_classes, s) for s in snrs]}),
     ], ignore_index=True)
@@ -599,11 +613,13 @@ def digital_view(sweep: pd.DataFrame, quant: pd.DataFrame, bler: pd.DataFrame, s
                                                  f"as analog symbols: ceil(k/2) = {analog_uses:,}"),
         Metric("LDPC uses", f"{frame_uses:,}",
                f"complex channel uses of the LDPC + QPSK frame: {n_cw} codeword{'s' * (n_cw != 1)} of {cw} "
-               f"information bits, 1 information bit per use (rate 1/2, QPSK); an ideal code at Shannon capacity "
-               f"needs {DL.shannon_channel_uses(payload, snr_db):,.1f} at {snr_db:g} dB"),
+               f"information bits, 1 information bit per use (rate 1/2, QPSK); an ideal code at "
+               f"{DL.capacity_label(channel)} needs {DL.shannon_channel_uses(payload, snr_db, channel):,.1f} at "
+               f"{snr_db:g} dB"),
         Metric("LDPC cliff", NOT_GIVEN if cliff is None else f"{cliff:g} dB",
                f"the lowest SNR from which this frame is lost at most {100 * BLER_TARGET:.0f} % of the time "
-               f"(measured BLER, {channel}); Shannon needs {need_db:.2f} dB for these bits in these channel uses"),
+               f"(measured BLER, {channel}); {DL.capacity_label(channel)} needs {need_db:.2f} dB for these bits "
+               "in these channel uses"),
     ]
     a_txt = NOT_GIVEN if a_now is None else f"{short_pct(a_now.accuracy)} ({a_now.how})"
     summary = (f"At {snr_db:g} dB: analog {a_txt} in {analog_uses:,} channel uses; digital at {bits} bits "
@@ -625,6 +641,8 @@ def digital_view(sweep: pd.DataFrame, quant: pd.DataFrame, bler: pd.DataFrame, s
     v = DigitalView(split, int(k), int(bits), acc, uses, metrics, summary, tab, cliff)
     if build_figures:
         from semcom_ui import plots_digital
-        v.figures = {"accuracy": plots_digital.accuracy_vs_snr_figure(acc, chance=chance, snr_db=snr_db),
-                     "uses": plots_digital.channel_uses_figure(uses)}
+        sh = DL.capacity_label(channel)
+        v.figures = {"accuracy": plots_digital.accuracy_vs_snr_figure(acc, chance=chance, snr_db=snr_db,
+                                                                      shannon_name=sh),
+                     "uses": plots_digital.channel_uses_figure(uses, shannon_name=sh)}
     return v
