@@ -445,3 +445,11 @@ def test_exit_confidences_of_a_real_dynamic_model_on_images():
         exit_confidences(model, [], "cifar10")
     g = gallery(got.confidences, [np.inf] * (k - 1) + [-np.inf], per_exit=2)  # nobody leaves early
     assert list(g.counts) == [0] * (k - 1) + [7] and len(g.indices[-1]) == 2
+
+
+def test_a_budget_met_exactly_has_no_arrow():
+    """B = the last exit's cost: every image runs to the end and costs exactly B (no '-0 under' delta)."""
+    results = toy_results([40e6])
+    v = V.toc_view(COSTS, 40e6, "awgn", 0.0, "dynamic", results, build_figures=False)
+    macs = next(m for m in v.metrics if m.label == "Measured mean MACs")
+    assert macs.delta is None and "exactly its B" in macs.help and macs.value == V.fmt_m(40e6)

@@ -385,7 +385,8 @@ def toc_view(exit_costs: dict[str, tuple], budget_raw, channel: str, snr_db: flo
             over = float(drow.mean_macs - b_row)
             at = f"measured at B = {fmt_m(b_row)}" + ("" if math.isclose(b_row, budget) else f" (B on screen: {b_text})")
             if over <= 0:
-                delta, verdict = f"-{fmt_m(-over)} under its B", "within its B"
+                delta, verdict = ((f"-{fmt_m(abs(over))} under its B", "within its B") if over < 0
+                                  else (None, "exactly its B"))  # no arrow: neither under nor over
             else:
                 z = over / se if se > 0 else math.inf
                 why = ("within 3 standard errors: sampling error (of the test images and of the validation images "
