@@ -77,7 +77,7 @@ def test_an_infeasible_constraint_names_the_binding_one():
                for e in errors), errors
     m = metrics(at)
     assert m["Feasible"] == f"0 of {len(ref.candidates)}" and m["Binding"] == V.CONSTRAINT_SHORT[name]
-    assert m["Then feasible"] == str(ref.binding["admitted_if_relaxed"][name])
+    assert m["Without it"] == str(ref.binding["admitted_if_relaxed"][name])
     binding = next(d.value for d in at.dataframe if "constraint" in d.value.columns)
     assert binding[binding.binding].constraint.tolist() == [V.CONSTRAINT_WORDS[name]]
     assert not at.success and not at.get("page_link")  # nothing chosen, nothing to open

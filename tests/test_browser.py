@@ -538,3 +538,28 @@ def test_toc_page_dynamic_headline_and_gallery_follow_b(page, server):
         captions = page.locator('[data-testid="stImage"]').count()
         assert 0 < captions <= 5 * 6  # at most 6 sample images per exit
     page.screenshot(path=str(ARTIFACTS / "toc_gallery.png"), full_page=True)
+
+
+@pytest.mark.skipif(not (ROOT / "pretrained" / "split" / "sweep_resnet18_cifar10.csv").is_file(),
+                    reason="ResNet-18 table not shipped")
+def test_planner_recommends_reacts_to_controls_and_draws_the_digital_section(page, server):
+    """Planner in a real browser: a reachable target gives a recommendation, an unreachable one says that no
+    candidate meets every constraint; the objective radio writes the URL; the analog-vs-digital section
+    draws its charts; never an exception box."""
+    page.goto(server + "/planner?bb=resnet18&acc=0.5&obj=latency&mode=both&snr=5")
+    page.locator("h1").first.wait_for(timeout=90000)
+    wait_running_done(page)
+    ok = page.locator('[data-testid="stAlert"]').filter(has_text="SP-").first
+    ok.wait_for(timeout=60000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.get_by_text("Analog vs digital").first.wait_for(timeout=60000)
+    assert page.locator('[data-testid="stPlotlyChart"]').count() >= 2
+    from semcom_ui.views.planner import OBJECTIVE_LABELS
+    page.get_by_text(OBJECTIVE_LABELS["energy"], exact=True).click()
+    page.wait_for_function("() => window.location.search.includes('obj=energy')", timeout=60000)
+    wait_running_done(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.goto(server + "/planner?bb=resnet18&acc=0.99&obj=latency&mode=analog&snr=5")
+    page.get_by_text("No candidate meets every constraint", exact=False).first.wait_for(timeout=60000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=str(ARTIFACTS / "planner_infeasible.png"), full_page=True)

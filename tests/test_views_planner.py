@@ -94,9 +94,9 @@ def test_infeasible_view_names_the_binding_constraint():
     v = view(min_accuracy=0.85, max_latency_s=1.1e-3)
     assert not v.feasible and v.table.empty and v.explorer_url is None and v.choice_label is None
     assert v.recommendation == ("Nothing meets every constraint: the maximum latency binds; relaxing it to 1.16 ms "
-                                "admits 4 candidates.")
+                                "admits a first candidate, and without it 4 candidates meet the others.")
     assert [(m.label, m.value) for m in v.metrics] == [("Feasible", "0 of 6"), ("Binding", "latency"),
-                                                       ("Relax it to", "1.16 ms"), ("Then feasible", "4")]
+                                                       ("Relax it to", "1.16 ms"), ("Without it", "4")]
     assert any(m.level == "error" and "maximum latency binds" in m.text for m in v.messages)
     b = v.binding.set_index("constraint")
     assert b.loc["maximum latency", "binding"] and not b.loc["minimum accuracy", "binding"]

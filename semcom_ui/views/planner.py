@@ -305,7 +305,8 @@ def recommendation(p: Plan) -> str:
     elif b["admitted_if_relaxed"].get(name):
         n = b["admitted_if_relaxed"][name]
         s = (f"Nothing meets every constraint: the {CONSTRAINT_WORDS[name]} binds; relaxing it to "
-             f"{limit_text(name, b['relax_to'][name])} admits {n} candidate{'s' * (n != 1)}")
+             f"{limit_text(name, b['relax_to'][name])} admits a first candidate, and without it "
+             f"{n} candidate{'s' * (n != 1)} meet{'s' * (n == 1)} the others")
     else:
         m = b["closest_miss"]
         s = (f"Nothing meets every constraint, and relaxing any one alone is not enough: the closest miss, "
@@ -446,7 +447,8 @@ def planner_view(p: Plan, last_split: str | None = None, build_figures: bool = T
             Metric("Relax it to", limit_text(name, to) if name and to is not None else NOT_GIVEN,
                    "the value that admits a candidate when only this constraint is relaxed"
                    if to is not None else "relaxing it alone admits no candidate"),
-            Metric("Then feasible", f"{admitted}", "candidates that meet every other constraint"),
+            Metric("Without it", f"{admitted}", "candidates that meet every other constraint (this one dropped); "
+                                                "relaxing it only to the value beside admits the first of them"),
         ]
         messages.append(Message("error", recommendation(p)))
         rows = []
