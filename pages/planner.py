@@ -5,6 +5,7 @@ from semcom_core.costs.compute import DEVICE_PRESETS, LINK_PRESETS
 from semcom_core.data.registry import DatasetError
 from semcom_core.plan import OBJECTIVES
 from semcom_ui import cached
+from semcom_ui.layout import charts_side_by_side
 from semcom_ui.nav import PAGES_DIR, ensure_navigation
 from semcom_ui.state import QueryState, parse_bool
 from semcom_ui.views import planner as V
@@ -220,13 +221,8 @@ if view is not None:
         st.subheader("Which constraint binds")
         st.dataframe(view.binding, hide_index=True)
 
-    c1, c2 = st.columns(2)
-    with c1:
-        st.subheader("Accuracy vs latency")
-        st.plotly_chart(view.figures["latency"], width="stretch")
-    with c2:
-        st.subheader("Accuracy vs device energy")
-        st.plotly_chart(view.figures["energy"], width="stretch")
+    charts_side_by_side(("Accuracy vs latency", view.figures["latency"]),
+                        ("Accuracy vs device energy", view.figures["energy"]))
 
     st.subheader("Feasible candidates")
     if len(view.table):
@@ -280,11 +276,6 @@ if view is not None:  # the digital section follows a plan that could be made (n
             for col, m in zip(st.columns(len(dv.metrics)), dv.metrics):
                 col.metric(m.label, m.value, m.delta, help=m.help, delta_color="off")
             st.caption(dv.summary)
-            g1, g2 = st.columns(2)
-            with g1:
-                st.subheader("Accuracy vs SNR")
-                st.plotly_chart(dv.figures["accuracy"], width="stretch")
-            with g2:
-                st.subheader("Channel uses per image")
-                st.plotly_chart(dv.figures["uses"], width="stretch")
+            charts_side_by_side(("Accuracy vs SNR", dv.figures["accuracy"]),
+                                ("Channel uses per image", dv.figures["uses"]))
             st.dataframe(dv.table, hide_index=True)

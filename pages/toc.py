@@ -4,6 +4,7 @@ from semcom_core.data.samples import load_samples, samples_dir
 from semcom_core.toc.gallery import exit_confidences
 from semcom_core.toc.tables import canonical_name, load_results, results_path, shipped_cards, shipped_dir, stale_rows
 from semcom_core.zoo.store import load_shipped
+from semcom_ui.layout import charts_side_by_side
 from semcom_ui.nav import ensure_navigation
 from semcom_ui.state import QueryState
 from semcom_ui.views import toc as V
@@ -115,13 +116,8 @@ st.subheader("Accuracy vs budget B")
 st.plotly_chart(view.figures["accuracy_vs_budget"], width="stretch")
 st.caption(view.notes[-1])
 if family != "static":
-    c1, c2 = st.columns(2)
-    with c1:
-        st.subheader("Exit histogram at B")
-        st.plotly_chart(view.figures["exit_histogram"], width="stretch")
-    with c2:
-        st.subheader("Accuracy per exit")
-        st.plotly_chart(view.figures["accuracy_per_exit"], width="stretch")
+    charts_side_by_side(("Exit histogram at B", view.figures["exit_histogram"]),
+                        ("Accuracy per exit", view.figures["accuracy_per_exit"]))
 
 def show_gallery():
     """Paper 001's Fig. 5 on the shipped sample images: which leave at which exit at the measured B."""
