@@ -1,6 +1,7 @@
 import json
 
 import numpy as np
+import pytest
 import torch
 from safetensors.torch import load_file
 
@@ -50,6 +51,31 @@ def test_train_resume_and_select_on_validation(tmp_path, cache_dir):
     assert net(torch.zeros(1, 1, 28, 28)).shape == (1, 10)
     saved = torch.load(out / "last.pt", weights_only=True)
     assert saved["state"]["epoch"] == 3
+
+
+def test_continuing_a_finished_run_with_a_longer_schedule_is_recorded(tmp_path, cache_dir):
+    """A run that ended (cosine at zero) and is resumed with more epochs re-draws the cosine over the new
+    length: the learning rate jumps back up (a warm restart). The summary says so, with where and how high,
+    so a model card never describes it as one uninterrupted schedule; a plain resume records nothing."""
+    easy_mnist_like(cache_dir)
+    cfg = TrainConfig(name="tiny", dataset="mnist", backbone="resnet20", epochs=1, batch_size=50, lr=0.05,
+                      n_val=100, warmup_epochs=0.0, eval_batch_size=100)
+    out = tmp_path / "run"
+    data = ImageData("mnist", n_val=100, seed=0)
+    first = train(cfg, out, data=data, progress=False)
+    assert first["finished"] and "schedule_changes" not in first
+    again = train(cfg, out, resume=True, data=data, progress=False)  # same length: nothing to record
+    assert "schedule_changes" not in again
+    cfg.epochs = 4
+    longer = train(cfg, out, resume=True, data=data, progress=False)
+    assert longer["finished"] and longer["epochs_done"] == 4
+    steps = (len(data.train) + cfg.batch_size - 1) // cfg.batch_size
+    [change] = longer["schedule_changes"]
+    assert change["after_epoch"] == 1 and change["after_step"] == steps
+    assert change["epochs_before"] == 1 and change["epochs_after"] == 4
+    assert change["lr_fraction_of_peak"] == pytest.approx(lr_at(steps, 4 * steps, 0, 1.0), abs=1e-3)  # ~0.85, not ~0
+    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert rows[0]["lr_end"] < 1e-6 < rows[1]["lr_end"]  # the first run ended at zero; the continuation did not
 
 
 def test_resume_restarts_best_so_far_when_the_validation_protocol_changed(tmp_path, cache_dir):

@@ -82,6 +82,14 @@ def _atomic_torch_save(obj, path: Path) -> None:
         torch.save(obj, tmp)
 
 
+def _epochs_of(config_file: Path) -> int | None:
+    """The schedule length a run folder's config.json was last trained with (None if there is none)."""
+    try:
+        return int(json.loads(config_file.read_text())["epochs"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def distributed() -> tuple[int, int]:
     """(rank, world size). Under `torchrun` (env WORLD_SIZE > 1) this joins the process group once:
     NCCL on CUDA (one GPU per process, LOCAL_RANK), gloo on CPUs. (0, 1) in a plain process."""
@@ -163,6 +171,14 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
             g["lr"] = lr
         where = f"epoch {state['epoch']}" + (f" + {state['partial']['step']} batches" if state.get("partial") else "")
         print(f"resumed {cfg.name} after {where} (best val {state['best_val']:.4f})")
+        before = _epochs_of(out / "config.json")
+        if before is not None and before != cfg.epochs:  # the cosine is re-drawn over the new length: record it
+            state.setdefault("schedule_changes", []).append({
+                "after_epoch": state["epoch"], "after_step": done_steps, "epochs_before": before,
+                "epochs_after": cfg.epochs, "lr_fraction_of_peak": round(sched.get_last_lr()[0] / cfg.lr, 4)})
+            print(f"the schedule now spans {cfg.epochs} epochs (was {before}): the learning rate continues at "
+                  f"{state['schedule_changes'][-1]['lr_fraction_of_peak']:.2f} of its peak (a warm restart if the "
+                  "old schedule had ended)")
         was = state.get("val_protocol", "plain")
         if was != protocol:  # validation numbers no longer comparable
             print(f"validation is now measured as '{protocol}' (was '{was}'): "
@@ -256,6 +272,8 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
                "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cpus",
                "finished": state["epoch"] >= cfg.epochs, "run_dir": str(out),
                "init_from_sha256": state.get("init_from_sha256"), "history": state.get("history", [])}
+    if state.get("schedule_changes"):
+        summary["schedule_changes"] = state["schedule_changes"]
     if lead:
         paths.atomic_write_text(out / "summary.json", json.dumps(summary, indent=2))
     return summary

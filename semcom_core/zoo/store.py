@@ -192,6 +192,8 @@ def _run_record(cfg_d: dict, summary: dict, command: str) -> dict:
            "command": command, "epochs": summary["epochs_done"], "best_epoch": summary.get("best_epoch"),
            "best_val_acc": summary["best_val_acc"], "wall_seconds": round(summary["wall_seconds"], 1),
            "machine": summary.get("machine", platform.machine()), "device": summary.get("device", "")}
+    if summary.get("schedule_changes"):  # continued with a longer (or shorter) cosine than it began with
+        rec["schedule_changes"] = summary["schedule_changes"]
     if cfg_d.get("init_from"):
         rec["init_from"] = {"path": cfg_d["init_from"], "sha256": summary.get("init_from_sha256")}
     return rec
