@@ -160,3 +160,39 @@ def test_cli_plan_json_includes_the_mode(capsys):
     assert modes == {"analog", "digital"}
     q = load_quant("resnet18", "cifar10")
     assert sum(c["mode"] == "digital" for c in out["candidates"]) == int(((q.bits >= 1) & (q.bits <= 8)).sum())
+
+
+def test_to_dict_says_separately_how_the_accuracy_was_read_and_what_the_link_figure_is():
+    """`accuracy_interpolated` is about the table reading across SNR only: a Shannon candidate's accuracy is the
+    quantized accuracy measured with error-free bits (no SNR to interpolate) through a modelled link; an LDPC
+    candidate on the cliff reads its frame loss between measured block error rates; an analog reading outside
+    the measured SNRs is the nearest one, not an interpolation."""
+    c = next(c for c in digital_plan(10.0, link="shannon").candidates if c.digital).to_dict()
+    assert c["accuracy_interpolated"] is False and c["accuracy_reading"] == "measured"
+    assert c["link_figure"] == "modelled" and c["link_modelled"] is True and c["link_measured"] is False
+    assert c["accuracy_measured"] is False
+    c = next(c for c in digital_plan(2.5).candidates if c.digital and c.bits_per_number == 4).to_dict()
+    assert c["accuracy_interpolated"] is False and c["link_figure"] == "interpolated"
+    assert c["link_measured"] is False and c["link_modelled"] is False and c["accuracy_measured"] is False
+    # the 1-bit frame (12 bits, padded to a 16-bit codeword) at 20 dB: a decoded grid point
+    c = next(c for c in digital_plan(20.0).candidates if c.digital and c.bits_per_number == 1).to_dict()
+    assert c["link_figure"] == "measured" and c["link_measured"] is True and c["accuracy_measured"] is True
+    analog = {(c.split, c.k, snr): c.to_dict() for snr in (2.5, 20.0, 5.0)
+              for c in digital_plan(snr).candidates if not c.digital}
+    assert analog[("SP-1", 16, 2.5)]["accuracy_interpolated"] is True
+    assert analog[("SP-1", 16, 2.5)]["accuracy_reading"] == "interpolated"
+    assert analog[("SP-1", 16, 20.0)]["accuracy_interpolated"] is False
+    assert analog[("SP-1", 16, 20.0)]["accuracy_reading"] == "nearest"
+    assert analog[("SP-1", 16, 5.0)]["link_figure"] == "in_accuracy" and analog[("SP-1", 16, 5.0)]["accuracy_measured"]
+    dev = digital_plan(5.0).baselines["all_on_device"].to_dict()
+    assert dev["link_figure"] == "assumed" and dev["link_modelled"] is True and dev["family"] == "unsplit"
+
+
+def test_a_candidate_cannot_claim_a_measurement_it_does_not_have():
+    from semcom_core.plan import Candidate
+    with pytest.raises(ValueError, match="not measured"):
+        Candidate("SP-1", 16, 0.9, 0.0, 0.0, 0.0, 0, accuracy_reading="interpolated")
+    with pytest.raises(ValueError, match="not measured"):
+        Candidate("SP-1", 16, 0.9, 0.0, 0.0, 0.0, 0, mode="digital", bits_per_number=4, link_figure="modelled")
+    with pytest.raises(ValueError, match="accuracy_reading"):
+        Candidate("SP-1", 16, 0.9, 0.0, 0.0, 0.0, 0, accuracy_reading="guessed")

@@ -65,7 +65,8 @@ def _line(r: dict) -> str:
     mode = {"digital": f"digital {r['bits_per_number']} b", "label": "label"}.get(r.get("mode"), "analog")
     return (f"  {r['split']:>11} k={r['k']:<5} {mode:<11} {100 * r['accuracy']:5.1f} %{iv_s:<15} {_ms(r['latency_s']):>13} "
             f"(device {_ms(r['device_s'])}, air {_ms(r['air_s'])}, edge {_ms(r['edge_s'])})  {_mj(r['energy_j'])}"
-            + ("  interpolated" if r["accuracy_interpolated"] else ""))
+            + ("" if r.get("accuracy_reading", "measured") == "measured" else f"  {r['accuracy_reading']}")
+            + (f"  link {r['link_figure']}" if r.get("link_figure") in ("interpolated", "modelled") else ""))
 
 
 def _text(o: dict) -> str:

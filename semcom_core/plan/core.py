@@ -14,6 +14,11 @@ from dataclasses import asdict, dataclass, field
 
 OBJECTIVES = ("latency", "energy", "accuracy")
 CONSTRAINTS = ("min_accuracy", "max_latency_s", "max_device_macs", "max_energy_j")
+ACCURACY_READINGS = ("measured", "interpolated", "nearest")
+LINK_FIGURES = ("in_accuracy", "measured", "interpolated", "modelled", "assumed")
+FAMILIES = ("split", "toc-static", "toc-dynamic", "unsplit")
+FAMILY_LABELS = {"split": "split backbone", "toc-static": "TOC static (paper 001)",
+                 "toc-dynamic": "TOC dynamic (paper 001)", "unsplit": "unsplit, on the device"}
 
 
 @dataclass(frozen=True)
@@ -30,13 +35,37 @@ class Candidate:
     bits: int = 0  # bits sent per image (k * bits per number)
     energy_j: float | None = None  # device energy per image (compute + radio); None: no energy figures given
     accuracy_how: str = "measured"  # "measured at 5 dB", "interpolated between 3 and 5 dB", ...
-    accuracy_measured: bool = True  # False: interpolated, or read at the nearest measured SNR
+    accuracy_measured: bool = True  # True only when the whole figure is a measurement at this setting (False:
+    # interpolated, read at the nearest measured SNR, or through a modelled or interpolated link)
     accuracy_interval: tuple[float, float] | None = None  # 95 %
     n: int = 0  # test images behind the accuracy
     extra: dict = field(default_factory=dict, compare=False)
     mode: str = "analog"  # "analog": the k numbers as analog symbols; "digital": quantized, entropy-coded bits;
     # "label": the all-on-the-device baseline, which sends only the label's bits
     bits_per_number: int | None = None  # digital: b, the quantizer's bits per number
+    # how the accuracy was read off its measured table across SNR (ACCURACY_READINGS): "measured" (a row at this
+    # SNR, or a measurement that does not depend on it: the quantized accuracy with error-free bits, the unsplit
+    # model's card), "interpolated" (linearly between two measured SNRs), "nearest" (outside the measured SNRs)
+    accuracy_reading: str = "measured"
+    # where the link's effect on the accuracy comes from (LINK_FIGURES): "in_accuracy" (analog: the channel was in
+    # the measured accuracy), "measured" (LDPC + QPSK frame loss at a decoded grid point), "interpolated" (LDPC
+    # frame loss interpolated between, or filled beside, measured points), "modelled" (Shannon: an ideal code),
+    # "assumed" (the label's bits, assumed delivered)
+    link_figure: str = "in_accuracy"
+    family: str = "split"  # FAMILIES: a cut of the backbone, paper 001's static or dynamic TOC model, the unsplit model
+    budget_macs: float | None = None  # the dynamic TOC model's budget B (MACs per image), None otherwise
+
+    def __post_init__(self):
+        if self.accuracy_reading not in ACCURACY_READINGS:
+            raise ValueError(f"accuracy_reading must be one of {ACCURACY_READINGS}, got {self.accuracy_reading!r}")
+        if self.link_figure not in LINK_FIGURES:
+            raise ValueError(f"link_figure must be one of {LINK_FIGURES}, got {self.link_figure!r}")
+        if self.family not in FAMILIES:
+            raise ValueError(f"family must be one of {FAMILIES}, got {self.family!r}")
+        if self.accuracy_measured and (self.accuracy_reading != "measured"
+                                       or self.link_figure in ("interpolated", "modelled")):
+            raise ValueError(f"{self.split}: an accuracy read as {self.accuracy_reading!r} through a link figure "
+                             f"{self.link_figure!r} is not measured")
 
     @property
     def digital(self) -> bool:
@@ -48,12 +77,19 @@ class Candidate:
 
     @property
     def key(self) -> tuple:
-        """What identifies a candidate: (split, k, mode, bits per number)."""
-        return (self.split, self.k, self.mode, self.bits_per_number)
+        """What identifies a candidate: (family, split, k, mode, bits per number, budget)."""
+        return (self.family, self.split, self.k, self.mode, self.bits_per_number, self.budget_macs)
+
+    @property
+    def toc(self) -> bool:
+        return self.family.startswith("toc")
 
     @property
     def label(self) -> str:
-        base = f"{self.split}, k = {self.k}" if self.k else self.split
+        name = self.split
+        if self.budget_macs is not None:
+            name = f"{self.split} (B = {self.budget_macs / 1e6:,.3g} M MACs)"
+        base = f"{name}, k = {self.k}" if self.k else name
         return f"{base}, {self.bits_per_number}-bit digital" if self.digital else base
 
     def to_dict(self) -> dict:
@@ -61,7 +97,11 @@ class Candidate:
         extra = d.pop("extra")
         d["latency_s"] = self.latency_s
         d["accuracy_interval"] = list(self.accuracy_interval) if self.accuracy_interval else None
-        d["accuracy_interpolated"] = not self.accuracy_measured
+        # each flag says one thing: the table reading across SNR, and separately the link's figure
+        d["accuracy_interpolated"] = self.accuracy_reading == "interpolated"
+        d["link_measured"] = self.link_figure in ("in_accuracy", "measured")
+        d["link_modelled"] = self.link_figure in ("modelled", "assumed")
+        d["label"] = self.label
         return {**d, **extra}
 
 

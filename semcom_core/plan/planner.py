@@ -235,8 +235,16 @@ def build_candidates(inp: PlanInputs, table: pd.DataFrame, costs: CostFn) -> lis
         out.append(Candidate(split, k, r.accuracy, lat.tx_compute_s, lat.air_s, lat.rx_compute_s, int(tx), int(rx),
                              bits, inp.energy(tx, bits), r.how, r.exact,
                              reading_interval(table, split, k, inp.snr_db, inp.channel, r), r.n,
-                             extra={"numbers_sent": int(z), "complex_channel_uses": uses}))
+                             extra={"numbers_sent": int(z), "complex_channel_uses": uses},
+                             accuracy_reading=reading_kind(r)))
     return out
+
+
+def reading_kind(r) -> str:
+    """An `eval.readings.AccuracyReading` as a `Candidate.accuracy_reading`: measured, interpolated or nearest."""
+    if r.exact:
+        return "measured"
+    return "nearest" if r.how.startswith("nearest") else "interpolated"
 
 
 def interpolated_readings(cands: list[Candidate]) -> tuple[list[str], int]:
@@ -292,6 +300,9 @@ def build_digital_candidates(inp: PlanInputs, quant: pd.DataFrame, bler: pd.Data
         out.append(Candidate(split, k, acc, lat.tx_compute_s, lat.air_s, lat.rx_compute_s, int(tx), int(rx),
                              int(math.ceil(sent_bits)), inp.energy(tx, sent_bits), how, measured,
                              (lo, hi), int(r.n), mode="digital", bits_per_number=b,
+                             accuracy_reading="measured",  # the quantized accuracy: error-free bits, no SNR
+                             link_figure=("modelled" if inp.digital_link == "shannon"
+                                          else "measured" if measured else "interpolated"),
                              extra={"numbers_sent": k, "complex_channel_uses": uses,
                                     "bits_per_image": payload, "quantized_accuracy": float(r.accuracy),
                                     "frame_loss": loss, "digital_link": inp.digital_link,
@@ -308,7 +319,8 @@ def device_only(inp: PlanInputs, unsplit_macs: int, accuracy: float | None, n: i
                      "unsplit model, measured without a channel (model card); the label is sent as "
                      f"{bits} bits, assumed delivered", True,
                      accuracy_interval(acc, n) if accuracy is not None and n else None, n,
-                     extra={"numbers_sent": 0, "label_bits": bits}, mode="label")
+                     extra={"numbers_sent": 0, "label_bits": bits}, mode="label", link_figure="assumed",
+                     family="unsplit")
 
 
 # ----------------------------------------------------------------------------- the plan
