@@ -37,6 +37,29 @@ OBSERVER = """() => {
   new MutationObserver(() => { window.__lastMut = performance.now(); })
     .observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
 }"""
+# --profile: the same observer, also noting per page element (its Streamlit key, else its test id) the time
+# of its last DOM change and how many records touched it, so a report can say what settles last
+PROFILE_OBSERVER = """() => {
+  window.__lastMut = performance.now();
+  window.__mutBy = {};
+  const label = (n) => {
+    const el = n.nodeType === 1 ? n : n.parentElement;
+    if (!el) return 'document';
+    const keyed = el.closest('[class*="st-key-"]');
+    if (keyed) return 'key:' + [...keyed.classList].find(c => c.startsWith('st-key-')).slice(7);
+    const tid = el.closest('[data-testid]');
+    return tid ? tid.getAttribute('data-testid') : el.tagName.toLowerCase();
+  };
+  new MutationObserver((records) => {
+    const t = performance.now();
+    window.__lastMut = t;
+    for (const r of records) {
+      const l = label(r.target);
+      const e = window.__mutBy[l] || (window.__mutBy[l] = {first: t, last: t, n: 0});
+      e.last = t; e.n += 1;
+    }
+  }).observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+}"""
 SETTLED = """(quiet) => !document.querySelector('[data-testid="stStatusWidget"]')
   && !document.querySelector('[data-stale="true"]')
   && performance.now() - window.__lastMut > quiet"""
@@ -83,10 +106,17 @@ def cpu_seconds(pid: int) -> float:
     return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
 
 
+PROFILE: list[dict] | None = None  # --profile: one {control, element: (first, last, records)} per change
+
+
 def settle(page, t0_js: float, quiet_ms: int = 500, timeout_ms: int = 120000) -> float:
     """Seconds from t0_js (performance.now() in the page) to the last DOM change before a quiet period."""
     page.wait_for_timeout(50)
     page.wait_for_function(SETTLED, arg=quiet_ms, timeout=timeout_ms, polling=50)
+    if PROFILE is not None and page.evaluate("window.__mutBy !== undefined"):
+        by = page.evaluate("(() => { const m = window.__mutBy; window.__mutBy = {}; return m; })()")
+        PROFILE.append({el: ((v["first"] - t0_js) / 1000, (v["last"] - t0_js) / 1000, v["n"])
+                        for el, v in by.items() if v["last"] >= t0_js})
     return max(0.0, (page.evaluate("window.__lastMut") - t0_js) / 1000)
 
 
@@ -121,7 +151,7 @@ def radio(page, label: str, option: str) -> float:
 def open_explorer(page, base: str) -> float:
     t0 = time.perf_counter()
     page.goto(base + "/explorer")
-    page.evaluate(OBSERVER)
+    page.evaluate(OBSERVER if PROFILE is None else PROFILE_OBSERVER)
     page.get_by_text("Live: one image through the split model").wait_for(timeout=180000)
     page.locator('[data-testid="stPlotlyChart"]').first.wait_for(timeout=180000)
     page.wait_for_function(SETTLED, arg=500, timeout=180000, polling=50)
@@ -156,7 +186,10 @@ def user_session(browser, base: str, rounds: int, out: dict, errors: list) -> No
                               ("channel", lambda: radio(page, "Channel", "rayleigh" if fwd else "awgn")),
                               ("live (re-draw noise)", redraw)):
                 busy0 = task_seconds()
+                n_prof = len(PROFILE) if PROFILE is not None else 0
                 out.setdefault(step, []).append(act())
+                if PROFILE is not None and len(PROFILE) > n_prof:
+                    PROFILE[-1]["control"] = step
                 out.setdefault("browser CPU " + step, []).append(task_seconds() - busy0)
         if page.locator('[data-testid="stException"]').count():
             errors.append("an exception box is on the page")
@@ -224,13 +257,35 @@ def summary(name: str, xs: list[float], target_med: float | None, target_p95: fl
            f"target {tgt:14} {'MET' if ok else 'MISSED'}"
 
 
+def print_profile(profile: list[dict]) -> None:
+    """Per control: each element's median first and last change after the input, and DOM records, latest first."""
+    for name in CONTROLS + ("live (re-draw noise)",):
+        runs = [r for r in profile if r.get("control") == name]
+        if not runs:
+            continue
+        els: dict[str, list[tuple]] = {}
+        for r in runs:
+            for el, v in r.items():
+                if el != "control":
+                    els.setdefault(el, []).append(v)
+        print(f"profile {name} ({len(runs)} changes): element  first / last change (median s)  DOM records")
+        for el, vs in sorted(els.items(), key=lambda kv: -statistics.median(v[1] for v in kv[1])):
+            print(f"    {el:28} {statistics.median(v[0] for v in vs):6.3f} / {statistics.median(v[1] for v in vs):6.3f}"
+                  f"  {statistics.median(v[2] for v in vs):7.0f}  (in {len(vs)} of {len(runs)})")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--users", type=int, default=1)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--url", default=None, help="an already running app (else one is started)")
     ap.add_argument("--no-measure", action="store_true", help="skip the Measure-now throughput run")
+    ap.add_argument("--profile", action="store_true",
+                    help="also print, per control, when each page element last changed (median seconds after the "
+                         "input) and how many DOM records touched it: what the page waits for")
     a = ap.parse_args()
+    global PROFILE
+    PROFILE = [] if a.profile else None
     from playwright.sync_api import sync_playwright
 
     proc = None
@@ -314,6 +369,8 @@ def main() -> int:
         print(f"server CPU: {cpu1 - cpu0:.1f} s for {changes} control changes and {loads} page loads "
               f"({(cpu1 - cpu0) / max(1, changes + loads):.3f} s per request; the browsers run on this machine too)")
         print(f"server peak resident memory: {peak[0]:.0f} MB")
+    if PROFILE:
+        print_profile(PROFILE)
     for e in errors:
         print("ERROR:", e)
     return 1 if errors else 0

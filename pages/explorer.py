@@ -152,12 +152,12 @@ def monotonicity(bb, ds, ch):
     return R.monotonicity_report(cached.channel_table(bb, ds, ch))
 
 
-@st.cache_resource(show_spinner=False, max_entries=512)
-def fig_diagram(bb, classes, sp, kk):
+@st.cache_data(show_spinner=False, max_entries=512)
+def diagram_svg(bb, classes, sp, kk) -> str:
     st_costs = C.stage_costs(bb, classes)
     cut_at = int(sp.split("-")[1])
     codec_c = C.codec_costs(C.split_costs(bb, classes, sp, kk), st_costs, cut_at)
-    return plots.network_diagram_figure(list(st_costs), cut_at, kk, sp, codec_c)
+    return plots.network_diagram_svg(list(st_costs), cut_at, kk, sp, codec_c)
 
 
 @st.cache_resource(show_spinner=False, max_entries=512)
@@ -266,7 +266,10 @@ if multi is not None:
     measure_panel(backbone, dataset, split, k_model, snr, channel)
 
 # ---------------------------------------------------------------- the network and the cut
-st.plotly_chart(fig_diagram(backbone, spec.num_classes, split, k_sent), width="stretch", key="diagram")
+# inline SVG, not a plotly chart: the browser redrew the plotly diagram (~0.2 s of main-thread time on this
+# machine) on every k and split change; an SVG of 40 elements is swapped in at once (benchmarks/app_speed.py)
+with st.container(key="diagram"):
+    st.html(diagram_svg(backbone, spec.num_classes, split, k_sent))
 
 TABS = X.TABS
 # the link's tab opens first; the default stays the same for the whole session (a widget whose default

@@ -1,6 +1,9 @@
 """Plot builders: pure functions from tables to plotly figures (testable without a browser)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from html import escape
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -243,14 +246,9 @@ def text_width_px(line: str, size: float, bold: bool = False) -> float:
     return len(line) * size * (_EM_BOLD if bold else _EM)
 
 
-def network_diagram_figure(stages: list[dict], cut: int, k: int, split: str, codec: dict | None = None,
-                           width_px: int = DIAGRAM_WIDTH_PX) -> go.Figure:
-    """The network as a row of blocks, transmitter side blue and receiver side orange, with the cut and
-    the channel between them. `stages`: dicts stage, macs, params, out_shape (costs.stage_costs);
-    `cut`: how many stages run on the transmitter (0: it sends the image; len(stages): the logits);
-    `codec`: costs.codec_costs, drawn as a compress block before the cut and a decompress block after.
-    Each block shows its name, output shape, MACs and share in a font sized to fit the block when the
-    figure is `width_px` wide (the explorer at 1280 px); parameters and exact counts are in its hover text."""
+def _diagram_blocks(stages: list[dict], cut: int, k: int, codec: dict | None) -> list[dict]:
+    """The diagram's blocks in order: the image, the stages (with the codec's compress/decompress blocks at
+    the cut when it has one) and the label; each with label, macs, params, side ("tx"/"rx") and shape."""
     def shape(s):
         return "x".join(map(str, s["out_shape"]))
     blocks = [{"label": "image", "macs": 0, "params": 0, "side": "tx", "shape": "3x32x32"}]
@@ -263,51 +261,101 @@ def network_diagram_figure(stages: list[dict], cut: int, k: int, split: str, cod
         blocks.append({"label": s["stage"], "macs": s["macs"], "params": s["params"],
                        "side": "tx" if i < cut else "rx", "shape": shape(s)})
     blocks.append({"label": "label", "macs": 0, "params": 0, "side": "rx", "shape": "1"})
-    cut = max(i for i, b in enumerate(blocks) if b["side"] == "tx")  # the last transmitter block
-    tx_macs, rx_macs = (sum(b["macs"] for b in blocks if b["side"] == side) for side in ("tx", "rx"))
-    tx_params, rx_params = (sum(b["params"] for b in blocks if b["side"] == side) for side in ("tx", "rx"))
-    total = max(1, tx_macs + rx_macs)
-    gap, half = 0.6, 0.45  # room for the channel; half a block's width
-    x_range = [-0.55, len(blocks) - 1 + gap + 0.55]
-    margin = dict(t=10, b=10, l=10, r=10)
-    block_px = 2 * half * (width_px - margin["l"] - margin["r"]) / (x_range[1] - x_range[0])
+    return blocks
+
+
+DIAGRAM_COLORS = {"tx": "#1f77b4", "rx": "#ff7f0e"}
+DIAGRAM_HEIGHT = 190  # viewBox units (= px at DIAGRAM_WIDTH_PX wide)
+DIAGRAM_MAX_WIDTH_PX = 1150  # wider than this the diagram stops growing (its text would pass 16 px)
+
+
+@dataclass(frozen=True)
+class DiagramBox:
+    """One block of the SVG diagram, in viewBox units: its rectangle, its lines of text (text, bold) and the
+    font size they are drawn at."""
+    x: float
+    width: float
+    lines: list[tuple[str, bool]]
+    font_size: float
+    side: str
+    hover: str
+
+
+def network_diagram_layout(stages: list[dict], cut: int, k: int, codec: dict | None = None,
+                           width: float = DIAGRAM_WIDTH_PX) -> tuple[list[DiagramBox], float, dict]:
+    """Where the diagram's blocks go in a `width`-unit wide viewBox: the boxes, the x of the cut (between the
+    last transmitter block and the first receiver block, in the channel's gap) and per-side totals
+    (macs, params, share in % for "tx" and "rx"). Each box's text gets one font size, the largest (7..11)
+    at which its widest line fits the box by a generous estimate (text_width_px)."""
+    blocks = _diagram_blocks(stages, cut, k, codec)
+    last_tx = max(i for i, b in enumerate(blocks) if b["side"] == "tx")
+    tot = {side: (sum(b["macs"] for b in blocks if b["side"] == side), sum(b["params"] for b in blocks if b["side"] == side))
+           for side in ("tx", "rx")}
+    total = max(1, tot["tx"][0] + tot["rx"][0])
+    pad, gap, fill = 6.0, 0.6, 0.9  # side margins; the channel's gap and each block's share of its slot
+    slot = (width - 2 * pad) / (len(blocks) + gap)
+    bw = fill * slot
     lines = [[(b["label"], True), (b["shape"], False)] + ([(f"{_si(b['macs'])} MACs", False),
                                                         (f"{100 * b['macs'] / total:.0f} %", False)] if b["macs"] else [])
              for b in blocks]
-    widest = max(text_width_px(t, 1.0, bold) for ls in lines for t, bold in ls)  # px per unit of font size
-    size = max(7, min(11, int((block_px - 4) / widest)))
-    fig = go.Figure()
-    colors = {"tx": "#1f77b4", "rx": "#ff7f0e"}
-    cut_x = cut + 0.5  # between block `cut` (last transmitter block) and the next
-    xs = []
+    widest = max(text_width_px(t, 1.0, bold) for ls in lines for t, bold in ls)  # units per unit of font size
+    size = float(max(7, min(11, int((bw - 4) / widest))))
+    boxes = []
     for i, (b, ls) in enumerate(zip(blocks, lines)):
-        x = i + (gap if i > cut else 0)
-        xs.append(x)
-        fig.add_shape(type="rect", x0=x - half, x1=x + half, y0=0, y1=1, fillcolor=colors[b["side"]],
-                      opacity=0.85 if b["macs"] else 0.35, line=dict(color="white"))
-        text = "<br>".join(f"<b>{t}</b>" if bold else t for t, bold in ls)
-        fig.add_annotation(x=x, y=0.5, text=text, showarrow=False, font=dict(color="white", size=size))
-    hover = [f"<b>{b['label']}</b> ({'transmitter' if b['side'] == 'tx' else 'receiver'})<br>output {b['shape']}"
-             + (f"<br>{b['macs']:,} MACs ({100 * b['macs'] / total:.1f} %)<br>{b['params']:,} parameters"
-                if b["macs"] else "") for b in blocks]
-    fig.add_trace(go.Scatter(x=xs, y=[0.5] * len(xs), mode="markers", hovertext=hover, hoverinfo="text",
-                             marker=dict(size=40, opacity=0, symbol="square"), showlegend=False, name="blocks"))
-    cx = cut_x + gap / 2
-    fig.add_shape(type="line", x0=cx, x1=cx, y0=-0.25, y1=1.25, line=dict(color="red", dash="dash", width=3))
-    fig.add_annotation(x=cx, y=1.38, text=f"<b>{split}</b>: channel carries {k} numbers", showarrow=False,
-                       font=dict(color="red"))
-    fig.add_annotation(x=x_range[0], y=-0.32, xanchor="left", showarrow=False,
-                       text=f"transmitter: {tx_macs / 1e6:,.1f} M MACs ({100 * tx_macs / total:.0f} %), "
-                            f"{tx_params / 1e6:,.2f} M params",
-                       font=dict(color=colors["tx"], size=12))
-    fig.add_annotation(x=x_range[1], y=-0.32, xanchor="right", showarrow=False,
-                       text=f"receiver: {rx_macs / 1e6:,.1f} M MACs ({100 * rx_macs / total:.0f} %), "
-                            f"{rx_params / 1e6:,.2f} M params",
-                       font=dict(color=colors["rx"], size=12))
-    fig.update_layout(xaxis=dict(visible=False, range=x_range, fixedrange=True),
-                      yaxis=dict(visible=False, range=[-0.5, 1.5], fixedrange=True), height=250, margin=margin,
-                      plot_bgcolor="rgba(0,0,0,0)", showlegend=False)
-    return fig
+        x = pad + (i + (gap if i > last_tx else 0)) * slot + (slot - bw) / 2
+        hover = (f"{b['label']} ({'transmitter' if b['side'] == 'tx' else 'receiver'})\noutput {b['shape']}"
+                 + (f"\n{b['macs']:,} MACs ({100 * b['macs'] / total:.1f} %)\n{b['params']:,} parameters"
+                    if b["macs"] else ""))
+        boxes.append(DiagramBox(x, bw, ls, size, b["side"], hover))
+    cut_x = pad + (last_tx + 1 + gap / 2) * slot
+    sides = {s: {"macs": m, "params": p, "share": 100 * m / total} for s, (m, p) in tot.items()}
+    return boxes, cut_x, sides
+
+
+def network_diagram_svg(stages: list[dict], cut: int, k: int, split: str, codec: dict | None = None,
+                        width: float = DIAGRAM_WIDTH_PX) -> str:
+    """The network as a row of blocks in inline SVG (no plotly: nothing to lay out in the browser but the
+    SVG itself), transmitter side blue and receiver side orange, the cut and the channel between them.
+    `stages`: dicts stage, macs, params, out_shape (costs.stage_costs); `cut`: how many stages run on the
+    transmitter (0: it sends the image; len(stages): the logits); `codec`: costs.codec_costs, drawn as a
+    compress block before the cut and a decompress block after. Each block shows its name, output shape,
+    MACs and share; parameters and exact counts are in its tooltip (an SVG <title>). The SVG scales with its
+    column (viewBox `width` x DIAGRAM_HEIGHT, at most DIAGRAM_MAX_WIDTH_PX wide), so text that fits its box
+    in the viewBox fits it at every width."""
+    boxes, cut_x, sides = network_diagram_layout(stages, cut, k, codec, width)
+    top, h = 34.0, 104.0  # the blocks' row
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:g} {DIAGRAM_HEIGHT}" width="100%" '
+           f'style="max-width:{DIAGRAM_MAX_WIDTH_PX}px;display:block;font-family:sans-serif" role="img" '
+           f'aria-label="{escape(f"The network cut at {split}: the channel carries {k} numbers")}">']
+    for b in boxes:
+        opacity = 0.85 if len(b.lines) > 2 else 0.35  # blocks without MACs (image, label) drawn light
+        n = len(b.lines)
+        step = 1.25 * b.font_size
+        y0 = top + h / 2 - step * (n - 1) / 2
+        cx = b.x + b.width / 2
+        out.append(f'<g class="block"><title>{escape(b.hover)}</title>'
+                   f'<rect x="{b.x:.1f}" y="{top:g}" width="{b.width:.1f}" height="{h:g}" rx="3" '
+                   f'fill="{DIAGRAM_COLORS[b.side]}" fill-opacity="{opacity}"/>')
+        for j, (t, bold) in enumerate(b.lines):
+            weight = ' font-weight="bold"' if bold else ""
+            out.append(f'<text x="{cx:.1f}" y="{y0 + j * step:.1f}" text-anchor="middle" dominant-baseline="middle" '
+                       f'font-size="{b.font_size:g}" fill="white"{weight}>{escape(t)}</text>')
+        out.append("</g>")
+    red = "#d62728"
+    out.append(f'<line x1="{cut_x:.1f}" x2="{cut_x:.1f}" y1="{top - 12:g}" y2="{top + h + 12:g}" stroke="{red}" '
+               f'stroke-width="3" stroke-dasharray="7 4"/>')
+    label = f"{split}: channel carries {k} numbers"
+    lw = text_width_px(label, 13)  # kept inside the viewBox, centred on the cut where there is room
+    lx = min(max(cut_x, 4 + lw / 2), width - 4 - lw / 2)
+    out.append(f'<text class="cut" x="{lx:.1f}" y="14" text-anchor="middle" dominant-baseline="middle" font-size="13" '
+               f'fill="{red}"><tspan font-weight="bold">{escape(split)}</tspan>: channel carries {k} numbers</text>')
+    for side, name, x, anchor in (("tx", "transmitter", 4, "start"), ("rx", "receiver", width - 4, "end")):
+        v = sides[side]
+        out.append(f'<text class="total" x="{x:g}" y="{top + h + 30:g}" text-anchor="{anchor}" dominant-baseline="middle" '
+                   f'font-size="12" fill="{DIAGRAM_COLORS[side]}">{name}: {v["macs"] / 1e6:,.1f} M MACs '
+                   f'({v["share"]:.0f} %), {v["params"] / 1e6:,.2f} M params</text>')
+    out.append("</svg>")
+    return "".join(out)
 
 
 def vector_figure(sent: np.ndarray, received: np.ndarray, max_points: int = 256) -> go.Figure:

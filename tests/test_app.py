@@ -190,6 +190,14 @@ def explorer_zoo(explorer_zoo_files, tmp_path, monkeypatch):
     return table.copy()
 
 
+def diagram_says(at, split: str, k: int) -> bool:
+    """The network diagram (one inline SVG on the page) names this cut and k, and draws its blocks."""
+    svgs = [h.proto.body for h in at.get("html") if "channel carries" in h.proto.body]
+    assert len(svgs) == 1
+    return (f'<tspan font-weight="bold">{split}</tspan>: channel carries {k} numbers' in svgs[0]
+            and svgs[0].count('<g class="block">') >= 8)
+
+
 def test_explorer_without_models_still_answers_costs(tmp_path, monkeypatch):
     monkeypatch.setenv("SEMCOM_PRETRAINED", str(tmp_path))  # nothing shipped at all
     at = open_page("pages/explorer.py", {"bb": "resnet18", "split": "SP-3", "k": "64"})
@@ -205,8 +213,10 @@ def test_explorer_without_models_still_answers_costs(tmp_path, monkeypatch):
         assert not at.exception
         seen.append(mmacs(metric(at, "Transmitter MACs")))
     assert seen == sorted(seen) and len(set(seen)) == 5  # a later cut runs more on the transmitter
+    assert diagram_says(at, "SP-5", 64)
     at.select_slider(key="k").set_value(16).run()
     assert float(metric(at, "Normalized communication")) == pytest.approx(16 / 3072, rel=1e-3)
+    assert diagram_says(at, "SP-5", 16) and not diagram_says(at, "SP-5", 64)  # the diagram follows k
     at.selectbox(key="split").set_value("SP-0").run()
     assert float(metric(at, "Normalized communication")) == 1.0  # the image itself
     low = float(metric(at, "Normalized computation"))
@@ -415,7 +425,7 @@ def test_explorer_each_tab_draws_its_own_figure():
     assert not at.exception
     want = {"Accuracy vs k (Fig. 3)": "acc_k", "Accuracy vs SNR": "acc_snr", "Split × k map": "heat",
             "Computation (Fig. 5)": "fig5", "Communication (Fig. 6)": "fig6", "Latency": "lat", "Costs (Table II)": None}
-    always = {"diagram", "vec", "top5"}
+    always = {"vec", "top5"}  # the live panel (the network diagram is an SVG, not a plotly chart)
     for tab, key in want.items():
         at.session_state["tab"] = tab
         at.run()

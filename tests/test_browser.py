@@ -291,17 +291,20 @@ def test_explorer_paper_figures_from_the_shipped_table(page, server, backbone):
 
 
 BOX_TEXT_OVERFLOW_JS = """(root) => {
-  const rects = [...root.querySelectorAll('.shapelayer path')].map(p => p.getBoundingClientRect())
-      .filter(r => r.width > 5 && r.height > 20);
+  const svg = root.querySelector('svg');
+  const frame = svg.getBoundingClientRect();
   const out = [];
-  for (const g of root.querySelectorAll('g.annotation')) {
-    const t = g.getBoundingClientRect();
-    const cx = (t.left + t.right) / 2, cy = (t.top + t.bottom) / 2;
-    const box = rects.find(r => cx >= r.left && cx <= r.right && cy >= r.top && cy <= r.bottom);
-    if (box) out.push({text: g.textContent, over: Math.max(box.left - t.left, t.right - box.right,
-                                                           box.top - t.top, t.bottom - box.bottom)});
+  for (const g of root.querySelectorAll('g.block')) {
+    const box = g.querySelector('rect').getBoundingClientRect();
+    for (const t of g.querySelectorAll('text')) {
+      const r = t.getBoundingClientRect();
+      out.push({text: t.textContent, size: parseFloat(getComputedStyle(t).fontSize) * box.width / g.querySelector('rect').width.baseVal.value,
+                over: Math.max(box.left - r.left, r.right - box.right, box.top - r.top, r.bottom - box.bottom)});
+    }
   }
-  return {boxes: rects.length, texts: out};
+  const outside = [...svg.querySelectorAll('text')].map(t => t.getBoundingClientRect())
+      .filter(r => r.left < frame.left - 0.5 || r.right > frame.right + 0.5).length;
+  return {boxes: root.querySelectorAll('g.block').length, texts: out, outside, width: frame.width};
 }"""
 
 LEGEND_ON_BARS_JS = """(root) => {
@@ -321,13 +324,15 @@ def test_explorer_diagram_text_fits_and_top5_legend_clears_the_bars(page, server
     legend off the bars, at 1280 and 1920 px."""
     page.set_viewport_size({"width": width, "height": 1000})
     page.goto(server + "/explorer?bb=resnet18&split=SP-4&k=64&snr=5&ch=awgn")
-    diagram = page.locator(".st-key-diagram .js-plotly-plot")
-    diagram.wait_for(timeout=90000)
+    diagram = page.locator(".st-key-diagram")
+    diagram.locator("svg g.block").first.wait_for(timeout=90000)
     page.get_by_text("Prediction: noiseless", exact=False).wait_for(timeout=90000)
     wait_running_done(page)
     r = diagram.evaluate(BOX_TEXT_OVERFLOW_JS)
-    assert r["boxes"] >= 8 and len(r["texts"]) == r["boxes"], r
+    assert r["boxes"] >= 8 and len(r["texts"]) >= 2 * r["boxes"] and r["outside"] == 0, r
     assert all(t["over"] <= 0 for t in r["texts"]), r["texts"]  # no text past its block's edges
+    assert all(t["size"] >= 8 for t in r["texts"]), r["texts"]  # readable (rendered px, the SVG scaled)
+    assert diagram.get_by_text("channel carries 64 numbers", exact=False).count() == 1
     diagram.screenshot(path=str(ARTIFACTS / f"explorer_diagram_{width}.png"))
     top5 = page.locator(".st-key-top5 .js-plotly-plot")
     top5.scroll_into_view_if_needed()

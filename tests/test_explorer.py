@@ -281,18 +281,24 @@ def test_min_communication_figure_with_shannon_bound():
     assert np.all(np.diff(bound) < 0)  # more SNR, fewer channel uses
 
 
+def diagram_boxes(svg: str) -> list[tuple[str, str]]:
+    """(fill colour, bold label) of every block in the SVG diagram, in order."""
+    import re
+    return re.findall(r'<g class="block">.*?fill="(#[0-9a-f]+)".*?font-weight="bold">([^<]*)</text>', svg, re.S)
+
+
 def test_network_diagram_colours_each_side_and_counts_its_macs():
     st = list(C.stage_costs("resnet18", 10))
     assert sum(s["macs"] for s in st) == C.split_costs("resnet18", 10, "SP-1").unsplit_macs
     for cut in (0, 3, len(st)):
-        fig = plots.network_diagram_figure(st, cut, 64, f"SP-{cut}")
-        rects = [s for s in fig.layout.shapes if s.type == "rect"]
-        assert len(rects) == len(st) + 2  # image, stages, label
-        tx = [r for r in rects if r.fillcolor == "#1f77b4"]
-        assert len(tx) == cut + 1  # the image and the first `cut` stages
-        text = " ".join(a.text for a in fig.layout.annotations)
+        svg = plots.network_diagram_svg(st, cut, 64, f"SP-{cut}")
+        boxes = diagram_boxes(svg)
+        assert [name for _, name in boxes] == ["image"] + [s["stage"] for s in st] + ["label"]
+        tx = [name for colour, name in boxes if colour == "#1f77b4"]
+        assert tx == ["image"] + [s["stage"] for s in st[:cut]]  # the image and the first `cut` stages
         tx_macs = sum(s["macs"] for s in st[:cut])
-        assert f"transmitter: {tx_macs / 1e6:,.1f} M MACs" in text and f"SP-{cut}" in text
+        assert f"transmitter: {tx_macs / 1e6:,.1f} M MACs" in svg
+        assert f'<tspan font-weight="bold">SP-{cut}</tspan>: channel carries 64 numbers' in svg
 
 
 def test_network_diagram_draws_the_codec_and_matches_the_cost_model():
@@ -303,17 +309,22 @@ def test_network_diagram_draws_the_codec_and_matches_the_cost_model():
         has_codec = 0 < cut < len(st)
         assert (codec["compress_macs"] > 0 and codec["decompress_macs"] > 0) == has_codec
         assert min(codec.values()) >= 0
-        fig = plots.network_diagram_figure(st, cut, 64, f"SP-{cut}", codec)
-        rects = [s for s in fig.layout.shapes if s.type == "rect"]
-        assert len(rects) == len(st) + 2 + 2 * has_codec
-        text = " ".join(a.text for a in fig.layout.annotations)
-        assert ("<b>compress</b>" in text) == has_codec and ("<b>decompress</b>" in text) == has_codec
+        svg = plots.network_diagram_svg(st, cut, 64, f"SP-{cut}", codec)
+        names = [name for _, name in diagram_boxes(svg)]
+        assert len(names) == len(st) + 2 + 2 * has_codec
+        assert ("compress" in names) == has_codec and ("decompress" in names) == has_codec
+        if has_codec:  # at the cut: compress (transmitter) then decompress (receiver), z carrying k numbers
+            i = names.index("compress")
+            assert names[i + 1] == "decompress" and names[i - 1] == st[cut - 1]["stage"] and "z: 64" in svg
         # the side totals are the cost model's (the headline numbers), codec included
-        assert f"transmitter: {c.tx_macs / 1e6:,.1f} M MACs" in text
-        assert f"receiver: {c.rx_macs / 1e6:,.1f} M MACs" in text
-        assert f"{c.rx_params / 1e6:,.2f} M params" in text
-        tx = [r for r in rects if r.fillcolor == "#1f77b4"]
+        assert f"transmitter: {c.tx_macs / 1e6:,.1f} M MACs" in svg
+        assert f"receiver: {c.rx_macs / 1e6:,.1f} M MACs" in svg
+        assert f"{c.rx_params / 1e6:,.2f} M params" in svg
+        tx = [name for colour, name in diagram_boxes(svg) if colour == "#1f77b4"]
         assert len(tx) == cut + 1 + has_codec  # the image, the first `cut` stages and the compressor
+        # each stage's exact MACs and parameters in its tooltip
+        for s in st:
+            assert f"{s['macs']:,} MACs" in svg and f"{s['params']:,} parameters" in svg
 
 
 def test_vector_and_top5_figures():

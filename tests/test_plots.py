@@ -85,36 +85,49 @@ def test_iot_cliff_label_and_current_snr_label_never_overlap():
         assert c.xanchor == ("left" if snr <= cliff else "right")
 
 
-FIGURE_PX_AT_1280 = 820  # the explorer's diagram measured in Chromium at a 1280 px wide window
-
-
-def plain_lines(html: str) -> list[tuple[str, bool]]:
-    return [(re.sub(r"<[^>]+>", "", ln), "<b>" in ln) for ln in html.split("<br>")]
+def svg_blocks(svg: str) -> list[dict]:
+    """The diagram's blocks as drawn: each <g class="block"> with its rect, its texts (text, font size, bold)
+    and its tooltip."""
+    out = []
+    for g in re.findall(r'<g class="block">(.*?)</g>', svg, re.S):
+        rect = re.search(r'<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"', g)
+        texts = [(t, float(size), bool(bold)) for size, bold, t in
+                 re.findall(r'<text [^>]*font-size="([\d.]+)" fill="white"( font-weight="bold")?>([^<]*)</text>', g)]
+        out.append({"x": float(rect[1]), "width": float(rect[2]), "texts": texts,
+                    "title": re.search(r"<title>(.*?)</title>", g, re.S)[1]})
+    return out
 
 
 @pytest.mark.parametrize("backbone", ["resnet18", "resnet34"])
-def test_network_diagram_text_fits_its_boxes_at_1280_px(backbone):
-    """Every line of every block's text fits the block at the width the explorer gives the diagram in a
-    1280 px window, by a generous width estimate (0.62 em bold, 0.58 em regular, per character); the
-    details that do not fit (parameters, exact counts) are in the blocks' hover text."""
+def test_network_diagram_text_fits_its_boxes(backbone):
+    """Every line of every block's text fits its block in the SVG's viewBox by a generous width estimate
+    (0.62 em bold, 0.58 em regular, per character), so at every width the SVG is drawn (it scales as a
+    whole); the boxes lie inside the viewBox and do not overlap; the details that do not fit (parameters,
+    exact counts) are in each block's tooltip."""
     st = list(C.stage_costs(backbone, 10))
     for cut in range(len(st) + 1):
         codec = C.codec_costs(C.split_costs(backbone, 10, f"SP-{cut}", 64), st, cut)
-        fig = plots.network_diagram_figure(st, cut, 64, f"SP-{cut}", codec)
-        lo, hi = fig.layout.xaxis.range
-        m = fig.layout.margin
-        px_per_unit = (FIGURE_PX_AT_1280 - m.l - m.r) / (hi - lo)
-        rects = [s for s in fig.layout.shapes if s.type == "rect"]
-        inside = [a for a in fig.layout.annotations if any(r.x0 <= a.x <= r.x1 and a.y == 0.5 for r in rects)]
-        assert len(inside) == len(rects)
-        for a in inside:
-            r = next(r for r in rects if r.x0 <= a.x <= r.x1)
-            box_px = (r.x1 - r.x0) * px_per_unit
-            for text, bold in plain_lines(a.text):
-                width = len(text) * a.font.size * (0.62 if bold else 0.58)
-                assert width <= box_px, (backbone, cut, text, a.font.size, width, box_px)
-            assert a.font.size >= 8  # still readable
-        hover = [t for t in fig.data if t.name == "blocks"][0].hovertext
-        assert len(hover) == len(rects) and sum("parameters" in h for h in hover) >= len(st)
-        # the text never reaches past the plotted range: first and last boxes are inside it
-        assert min(r.x0 for r in rects) >= lo and max(r.x1 for r in rects) <= hi
+        svg = plots.network_diagram_svg(st, cut, 64, f"SP-{cut}", codec)
+        width = float(re.search(r'viewBox="0 0 ([\d.]+) ', svg)[1])
+        blocks = svg_blocks(svg)
+        assert len(blocks) == len(st) + 2 + 2 * (0 < cut < len(st))
+        for b in blocks:
+            assert b["texts"]
+            for text, size, bold in b["texts"]:
+                assert len(text) * size * (0.62 if bold else 0.58) <= b["width"], (backbone, cut, text, size, b)
+                assert size >= 8  # still readable at 1280 px (the viewBox is the explorer's column there)
+        assert blocks[0]["x"] >= 0 and blocks[-1]["x"] + blocks[-1]["width"] <= width
+        assert all(a["x"] + a["width"] < b["x"] for a, b in zip(blocks, blocks[1:]))
+        assert sum("parameters" in b["title"] for b in blocks) >= len(st)
+        # the labels outside the boxes stay inside the viewBox too (the cut's label is kept off the edges)
+        cut_text = re.search(r'<text class="cut" x="([\d.]+)"', svg)
+        half = plots.text_width_px(f"SP-{cut}: channel carries 64 numbers", 13) / 2
+        assert half <= float(cut_text[1]) <= width - half
+        totals = re.findall(r'<text class="total"[^>]*font-size="([\d.]+)"[^>]*>([^<]*)</text>', svg)
+        assert len(totals) == 2 and sum(plots.text_width_px(t, float(sz)) for sz, t in totals) <= width
+
+
+def test_network_diagram_svg_escapes_its_text():
+    st = [{"stage": "a<b&c", "macs": 10, "params": 1, "out_shape": (1,)}]
+    svg = plots.network_diagram_svg(st, 0, 4, "SP-0")
+    assert "a&lt;b&amp;c" in svg and "a<b" not in svg
