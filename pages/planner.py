@@ -15,8 +15,8 @@ ensure_navigation()
 st.title("Planner")
 st.caption("The explorer's question turned around (issue 29; paper 002, eq. 1): for a device, an edge server, a "
            "link, an SNR and your constraints, where to cut the network and how many numbers to send. Every "
-           "(split, k) of the shipped sweep table is a candidate: accuracy measured, latency and device energy "
-           "modelled.")
+           "(split, k) of the shipped sweep table is a candidate, and so are paper 001's TOC models (CIFAR-10) when "
+           "shipped: accuracy measured, latency and device energy modelled.")
 
 q = QueryState(st.query_params)
 side = st.sidebar
@@ -171,36 +171,63 @@ def costs_for(bb: str):
     return V.cost_lookup(bb, cached.sweep_table(bb, V.DATASET))
 
 
+def _toc_stamp() -> tuple:
+    """Modification times of the TOC results table and cards: a re-export or re-measurement is read again."""
+    from semcom_core.toc.tables import shipped_dir
+    d = shipped_dir()
+    return tuple(sorted((f.name, f.stat().st_mtime) for f in d.glob("*") if f.suffix in (".csv", ".json"))) if d.is_dir() else ()
+
+
+@st.cache_data(show_spinner=False)
+def toc_shipped(stamp):
+    """(TOC results table, the shipped models whose rows match their file, the ones left out with why)."""
+    from semcom_core.plan.toc import shipped_toc
+    return shipped_toc(V.DATASET)
+
+
+@st.cache_data(show_spinner=False)
+def toc_costs_for(models: tuple):
+    """The TOC models' MACs per exit (counted once per server)."""
+    return V.toc_cost_lookup(models)
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
-def plan_for(inp):
-    """The plan of these inputs (PlanInputs holds everything a plan depends on besides the backbone's table)."""
+def plan_for(inp, toc_stamp=()):
+    """The plan of these inputs (PlanInputs holds everything a plan depends on besides the backbone's table and the
+    shipped TOC files, whose stamp is the second key)."""
     digital = "digital" in inp.modes
+    toc_table, toc_models, toc_left_out = toc_shipped(toc_stamp) if inp.toc else (None, (), {})
     return V.run_plan(inp, cached.sweep_table(inp.backbone, inp.dataset), costs_for(inp.backbone),
-                      quant=quant_table(inp.backbone) if digital else None, bler=bler_table() if digital else None)
+                      quant=quant_table(inp.backbone) if digital else None, bler=bler_table() if digital else None,
+                      toc_results=toc_table, toc_costs=toc_costs_for(tuple(toc_models)) if toc_models else {},
+                      toc_models=tuple(toc_models), toc_left_out=toc_left_out)
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
-def view_for(inp):
+def view_for(inp, toc_stamp=()):
     """What the page shows for these inputs, figures included (~0.1 s to build), shared by every session: the
     page only reads it."""
-    return V.planner_view(plan_for(inp))
+    return V.planner_view(plan_for(inp, toc_stamp))
 
 
 cons = V.constraints(min_acc, max_lat, max_macs, max_mj)
 inp, error = V.plan_inputs(backbone, device, edge, link, snr, channel, bits, cons, objective, emac, ebit, typed,
                            mode=mode, digital_link=dlink, analog_air=air)
-if error is None and mode != "analog" and (QUANT is None or bler_table() is None):
-    error = (f"No digital candidates for {backbone}: the quantization table (pretrained/split/quant_{backbone}_"
-             f"{V.DATASET}.csv) or the LDPC block error rates (pretrained/split/ldpc_bler.csv) are not shipped. "
-             "Choose analog symbols.")
+if error is None and mode == "digital" and (QUANT is None or bler_table() is None):
+    error = (f"Digital is not measured for {backbone}: no quantization table (pretrained/split/quant_{backbone}_"
+             f"{V.DATASET}.csv)" + ("" if bler_table() is not None else " or LDPC block error rates "
+                                    "(pretrained/split/ldpc_bler.csv)")
+             + ". The quantization table measures ResNet-18 only, at SP-2/3/4 and k = 16, 64, 256. Choose analog "
+             "symbols, or both (then every candidate is analog, and the page says so).")
     inp = None
 view = None
+TOC_STAMP = _toc_stamp()
 if error:
     st.error(error, icon=":material/error:")
 else:
     try:
         with st.spinner("Planning: the first plan of a backbone counts the MACs of every split model (about 7 s)"):
-            view = view_for(inp)
+            view = view_for(inp, TOC_STAMP)
     except DatasetError as e:
         st.error(f"No plan: {e}.")
 
@@ -217,6 +244,10 @@ if view is not None:
                      icon=":material/call_split:", query_params=view.explorer_params,
                      help=f"{view.explorer_url}: the chosen split, k, channel and SNR"
                           + (", with these presets in 'Think in seconds'" if "sec" in view.explorer_params else ""))
+    if view.toc_params:
+        st.page_link(PAGES_DIR / "toc.py", label=f"Open the Budgeted TOC page at {view.choice_label}",
+                     icon=":material/speed:", query_params=view.toc_params,
+                     help=f"{view.toc_url}: the chosen TOC model, channel, PSNR (when measured) and budget")
     if view.binding is not None and len(view.binding):
         st.subheader("Which constraint binds")
         st.dataframe(view.binding, hide_index=True)
@@ -253,7 +284,7 @@ if view is not None:  # the digital section follows a plan that could be made (n
         st.info(f"No quantization table or LDPC block error rates are shipped for {backbone}: "
                 "`python -m semcom_core digital quantize-sweep` and `python -m semcom_core digital bler` measure them.")
     else:
-        choice = plan_for(inp).choice
+        choice = plan_for(inp, TOC_STAMP).choice
         if (choice is not None and choice.digital and "dsp" not in q.raw and "dsp" not in st.session_state
                 and choice.bits_per_number in DIGITAL_OPTIONS.get(choice.split, {}).get(choice.k, ())):
             # opened without a choice of its own: the section starts at the planner's digital choice

@@ -2,7 +2,8 @@
 and against device energy. Pure functions from the view model's tables (`views.planner`: accuracy in %,
 latency in ms, energy in mJ) to plotly figures.
 
-Every candidate is drawn faint (grey, open when it fails a constraint), the Pareto front of the feasible
+Every candidate is drawn faint (grey circles; paper 001's TOC models orange triangles; open when it fails a
+constraint), the Pareto front of the feasible
 candidates highlighted (a line through its points, 95 % intervals as error bars), the chosen point as a
 star, the two baselines as their own symbols, and the active limits as dashed lines. The cost axis is
 logarithmic: candidates span microseconds to seconds, nanojoules to joules."""
@@ -16,6 +17,7 @@ import plotly.graph_objects as go
 from semcom_ui.plots import vertical_marker
 
 FAINT = "rgba(120,120,120,0.35)"
+TOC_FAINT = "rgba(255,127,14,0.55)"  # paper 001's TOC models: their own colour and a triangle
 FRONT_COLOR = "#1f77b4"
 CHOSEN_COLOR = "#d62728"
 BASELINE_STYLE = {"all_on_device": ("diamond", "#2ca02c"), "all_on_edge": ("square", "#9467bd")}
@@ -45,13 +47,16 @@ def pareto_figure(points: pd.DataFrame, marks: pd.DataFrame, axis: str, limits: 
         fig.update_layout(xaxis=dict(title=title, type="log"), yaxis=dict(title="accuracy (%)"), height=420,
                           margin=dict(t=30, b=40))
         return fig
-    for ok, name, symbol in ((True, "candidates meeting every constraint", "circle"),
-                             (False, "candidates failing a constraint", "circle-open")):
-        g = pts[pts.feasible == ok]
-        if len(g):
-            fig.add_trace(go.Scatter(x=list(g[col]), y=list(g.accuracy), mode="markers", name=name,
-                                     marker=dict(color=FAINT, size=7, symbol=symbol), text=list(g.label),
-                                     hovertemplate="%{text}<br>%{y:.1f} %, %{x:.4g} " + unit + "<extra></extra>"))
+    is_toc = (pts["family"].astype(str).str.startswith("toc") if "family" in pts.columns
+              else pd.Series(False, index=pts.index))
+    for toc, what, symbol, color in ((False, "candidates", "circle", FAINT),
+                                     (True, "TOC models (paper 001)", "triangle-up", TOC_FAINT)):
+        for ok, tail, sym in ((True, "meeting every constraint", symbol), (False, "failing a constraint", symbol + "-open")):
+            g = pts[(pts.feasible == ok) & (is_toc == toc)]
+            if len(g):
+                fig.add_trace(go.Scatter(x=list(g[col]), y=list(g.accuracy), mode="markers", name=f"{what} {tail}",
+                                         marker=dict(color=color, size=8 if toc else 7, symbol=sym), text=list(g.label),
+                                         hovertemplate="%{text}<br>%{y:.1f} %, %{x:.4g} " + unit + "<extra></extra>"))
     front = pts[pts[front_col]].sort_values([col, "accuracy"], ascending=[True, False])
     if len(front):
         err = None

@@ -28,6 +28,11 @@ def open_page(page: str = PAGE, params: dict | None = None, timeout: int = 300) 
     return apptest.open_page(page, params, timeout)
 
 
+def cut(m: dict, c) -> bool:
+    """The page's first metric names the choice: 'Cut at' a split point, or the TOC 'Model'."""
+    return m["Model"] == c.split.removeprefix("TOC ") if c.toc else m["Cut at"] == c.split
+
+
 def url_notices(at) -> list[str]:
     return [w.value for w in at.warning if "URL parameter" in w.value]
 
@@ -37,12 +42,13 @@ def test_default_load_shows_the_planners_plan():
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "Planner"
     # the page's defaults are docs/planner.md's example: Pi 4, A100, LTE, 5 dB AWGN, >= 85 %, fastest
-    ref = plan(inputs_from("pi 4", "a100", "lte", 5.0, constraints=Constraints(min_accuracy=0.85)))
+    ref = plan(inputs_from("pi 4", "a100", "lte", 5.0, toc=True, constraints=Constraints(min_accuracy=0.85)))
     c = ref.choice
     (ok,) = at.success
-    assert f"**{c.split}**" in ok.value and f"**k = {c.k}**" in ok.value and ok.value.startswith("Fastest")
+    assert f"**k = {c.k}**" in ok.value and ok.value.startswith("Fastest")
+    assert (f"**B = {c.budget_macs / 1e6:,.3g} M MACs**" if c.toc else f"**{c.split}**") in ok.value
     m = metrics(at)
-    assert m["Cut at"] == c.split and m["Numbers sent"] == str(c.k) and m["Accuracy"] == V.short_pct(c.accuracy)
+    assert cut(m, c) and m["Numbers sent"] == str(c.k) and m["Accuracy"] == V.short_pct(c.accuracy)
     assert m["Latency"] == V.short_s(c.latency_s) and m["Device energy"] == V.short_j(c.energy_j)
     assert all(len(v) <= 8 for v in m.values()), m
     feasible = at.dataframe[0].value
@@ -53,23 +59,27 @@ def test_default_load_shows_the_planners_plan():
     assert len(at.get("plotly_chart")) == (4 if DIGITAL_SHIPPED else 2)
     assert not url_notices(at) and not at.error
     (link,) = at.get("page_link")
-    assert link.proto.page == "explorer"
     q = dict(parse_qsl(link.proto.query_string))
-    assert (q["bb"], q["split"], q["k"], q["ch"], q["snr"]) == ("resnet18", c.split, str(c.k), "awgn", "5")
+    if c.toc:  # paper 001's model: the Budgeted TOC page at its family, channel and budget
+        assert link.proto.page == "toc" and (q["family"], q["ch"]) == ("dynamic" if c.budget_macs else "static", "awgn")
+        assert float(q["B"]) == (c.budget_macs or c.device_macs)
+    else:
+        assert link.proto.page == "explorer"
+        assert (q["bb"], q["split"], q["k"], q["ch"], q["snr"]) == ("resnet18", c.split, str(c.k), "awgn", "5")
     # every control in the URL
     assert qp(at, "acc") == "0.85" and qp(at, "obj") == "latency" and qp(at, "dev") == V.DEFAULT_DEVICE
 
     # a control change: the plan and the URL follow
     at.slider(key="acc").set_value(0.88).run()
     assert not at.exception and qp(at, "acc") == "0.88"
-    c2 = plan(inputs_from("pi 4", "a100", "lte", 5.0, constraints=Constraints(min_accuracy=0.88))).choice
-    assert metrics(at)["Cut at"] == c2.split and metrics(at)["Accuracy"] == V.short_pct(c2.accuracy)
+    c2 = plan(inputs_from("pi 4", "a100", "lte", 5.0, toc=True, constraints=Constraints(min_accuracy=0.88))).choice
+    assert cut(metrics(at), c2) and metrics(at)["Accuracy"] == V.short_pct(c2.accuracy)
 
 
 def test_an_infeasible_constraint_names_the_binding_one():
     at = open_page(params={"acc": "0.85", "lat": "1"})  # >= 85 % within 1 ms on a Raspberry Pi 4: impossible
     assert not at.exception, [e.value for e in at.exception]
-    ref = plan(inputs_from("pi 4", "a100", "lte", 5.0, constraints=Constraints(min_accuracy=0.85, max_latency_s=1e-3)))
+    ref = plan(inputs_from("pi 4", "a100", "lte", 5.0, toc=True, constraints=Constraints(min_accuracy=0.85, max_latency_s=1e-3)))
     assert ref.choice is None
     name = ref.binding["binding"]
     errors = [e.value for e in at.error]
@@ -97,12 +107,12 @@ def test_url_values_are_taken():
     assert at.radio(key="obj").value == "energy" and at.number_input(key="mj").value == 500.0
     ref = plan(inputs_from("microcontroller", "orin", "lora", 10.0, energy_per_mac="int8", channel="rayleigh",
                            bits_per_number=8, objective="energy",
-                           constraints=Constraints(min_accuracy=0.8, max_energy_j=0.5)))
+                           toc=True, constraints=Constraints(min_accuracy=0.8, max_energy_j=0.5)))
     m = metrics(at)
     if ref.choice is None:
         assert m["Binding"] == V.CONSTRAINT_SHORT[ref.binding["binding"]]
     else:
-        assert (m["Cut at"], m["Device energy"]) == (ref.choice.split, V.short_j(ref.choice.energy_j))
+        assert cut(m, ref.choice) and m["Device energy"] == V.short_j(ref.choice.energy_j)
     for k, v in params.items():
         assert qp(at, k) == v, k
 
@@ -112,10 +122,10 @@ def test_typed_numbers_from_the_url():
     assert not at.exception and not url_notices(at)
     assert at.toggle(key="typed").value and at.number_input(key="devg").value == 2.5
     assert at.selectbox(key="dev").disabled  # the typed numbers replace the presets
-    ref = plan(inputs_from(2.5e9, 1e12, 2e7, 5.0, energy_per_bit=1e-7, constraints=Constraints(min_accuracy=0.85)))
+    ref = plan(inputs_from(2.5e9, 1e12, 2e7, 5.0, energy_per_bit=1e-7, toc=True, constraints=Constraints(min_accuracy=0.85)))
     m = metrics(at)
-    assert (m["Cut at"], m["Latency"], m["Device energy"]) == (ref.choice.split, V.short_s(ref.choice.latency_s),
-                                                               V.short_j(ref.choice.energy_j))
+    assert cut(m, ref.choice) and (m["Latency"], m["Device energy"]) == (V.short_s(ref.choice.latency_s),
+                                                                         V.short_j(ref.choice.energy_j))
     (link,) = at.get("page_link")
     assert "sec=" not in link.proto.query_string  # typed numbers are no explorer preset
     at.toggle(key="typed").set_value(False).run()  # back to the presets: the typed numbers leave the URL
@@ -134,7 +144,9 @@ def test_bad_input_is_a_message_never_a_traceback(params, words):
 
 
 def test_the_explorer_link_opens_the_chosen_configuration():
-    at = open_page(params={"acc": "0.88", "bits": "16"})
+    at = open_page(params={"acc": "0.88", "bits": "16"})  # 88 % at 5 dB: beyond every TOC model, a split is chosen
+    assert plan(inputs_from("pi 4", "a100", "lte", 5.0, toc=True, constraints=Constraints(min_accuracy=0.88),
+                            bits_per_number=16)).choice.family == "split"
     (link,) = at.get("page_link")
     q = dict(parse_qsl(link.proto.query_string))
     ex = open_page("pages/explorer.py", params=q, timeout=600)
@@ -155,11 +167,11 @@ def test_analog_or_digital_from_the_url():
     assert not at.exception, [e.value for e in at.exception]
     assert not url_notices(at)
     assert at.radio(key="mode").value == "both" and at.radio(key="dlink").value == "ldpc"
-    ref = plan(inputs_from("pi 4", "a100", "lte", 10.0, constraints=Constraints(min_accuracy=0.85),
+    ref = plan(inputs_from("pi 4", "a100", "lte", 10.0, toc=True, constraints=Constraints(min_accuracy=0.85),
                            modes=("analog", "digital")))
     c = ref.choice
     m = metrics(at)
-    assert m["Cut at"] == c.split and m["Accuracy"] == V.short_pct(c.accuracy)
+    assert cut(m, c) and m["Accuracy"] == V.short_pct(c.accuracy)
     assert m["Link"] == (f"{c.bits_per_number}-bit" if c.digital else "analog")
     assert all(len(v) <= 8 for v in m.values()), m
     (ok,) = at.success
@@ -192,7 +204,7 @@ def test_a_bad_digital_url_value_falls_back_with_a_notice():
 def test_the_digital_section_opens_at_a_digital_choice():
     at = open_page(params={"mode": "digital", "snr": "5", "acc": "0.85"})
     assert not at.exception, [e.value for e in at.exception]
-    c = plan(inputs_from("pi 4", "a100", "lte", 5.0, constraints=Constraints(min_accuracy=0.85),
+    c = plan(inputs_from("pi 4", "a100", "lte", 5.0, toc=True, constraints=Constraints(min_accuracy=0.85),
                          modes=("digital",))).choice
     assert c is not None and c.digital
     assert at.selectbox(key="dsp").value == c.split and at.selectbox(key=f"dk_{c.split}").value == c.k

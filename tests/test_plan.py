@@ -268,9 +268,11 @@ def run_cli(args, capsys):
 
 def test_cli_plan_on_the_shipped_resnet18_table(capsys):
     rc, out, err = run_cli(["--backbone", "resnet18", "--device", "pi 4", "--edge", "a100", "--link", "lte",
-                            "--snr", "5", "--min-accuracy", "0.85", "--objective", "latency", "--json"], capsys)
+                            "--snr", "5", "--min-accuracy", "0.85", "--objective", "latency", "--json", "--no-toc"],
+                           capsys)
     assert rc == 0, err
     d = json.loads(out)
+    assert d["inputs"]["toc"] is False and d["choice"]["family"] == "split"
     assert d["feasible"] is True and d["choice"]["accuracy"] >= 0.85
     table = pd.read_csv(paths.pretrained_dir() / "split" / "sweep_resnet18_cifar10.csv")
     row = table[(table.split == d["choice"]["split"]) & (table.k == d["choice"]["k"]) & (table.channel == "awgn")
@@ -306,3 +308,18 @@ def test_cli_plan_on_the_shipped_resnet18_table(capsys):
 def test_cli_bad_arguments_one_line_exit_2(args, msg, capsys):
     rc, out, err = run_cli(args, capsys)
     assert rc == 2 and msg in err and len(err.strip().splitlines()) == 1 and out == ""
+
+
+def test_cli_plan_offers_the_toc_models_by_default(capsys):
+    from semcom_core.plan.toc import shipped_toc
+    _, models, _ = shipped_toc("cifar10")
+    rc, out, err = run_cli(["--device", "pi 4", "--edge", "a100", "--link", "lte", "--snr", "6", "--json", "--all"],
+                           capsys)
+    assert rc == 0, err
+    d = json.loads(out)
+    assert d["inputs"]["toc"] is True
+    toc = [c for c in d["candidates"] if c["family"].startswith("toc")]
+    assert bool(toc) == bool(models)
+    if models:  # at a measured PSNR: the table's value, measured, not interpolated
+        assert all(c["accuracy_reading"] == "measured" and c["accuracy_interpolated"] is False for c in toc)
+        assert any("TOC candidate" in n for n in d["notes"])

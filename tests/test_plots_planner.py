@@ -83,3 +83,15 @@ def test_unknown_axis_is_refused(view):
     with pytest.raises(ValueError, match="axis"):
         P.pareto_figure(view.points, view.marks, "bits")
     assert math.isfinite(view.figures["latency"].layout.xaxis.range[0])
+
+
+def test_toc_candidates_are_drawn_apart():
+    from .test_plan_toc import toc_plan
+    fig = V.planner_view(toc_plan(3.0, min_accuracy=0.89)).figures["latency"]
+    ok = by_name(fig, "TOC models (paper 001) meeting every constraint")
+    bad = by_name(fig, "TOC models (paper 001) failing a constraint")
+    assert ok.marker.symbol == "triangle-up" and bad.marker.symbol == "triangle-up-open"
+    assert ok.marker.color == P.TOC_FAINT != P.FAINT
+    assert list(ok.text) == ["TOC dynamic (B = 20 M MACs), k = 16"] and len(bad.x) == 2
+    assert len(by_name(fig, "candidates failing a constraint").x) == 6  # the toy split candidates: all below 89 %
+    assert by_name(fig, "chosen: TOC dynamic (B = 20 M MACs), k = 16").marker.symbol == "star"

@@ -220,3 +220,23 @@ def test_cost_lookup_covers_every_pair_of_the_table():
     t = pd.DataFrame({"split": ["SP-6", "SP-6"], "k": [10, 10], "channel": ["awgn", "rayleigh"]})
     got = V.cost_lookup("resnet18", t)
     assert list(got) == [("SP-6", 10)] and got[("SP-6", 10)][2] == 10 and got[("SP-6", 10)][1] == 0
+
+
+def test_a_toc_choice_is_said_shown_apart_and_linked_to_the_toc_page():
+    from .test_plan_toc import toc_plan
+    v = V.planner_view(toc_plan(3.0, min_accuracy=0.89))  # by hand: TOC dynamic at B = 20 M (tests/test_plan_toc.py)
+    assert "dynamic TOC model" in v.recommendation and "B = 20 M MACs" in v.recommendation
+    assert "interpolated between 0 and 6 dB" in v.recommendation
+    m = {x.label: x.value for x in v.metrics}
+    assert m["Model"] == "dynamic" and "Cut at" not in m
+    assert list(v.table["family"]) == ["TOC dynamic (paper 001)"] and v.table["budget M MACs"].iloc[0] == 20.0
+    assert set(v.points.family) == {"split", "toc-static", "toc-dynamic"}
+    assert v.explorer_params is None  # not a cut of the backbone
+    assert v.toc_params == {"family": "dynamic", "ch": "awgn", "B": "20000000"}  # 3 dB: no measured PSNR to open at
+    at6 = toc_plan(6.0, min_accuracy=0.92)  # a measured PSNR (B = 20 M, 95 %): the TOC page opens there
+    assert V.toc_link(at6.choice, at6.inputs)[0]["snr"] == "6"
+    assert any("TOC candidates" in m.text for m in v.messages if m.level == "info")
+    assert any("TOC candidates (paper 001)" in n for n in v.notes)
+    # no TOC in the plan: no TOC words
+    v = V.planner_view(toc_plan(3.0, toc=False, min_accuracy=0.8))
+    assert v.toc_params is None and not any("TOC" in n for n in v.notes)

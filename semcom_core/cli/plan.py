@@ -8,6 +8,7 @@ Infeasible constraints are an answer, not an error: exit 0 with "feasible": fals
 """
 from __future__ import annotations
 
+import argparse
 import json
 import math
 
@@ -35,7 +36,7 @@ def cmd_plan(a) -> int:
                           channel=a.channel, bits_per_number=a.bits, constraints=cons, objective=a.objective,
                           convention=a.convention, modes=MODE_CHOICES[a.mode], digital_link=a.digital_link,
                           digital_bits=tuple(a.digital_bits) if a.digital_bits else None,
-                          analog_air=a.analog_air.replace("-", "_"))
+                          analog_air=a.analog_air.replace("-", "_"), toc=a.toc)
     except (PresetError, ValueError) as e:
         raise UsageError(str(e)) from None
     table = load_sweep(a.backbone, a.dataset)  # DatasetError (exit 1) naming the command if not shipped
@@ -63,7 +64,8 @@ def _line(r: dict) -> str:
     iv = r.get("accuracy_interval")
     iv_s = f" [{100 * iv[0]:.1f}, {100 * iv[1]:.1f}]" if iv else ""
     mode = {"digital": f"digital {r['bits_per_number']} b", "label": "label"}.get(r.get("mode"), "analog")
-    return (f"  {r['split']:>11} k={r['k']:<5} {mode:<11} {100 * r['accuracy']:5.1f} %{iv_s:<15} {_ms(r['latency_s']):>13} "
+    name = r["split"] if r.get("budget_macs") is None else f"{r['split']} B={r['budget_macs'] / 1e6:,.3g}M"
+    return (f"  {name:>11} k={r['k']:<5} {mode:<11} {100 * r['accuracy']:5.1f} %{iv_s:<15} {_ms(r['latency_s']):>13} "
             f"(device {_ms(r['device_s'])}, air {_ms(r['air_s'])}, edge {_ms(r['edge_s'])})  {_mj(r['energy_j'])}"
             + ("" if r.get("accuracy_reading", "measured") == "measured" else f"  {r['accuracy_reading']}")
             + (f"  link {r['link_figure']}" if r.get("link_figure") in ("interpolated", "modelled") else ""))
@@ -77,6 +79,7 @@ def _text(o: dict) -> str:
             + (f" (digital over {i['digital_link']})" if "digital" in i["modes"] else ""))
     count = f"feasible: {str(o['feasible']).lower()} ({o['counts']['feasible']} of {o['counts']['candidates']} candidates)"
     lines = [head, count, o["reason"], f"accuracy: {o['accuracy_readings']}",
+             *(f"note: {n}" for n in o.get("notes") or []),
              "Pareto front, accuracy vs latency (feasible candidates):"]
     lines += [_line(r) for r in o["pareto"]["accuracy_vs_latency"]] or ["  (empty)"]
     lines.append("Pareto front, accuracy vs device energy (feasible candidates):")
@@ -124,6 +127,8 @@ def register(sub) -> None:
     p.add_argument("--analog-air", choices=("bits", "channel-uses"), default="bits",
                    help="analog air time: k x --bits / link rate (the cost model's, default) or ceil(k/2) complex "
                         "channel uses at the link rate in uses per second (as the digital link counts)")
+    p.add_argument("--toc", action=argparse.BooleanOptionalAction, default=True,
+                   help="paper 001's TOC models (pretrained/toc/) as candidates too, on CIFAR-10 (default: on)")
     p.add_argument("--all", action="store_true", help="also list every candidate")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_plan)

@@ -25,9 +25,9 @@ import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-import numpy as np
 import pandas as pd
 
+from semcom_core.channels.core import complex_channel_uses
 from semcom_core.costs.compute import (
     DEVICE_PRESETS,
     FLOPS_PER_MAC,
@@ -35,8 +35,7 @@ from semcom_core.costs.compute import (
     latency,
     split_costs,
 )
-from semcom_core.channels.core import complex_channel_uses
-from semcom_core.eval.readings import accuracy_at, rows_for
+from semcom_core.eval.readings import accuracy_at
 from semcom_core.eval.stats import accuracy_interval
 from semcom_core.plan import presets as P
 from semcom_core.plan.core import (
@@ -54,6 +53,8 @@ from semcom_core.plan.core import (
     reason,
     violations,
 )
+from semcom_core.plan.readings import reading_interval, reading_kind
+from semcom_core.plan.toc import TocCostFn
 
 # (split, k) -> (device MACs, edge MACs, real numbers sent)
 CostFn = Callable[[str, int], tuple[int, int, int]]
@@ -94,6 +95,9 @@ class PlanInputs:
     digital_link: str = "ldpc"
     digital_bits: tuple[int, ...] | None = None
     analog_air: str = "bits"
+    # paper 001's TOC models as candidates too (`plan.toc`; CIFAR-10 only, analog symbols); off by default in the
+    # library (a plan on a given table stays on that table), on in the CLI and the page
+    toc: bool = False
 
     def __post_init__(self):
         modes = tuple(self.modes)
@@ -176,23 +180,6 @@ def inputs_from(device, edge, link, snr_db: float, *, energy_per_mac=None, energ
 
 
 # ----------------------------------------------------------------------------- candidates
-def reading_interval(table: pd.DataFrame, split: str, k: int, snr_db: float, channel: str, reading):
-    """95 % interval of a reading: the measured row's Wilson interval; for an interpolated reading the two
-    neighbours' intervals interpolated with the same weights; outside the grid the nearest row's."""
-    if reading.exact:
-        return reading.interval
-    sub = rows_for(table, split, k, channel)
-    s = sub.snr_db.to_numpy(float)
-    ivs = [accuracy_interval(float(a), int(n)) for a, n in zip(sub.accuracy, sub.n)]
-    if snr_db <= s[0]:
-        return ivs[0]
-    if snr_db >= s[-1]:
-        return ivs[-1]
-    lo = float(np.interp(snr_db, s, [i[0] for i in ivs]))
-    hi = float(np.interp(snr_db, s, [i[1] for i in ivs]))
-    return lo, hi
-
-
 def model_costs(backbone: str, dataset: str, convention: str = "true", decompress: int | None = None) -> CostFn:
     """The cost model's (device MACs, edge MACs, numbers sent) of each (split, k) of `backbone` on `dataset`."""
     from semcom_core.data.registry import get_spec
@@ -238,13 +225,6 @@ def build_candidates(inp: PlanInputs, table: pd.DataFrame, costs: CostFn) -> lis
                              extra={"numbers_sent": int(z), "complex_channel_uses": uses},
                              accuracy_reading=reading_kind(r)))
     return out
-
-
-def reading_kind(r) -> str:
-    """An `eval.readings.AccuracyReading` as a `Candidate.accuracy_reading`: measured, interpolated or nearest."""
-    if r.exact:
-        return "measured"
-    return "nearest" if r.how.startswith("nearest") else "interpolated"
 
 
 def interpolated_readings(cands: list[Candidate]) -> tuple[list[str], int]:
@@ -335,6 +315,7 @@ class Plan:
     fronts: dict[str, list[Candidate]]
     baselines: dict[str, Candidate | None]
     binding: dict | None
+    notes: list[str] = field(default_factory=list)  # what is offered and what is not (TOC, digital coverage)
 
     def to_dict(self, all_candidates: bool = False) -> dict:
         inp = self.inputs
@@ -365,6 +346,7 @@ class Plan:
             "binding": self.binding,
             "counts": {"candidates": len(self.candidates), "feasible": len(self.feasible)},
             "accuracy_readings": readings,
+            "notes": list(self.notes),
             "inputs": {"backbone": inp.backbone, "dataset": inp.dataset, "channel": inp.channel,
                        "snr_db": inp.snr_db, "device_flops": inp.device_flops, "edge_flops": inp.edge_flops,
                        "link_bps": inp.link_bps, "bits_per_number": inp.bits_per_number,
@@ -372,7 +354,7 @@ class Plan:
                        "objective": inp.objective, "constraints": asdict(c), "mac_convention": inp.convention,
                        "presets": inp.names, "modes": list(inp.modes), "digital_link": inp.digital_link,
                        "digital_bits": list(inp.digital_bits) if inp.digital_bits else None,
-                       "analog_air": inp.analog_air},
+                       "analog_air": inp.analog_air, "toc": inp.toc},
             "conventions": {
                 "latency": f"device = {FLOPS_PER_MAC} FLOPs/MAC x device MACs / device FLOP/s; air = numbers "
                            f"sent x {inp.bits_per_number} bits / link bit/s; edge = {FLOPS_PER_MAC} x edge "
@@ -393,12 +375,18 @@ class Plan:
 
 def plan(inp: PlanInputs, table: pd.DataFrame | None = None, costs: CostFn | None = None,
          unsplit: tuple[int, float | None, int] | None = None, num_classes: int | None = None,
-         quant: pd.DataFrame | None = None, bler: pd.DataFrame | None = None) -> Plan:
+         quant: pd.DataFrame | None = None, bler: pd.DataFrame | None = None,
+         toc_results: pd.DataFrame | None = None, toc_costs: TocCostFn | None = None,
+         toc_models: tuple[str, ...] | None = None, toc_left_out: dict | None = None) -> Plan:
     """The plan for `inp`. table: the sweep table (default: the shipped one of backbone/dataset); costs:
     (split, k) -> (device MACs, edge MACs, numbers sent) (default: the cost model); unsplit: (MACs,
     accuracy, test images) of the unsplit model (default: cost model and model card); quant, bler: the
     quantization table and the LDPC block error rates for digital candidates (default: the shipped ones,
-    read only when `inp.modes` has "digital")."""
+    read only when `inp.modes` has "digital"; no quantization table shipped: no digital candidate, said so in
+    `notes`); toc_results, toc_costs, toc_models: paper 001's TOC results table, cost model and the models to
+    offer (default, with `inp.toc`: the shipped table, the models shipped now whose rows match their file, and
+    `toc.costs`); toc_left_out: shipped TOC models left out (model -> why), for the note."""
+    notes: list[str] = []
     if table is None:
         from semcom_core.zoo.tables import channel_table, load_sweep
         table = load_sweep(inp.backbone, inp.dataset)
@@ -412,12 +400,27 @@ def plan(inp: PlanInputs, table: pd.DataFrame | None = None, costs: CostFn | Non
         unsplit = _shipped_unsplit(inp)
     cands = build_candidates(inp, table, costs) if "analog" in inp.modes else []
     if "digital" in inp.modes:
-        if quant is None:
+        if quant is None and quant_path(inp.backbone, inp.dataset).is_file():
             quant = load_quant(inp.backbone, inp.dataset)
         if bler is None and inp.digital_link == "ldpc":
             from semcom_core.digital.link import load_bler
-            bler = load_bler()
-        cands += build_digital_candidates(inp, quant, bler, costs, num_classes)
+            try:
+                bler = load_bler()
+            except FileNotFoundError:
+                bler = None  # no measured LDPC link: no LDPC candidate (digital_coverage says so)
+        digital = build_digital_candidates(inp, quant, bler, costs, num_classes) if quant is not None else []
+        notes.append(digital_coverage(inp, quant, table, len(digital)))
+        cands += digital
+    if inp.toc:
+        from semcom_core.plan import toc as T
+        stale = dict(toc_left_out or {})
+        if toc_results is None and "analog" in inp.modes:
+            toc_results, shipped_models, stale = T.shipped_toc(inp.dataset)
+            toc_models = shipped_models if toc_models is None else toc_models
+        offered = (T.toc_candidates(inp, toc_results, toc_costs or T.toc_model_costs(num_classes, inp.convention),
+                                    toc_models) if "analog" in inp.modes else [])
+        notes.append(T.coverage_note(inp, toc_results, len(offered), stale))
+        cands += offered
     cons = inp.constraints
     ok = feasible_set(cands, cons)
     best, runner = choose(cands, cons, inp.objective)
@@ -435,9 +438,10 @@ def plan(inp: PlanInputs, table: pd.DataFrame | None = None, costs: CostFn | Non
         binding = None
     else:
         binding = binding_constraint(cands, cons)
-        why = _infeasible_sentence(binding, cons) if cands else "the table has no candidate for this channel"
+        why = (_infeasible_sentence(binding, cons) if cands else
+               "no candidate: " + (" ".join(n for n in notes if n) or "the table has no candidate for this channel"))
     why += _baseline_sentence(baselines, best, cons, inp.objective)
-    return Plan(inp, cands, ok, best, runner, why, fronts(ok), baselines, binding)
+    return Plan(inp, cands, ok, best, runner, why, fronts(ok), baselines, binding, [n for n in notes if n])
 
 
 _BASELINE_WORDS = {"all_on_device": "All on the device (the unsplit model; only the label is sent)",
@@ -491,6 +495,30 @@ def _infeasible_sentence(b: dict, cons: Constraints) -> str:
     miss = b["closest_miss"]
     return (f"nothing is feasible, and no single relaxation admits a candidate; {name} binds: the closest "
             f"miss, {miss['label']}, falls short most on it.")
+
+
+def digital_coverage(inp: PlanInputs, quant: pd.DataFrame | None, table: pd.DataFrame, offered: int) -> str:
+    """One sentence: where digital candidates are measured and where they are not (every (split, k) of the sweep
+    table without a quantization row is analog only; nothing is extrapolated)."""
+    if quant is None:
+        return (f"Digital not measured for {inp.backbone} on {inp.dataset}: no quantization table "
+                f"(pretrained/split/quant_{inp.backbone}_{inp.dataset}.csv), so no digital candidate"
+                + ("; every candidate is analog." if "analog" in inp.modes else "."))
+    q = quant[(quant.bits >= 1) & (quant.bits <= 8) & (quant.backbone == inp.backbone) & (quant.dataset == inp.dataset)]
+    have = sorted({(str(s), int(k)) for s, k in zip(q.split, q.k)}, key=lambda p: (int(p[0].split("-")[1]), p[1]))
+    by_split: dict[str, list[int]] = {}
+    for s, k in have:
+        by_split.setdefault(s, []).append(k)
+    where = "; ".join(f"{s} at k = {', '.join(str(k) for k in ks)}" for s, ks in by_split.items()) or "nowhere"
+    sub = table[table.channel == inp.channel]
+    pairs = {(str(s), int(k)) for s, k in zip(sub.split, sub.k)}
+    missing = len(pairs - set(have))
+    if inp.digital_link == "ldpc" and offered == 0 and have:
+        return f"No digital candidate: no measured LDPC + QPSK block error rates for the {inp.channel} channel."
+    return (f"Digital measured for {inp.backbone} only at {where} (b = "
+            f"{', '.join(str(int(b)) for b in sorted(q.bits.unique()))}): {offered} digital candidates; the other "
+            f"{missing} (split, k) of the sweep table are not measured digitally"
+            + (" and are offered as analog only." if "analog" in inp.modes else ", so they are no candidates."))
 
 
 def quant_path(backbone: str, dataset: str):

@@ -30,7 +30,7 @@ from semcom_core.plan import (
 from semcom_core.plan import plan as make_plan
 from semcom_core.plan import presets as P
 from semcom_core.plan.planner import ANALOG_AIR, DIGITAL_LINKS, MODE_CHOICES, interpolated_readings
-from semcom_core.plan.core import is_feasible, objective_key, violations
+from semcom_core.plan.core import FAMILY_LABELS, is_feasible, objective_key, violations
 from semcom_ui.views import explorer as X
 from semcom_ui.views.costs import Metric
 
@@ -98,6 +98,8 @@ class PlannerView:
     counts: str
     choice_label: str | None = None  # "SP-4, k = 32"; None when nothing is feasible
     notes: list[str] = field(default_factory=list)
+    toc_params: dict[str, str] | None = None  # the Budgeted TOC page's URL parameters when the choice is a TOC model
+    toc_url: str | None = None
     figures: dict[str, go.Figure] = field(default_factory=dict)
 
 
@@ -169,11 +171,13 @@ def constraints(min_accuracy: float, max_latency_ms: float, max_device_mmacs: fl
 def plan_inputs(backbone: str, device: str, edge: str, link: str, snr_db: float, channel: str, bits: int,
                 cons: Constraints, objective: str, energy_per_mac: str = DEFAULT_EMAC,
                 energy_per_bit: str = DEFAULT_EBIT, typed: dict | None = None, mode: str = "analog",
-                digital_link: str = "ldpc", analog_air: str = "bits") -> tuple[PlanInputs | None, str | None]:
+                digital_link: str = "ldpc", analog_air: str = "bits", toc: bool = True
+                ) -> tuple[PlanInputs | None, str | None]:
     """(PlanInputs, None) or (None, one sentence for the page). Presets by name; `typed` (the page's typed
     numbers: devg/edgeg GFLOP/s, mbps Mbit/s, epj pJ per MAC, ebuj µJ per bit; a None energy: the preset)
     overrides them. `mode`: analog, digital or both (`LINK_MODES`); `digital_link`: ldpc or shannon;
-    `analog_air`: bits or channel_uses. Never raises."""
+    `analog_air`: bits or channel_uses; `toc`: paper 001's TOC models as candidates too (the page: always, when
+    shipped). Never raises."""
     typed = typed or {}
     dev = typed["devg"] * 1e9 if typed.get("devg") is not None else device
     edg = typed["edgeg"] * 1e9 if typed.get("edgeg") is not None else edge
@@ -186,7 +190,7 @@ def plan_inputs(backbone: str, device: str, edge: str, link: str, snr_db: float,
         inp = inputs_from(dev, edg, lnk, snr_db, energy_per_mac=e_mac, energy_per_bit=e_bit, backbone=backbone,
                           dataset=DATASET, channel=channel, bits_per_number=int(bits), constraints=cons,
                           objective=objective, modes=MODE_CHOICES.get(mode, ("analog",)), digital_link=digital_link,
-                          analog_air=analog_air)
+                          analog_air=analog_air, toc=toc)
     except ValueError as e:  # PresetError is a ValueError
         msg = str(e)
         if msg.startswith("device energy needs"):
@@ -211,11 +215,37 @@ def cost_lookup(backbone: str, table: pd.DataFrame, dataset: str = DATASET,
 
 def run_plan(inp: PlanInputs, table: pd.DataFrame, costs: dict, unsplit: tuple | None = None,
              num_classes: int | None = None, quant: pd.DataFrame | None = None,
-             bler: pd.DataFrame | None = None) -> Plan:
+             bler: pd.DataFrame | None = None, toc_results: pd.DataFrame | None = None,
+             toc_costs: dict | None = None, toc_models: tuple[str, ...] | None = None,
+             toc_left_out: dict | None = None) -> Plan:
     """`semcom_core.plan.plan` on a given table and cost lookup (what the page caches). `quant`, `bler`: the
-    quantization table and LDPC block error rates for digital candidates (default: the shipped ones)."""
+    quantization table and LDPC block error rates for digital candidates (default: the shipped ones);
+    `toc_results`, `toc_costs` (model -> (exit MACs, receiver MACs, numbers sent), `toc_cost_lookup`),
+    `toc_models`: paper 001's TOC candidates (default, with `inp.toc`: the shipped ones)."""
     return make_plan(inp, table=table, costs=lambda s, k: costs[(s, int(k))], unsplit=unsplit,
-                     num_classes=num_classes, quant=quant, bler=bler)
+                     num_classes=num_classes, quant=quant, bler=bler, toc_results=toc_results,
+                     toc_costs=(lambda m: toc_costs[m]) if toc_costs is not None else None, toc_models=toc_models,
+                     toc_left_out=toc_left_out)
+
+
+def toc_cost_lookup(models, num_classes: int = 10, convention: str = "true") -> dict:
+    """model -> (transmitter MACs per exit, receiver MACs per exit, numbers sent) of the TOC models: the expensive
+    part of their candidates (counted once per server)."""
+    from semcom_core.plan.toc import toc_model_costs
+    fn = toc_model_costs(num_classes, convention)
+    return {m: fn(m) for m in models}
+
+
+def toc_link(c: Candidate | None, inp: PlanInputs, snrs=(0.0, 6.0, 12.0, 18.0)) -> tuple[dict | None, str | None]:
+    """The Budgeted TOC page's URL parameters for a TOC candidate (family, channel, PSNR when it is a measured one,
+    the budget B: the dynamic model's, or the static model's cost); (None, None) otherwise."""
+    if c is None or not c.toc:
+        return None, None
+    params = {"family": "dynamic" if c.family == "toc-dynamic" else "static", "ch": inp.channel}
+    if any(abs(inp.snr_db - s) < 1e-9 for s in snrs):
+        params["snr"] = f"{inp.snr_db:g}"
+    params["B"] = f"{c.budget_macs if c.budget_macs is not None else c.device_macs:.10g}"
+    return params, "/toc?" + urlencode(params, quote_via=quote)
 
 
 # ----------------------------------------------------------------------------- the explorer link
@@ -250,6 +280,13 @@ def _shannon_label(channel: str) -> str:
 
 
 def _config(c: Candidate, modes: tuple = ("analog",)) -> str:
+    analog = " as **analog** symbols" if "digital" in modes else ""
+    if c.family == "toc-dynamic":
+        return (f"use paper 001's **dynamic TOC model** at budget **B = {c.budget_macs / 1e6:,.3g} M MACs** per image "
+                f"({c.device_macs / 1e6:,.3g} M on average on the device) and send its **k = {c.k}** numbers{analog}")
+    if c.family == "toc-static":
+        return (f"use paper 001's **{c.split.removeprefix('TOC ')} TOC encoder** and send its **k = {c.k}** "
+                f"numbers{analog}")
     if c.split == "SP-0":
         return f"send the image (**SP-0**, {c.extra.get('numbers_sent', c.k):,} numbers) and run everything on the edge"
     if c.digital:
@@ -297,7 +334,9 @@ def recommendation(p: Plan) -> str:
                   "does not pay here")
         return s + "."
     if not p.candidates:
-        return f"The {p.inputs.backbone} table has no {p.inputs.channel} rows: nothing to plan."
+        why = p.reason.removeprefix("no candidate: ") if p.reason.startswith("no candidate: ") else ""
+        return (f"No candidate to plan: {why}" if why and not why.startswith("the table has no candidate")
+                else f"The {p.inputs.backbone} table has no {p.inputs.channel} rows: nothing to plan.")
     b = p.binding or {}
     name = b.get("binding")
     if name is None:
@@ -319,10 +358,11 @@ def recommendation(p: Plan) -> str:
 # ----------------------------------------------------------------------------- tables
 def candidate_row(c: Candidate) -> dict:
     iv = c.accuracy_interval
-    return {"split": c.split, "k": c.k, "mode": c.mode,
+    return {"family": FAMILY_LABELS[c.family], "split": c.split,
+            "budget M MACs": math.nan if c.budget_macs is None else c.budget_macs / 1e6, "k": c.k, "mode": c.mode,
             "bits per number": c.bits_per_number if c.digital else math.nan, "accuracy %": 100 * c.accuracy,
             "95 % low %": 100 * iv[0] if iv else math.nan, "95 % high %": 100 * iv[1] if iv else math.nan,
-            "accuracy reading": c.accuracy_how, "test images": c.n,
+            "accuracy reading": c.accuracy_how, "link figure": c.link_figure, "test images": c.n,
             "latency ms": 1e3 * c.latency_s, "device ms": 1e3 * c.device_s, "air ms": 1e3 * c.air_s,
             "edge ms": 1e3 * c.edge_s, "device M MACs": c.device_macs / 1e6, "edge M MACs": c.edge_macs / 1e6,
             "numbers sent": c.extra.get("numbers_sent", c.k), "bits sent": c.bits,
@@ -345,8 +385,9 @@ def planner_view(p: Plan, last_split: str | None = None, build_figures: bool = T
     """Everything the page shows for plan `p`. `last_split`: the backbone's last split point (it sends the
     logits: the explorer's k does not apply)."""
     inp, cons, obj = p.inputs, p.inputs.constraints, p.inputs.objective
-    if last_split is None and p.candidates:
-        last_split = max((c.split for c in p.candidates), key=lambda s: int(s.split("-")[1]))
+    splits = [c.split for c in p.candidates if c.family == "split"]
+    if last_split is None and splits:
+        last_split = max(splits, key=lambda s: int(s.split("-")[1]))
     front_lat = {c.key for c in p.fronts["latency"]}
     front_e = {c.key for c in p.fronts["energy"]}
     chosen = p.choice.key if p.choice is not None else None
@@ -369,7 +410,8 @@ def planner_view(p: Plan, last_split: str | None = None, build_figures: bool = T
                           "fails": _fails(b, cons)})
     baselines = pd.DataFrame(base_rows)
 
-    points = pd.DataFrame([{"label": c.label, "split": c.split, "k": c.k, "accuracy": 100 * c.accuracy,
+    points = pd.DataFrame([{"label": c.label, "family": c.family, "split": c.split, "k": c.k,
+                            "accuracy": 100 * c.accuracy,
                             "latency_ms": 1e3 * c.latency_s,
                             "energy_mj": math.nan if c.energy_j is None else 1e3 * c.energy_j,
                             "feasible": is_feasible(c, cons), "on latency front": c.key in front_lat,
@@ -377,7 +419,7 @@ def planner_view(p: Plan, last_split: str | None = None, build_figures: bool = T
                             "ci_low": 100 * c.accuracy_interval[0] if c.accuracy_interval else math.nan,
                             "ci_high": 100 * c.accuracy_interval[1] if c.accuracy_interval else math.nan}
                            for c in p.candidates],
-                          columns=["label", "split", "k", "accuracy", "latency_ms", "energy_mj", "feasible",
+                          columns=["label", "family", "split", "k", "accuracy", "latency_ms", "energy_mj", "feasible",
                                    "on latency front", "on energy front", "chosen", "ci_low", "ci_high"])
     mark_rows = []
     if p.choice is not None:
@@ -411,8 +453,14 @@ def planner_view(p: Plan, last_split: str | None = None, build_figures: bool = T
                          + (f"at {inp.bits_per_number} bits per number" if inp.analog_air == "bits"
                             else "(one per channel use)") + "; sent as analog symbols")
         metrics = [
-            Metric("Cut at", c.split, "SP-0 sends the image; the last split point sends the logits; SP-i cuts after "
-                                      "the i-th stage."),
+            (Metric("Model", c.split.removeprefix("TOC "),
+                    "paper 001's " + ("dynamic TOC model (multi-exit; images leave early under the budget B"
+                                      + (f" = {c.budget_macs / 1e6:,.3g} M MACs" if c.budget_macs else "") + ")"
+                                      if c.family == "toc-dynamic" else "static TOC encoder")
+                    + ": its own network, not a cut of the backbone; " + str(c.extra.get("device_macs_how", "")))
+             if c.toc else
+             Metric("Cut at", c.split, "SP-0 sends the image; the last split point sends the logits; SP-i cuts after "
+                                       "the i-th stage.")),
             *([Metric("Link", f"{c.bits_per_number}-bit" if c.digital else "analog",
                       "analog: the k numbers as analog symbols (accuracy from the sweep table at the SNR); b-bit: "
                       "digital, quantized to b bits per number and entropy-coded, over the "
@@ -463,6 +511,8 @@ def planner_view(p: Plan, last_split: str | None = None, build_figures: bool = T
         metrics = [Metric("Feasible", "0 of 0", "the table has no rows for this channel")]
         messages.append(Message("error", recommendation(p)))
 
+    for note in p.notes:  # what is offered and what is not: TOC models, digital coverage
+        messages.append(Message("info", note))
     interp, n_dig = interpolated_readings(p.candidates)
     if interp:
         messages.append(Message("info", f"No table row is measured at {inp.snr_db:g} dB: accuracies are "
@@ -476,6 +526,7 @@ def planner_view(p: Plan, last_split: str | None = None, build_figures: bool = T
                                         "sourced energy per bit. Choose an energy-per-bit preset in the sidebar, or "
                                         "type one, for the energy chart, objective and limit."))
     params, url = explorer_link(p.choice, inp, last_split)
+    toc_params, toc_url = toc_link(p.choice, inp)
     notes = [
         ("Accuracy is measured: the shipped sweep table at the SNR (linear interpolation between measured SNRs, "
         "said so), with its 95 % Wilson interval. Latency is modelled: device = 2 FLOPs per MAC x device MACs / "
@@ -495,13 +546,20 @@ def planner_view(p: Plan, last_split: str | None = None, build_figures: bool = T
                 + ", no loss: an upper bound, modelled)"))
             + "; device energy per bit x the bits sent. Quantizing and coding cost no modelled time.")]
           if "digital" in inp.modes else []),
+        *([("TOC candidates (paper 001): the static encoders and the dynamic multi-exit model at each measured budget "
+            "B send 16 numbers as analog symbols; accuracy from the TOC results table "
+            "(pretrained/toc/toc_results_cifar10.csv, measured at PSNR 0, 6, 12 and 18 dB, the same ratio as this "
+            "SNR: interpolated between them, the nearest outside, said so); device MACs from the cost model "
+            "(static) or the measured mean per image at B (dynamic: single images may cost up to the deepest exit "
+            "they reach); the edge runs the channel decoder and classifier.")]
+          if any(c.toc for c in p.candidates) else []),
         (f"Presets used: device {inp.names.get('device')}, edge {inp.names.get('edge')}, link "
         f"{inp.names.get('link')}; energy per MAC {inp.names.get('energy_per_mac')}; energy per bit "
         f"{inp.names.get('energy_per_bit')}."),
     ]
     v = PlannerView(p.choice is not None, recommendation(p), p.reason, metrics, messages, table, every, baselines,
                     points, marks, limits, binding, params, url, counts,
-                    p.choice.label if p.choice is not None else None, notes)
+                    p.choice.label if p.choice is not None else None, notes, toc_params, toc_url)
     if build_figures:
         from semcom_ui import plots_planner
         v.figures = {"latency": plots_planner.pareto_figure(points, marks, "latency", limits),

@@ -1,0 +1,168 @@
+"""Paper 001's task-oriented communication (TOC) models as planner candidates (issue 29: "plus the TOC models
+when they exist"). Pure functions over the TOC results table (`toc.tables`, shipped as
+`pretrained/toc/toc_results_<dataset>.csv`) and the TOC cost model (`toc.costs.toc_costs`); `shipped_toc`
+reads the shipped files.
+
+What a TOC candidate is (docs/toc.md):
+- **on the device**: a static model's task-oriented encoder and channel encoder; the dynamic model, at budget
+  B, its blocks, exit heads and channel encoder up to the exit each image leaves at. Device MACs: the static
+  model's count; the dynamic model's *measured mean per image* at B (the budget is on the mean; an image that
+  runs to the last exit it reaches costs more, `max_device_macs_per_image`).
+- **sent**: k = 16 real numbers (the channel encoder's output, power-normalized) as analog symbols, ceil(16/2)
+  = 8 complex channel uses; air time as the split candidates' analog air time (k x bits per number / R, or
+  channel uses / R).
+- **on the edge**: the channel decoder and classifier of the exit used (a few thousand MACs; the dynamic model's
+  the mean over the measured exit fractions).
+- **accuracy**: the results table's measured value at this channel and SNR (paper 001's PSNR is the same ratio
+  as the planner's SNR, docs/conventions.md, and the channel names are the same registry's), interpolated
+  linearly between the measured PSNRs (0, 6, 12, 18 dB) or read at the nearest one outside them, and said so
+  (`eval.readings.accuracy_at`, as the split candidates); 95 % Wilson intervals.
+- Measured on CIFAR-10 only: no TOC candidate for another dataset (`coverage_note` says so). They are paper
+  001's own encoders, not cuts of the planner's backbone: offered beside any backbone on CIFAR-10.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from semcom_core.channels.core import complex_channel_uses
+from semcom_core.costs.compute import latency
+from semcom_core.eval.readings import accuracy_at
+from semcom_core.plan.core import Candidate
+from semcom_core.plan.readings import reading_interval, reading_kind
+
+# model -> (transmitter MACs per exit C_k, receiver MACs per exit, real numbers sent)
+TocCostFn = Callable[[str], tuple[tuple[int, ...], tuple[int, ...], int]]
+TOC_DATASETS = ("cifar10",)  # where the TOC models are trained and measured
+DYNAMIC = "dynamic"
+
+
+def display_name(model: str) -> str:
+    """'static-resnet20' -> 'TOC ResNet-20', 'dynamic' -> 'TOC dynamic'."""
+    if model == DYNAMIC:
+        return "TOC dynamic"
+    enc = model.removeprefix("static-")
+    return "TOC " + (f"ResNet-{enc.removeprefix('resnet')}" if enc.startswith("resnet") else enc)
+
+
+def toc_model_costs(num_classes: int = 10, convention: str = "true") -> TocCostFn:
+    """The project's cost model for the TOC models (`toc.costs.toc_costs`, counted on the meta device)."""
+    def fn(model: str):
+        from semcom_core.toc.costs import toc_costs
+        c = toc_costs(model, num_classes, convention)
+        return tuple(int(m) for m in c.exit_macs), tuple(int(m) for m in c.rx_macs), int(c.k_transmitted)
+    return fn
+
+
+def _reading_table(rows: pd.DataFrame, name: str, k: int) -> pd.DataFrame:
+    """The TOC rows of one model (and budget) in the sweep table's shape, for `eval.readings`."""
+    g = rows.groupby("snr_db", as_index=False).agg(accuracy=("accuracy", "mean"), n=("n", "min"))
+    return pd.DataFrame({"split": name, "k": k, "channel": rows.channel.iloc[0], "snr_db": g.snr_db.astype(float),
+                         "accuracy": g.accuracy.astype(float), "n": g.n.astype(int)})
+
+
+def _edge_macs(rows: pd.DataFrame, rx: tuple[int, ...]) -> tuple[float, int]:
+    """(mean receiver MACs over the measured exit fractions, the deepest exit any image used (1-based))."""
+    fr = []
+    for j in range(len(rx)):
+        col = f"exit_fraction_{j + 1}"
+        fr.append(float(pd.to_numeric(rows[col], errors="coerce").mean()) if col in rows else math.nan)
+    fr = np.nan_to_num(np.array(fr, float), nan=0.0)
+    if fr.sum() <= 0:  # no exit fractions recorded: charge the deepest exit
+        return float(max(rx)), len(rx)
+    fr = fr / fr.sum()
+    deepest = int(np.nonzero(fr > 0)[0].max()) + 1
+    return float(np.dot(fr, rx)), deepest
+
+
+def toc_candidates(inp, results: pd.DataFrame | None, costs: TocCostFn, models: tuple[str, ...] | None = None
+                   ) -> list[Candidate]:
+    """Every TOC model (and every budget of the dynamic one) the results table has at `inp.channel`, as planner
+    candidates. `models`: only these (the ones shipped now; None: every model in the table). Empty for a dataset
+    the TOC models were not measured on, or without a table."""
+    if results is None or not len(results) or inp.dataset not in TOC_DATASETS:
+        return []
+    t = results[(results.channel == inp.channel)]
+    if "dataset" in t.columns:
+        t = t[t.dataset.isna() | (t.dataset == inp.dataset)]
+    out = []
+    order = sorted(t.model.unique(), key=lambda m: (m != DYNAMIC, m))
+    for model in order:
+        if models is not None and model not in models:
+            continue
+        rows = t[t.model == model]
+        exit_macs, rx, k = costs(model)
+        name = display_name(model)
+        groups = ([(None, rows)] if model != DYNAMIC
+                  else [(float(b), g) for b, g in rows[rows.budget.notna()].groupby("budget")])
+        for budget, g in groups:
+            table = _reading_table(g, name, k)
+            r = accuracy_at(table, name, k, inp.snr_db, inp.channel)
+            if r is None:
+                continue
+            iv = reading_interval(table, name, k, inp.snr_db, inp.channel, r)
+            if budget is None:
+                tx, edge, deepest = float(exit_macs[0]), float(rx[0]), 1
+                cost_how = f"{tx / 1e6:,.2f} M MACs on the device (encoder + channel encoder, the cost model)"
+            else:
+                tx = float(pd.to_numeric(g.mean_macs, errors="coerce").mean())
+                edge, deepest = _edge_macs(g, rx)
+                cost_how = (f"{tx / 1e6:,.2f} M MACs on the device: the measured mean per image at B = "
+                            f"{budget / 1e6:,.3g} M (images leave at exits 1..{deepest}; the deepest costs "
+                            f"{exit_macs[deepest - 1] / 1e6:,.2f} M)")
+            uses = complex_channel_uses(k)
+            if inp.analog_air == "bits":
+                lat = latency(tx, edge, k, inp.device_flops, inp.edge_flops, inp.link_bps, inp.bits_per_number)
+                bits = k * inp.bits_per_number
+            else:
+                lat = latency(tx, edge, uses, inp.device_flops, inp.edge_flops, inp.link_bps, 1)
+                bits = uses
+            how = f"{r.how} (TOC results table; paper 001's PSNR = this SNR)"
+            out.append(Candidate(
+                name, k, r.accuracy, lat.tx_compute_s, lat.air_s, lat.rx_compute_s, round(tx), round(edge),
+                bits, inp.energy(tx, bits), how, r.exact, iv, r.n, accuracy_reading=reading_kind(r),
+                family="toc-dynamic" if budget is not None else "toc-static", budget_macs=budget,
+                extra={"numbers_sent": k, "complex_channel_uses": uses, "toc_model": model, "device_macs_how": cost_how,
+                       "max_device_macs_per_image": int(exit_macs[deepest - 1])}))
+    return out
+
+
+def coverage_note(inp, results: pd.DataFrame | None, offered: int, stale: dict | None = None) -> str | None:
+    """One sentence on the TOC candidates: how many, why none, which shipped models were left out."""
+    if inp.dataset not in TOC_DATASETS:
+        return (f"Paper 001's TOC models are measured on {', '.join(TOC_DATASETS)} only: no TOC candidate for "
+                f"{inp.dataset}.")
+    if "analog" not in inp.modes:
+        return "Paper 001's TOC models send analog symbols: they are candidates when analog is among the modes."
+    if results is None:
+        return ("No TOC results table is shipped (pretrained/toc/toc_results_cifar10.csv): no TOC candidate; "
+                "`python -m semcom_core toc table` measures the shipped TOC models.")
+    s = (f"{offered} TOC candidate{'s' * (offered != 1)} (paper 001's own encoders on CIFAR-10, not cuts of "
+         f"{inp.backbone}; 16 numbers sent as analog symbols; accuracy from the measured TOC results table at "
+         "PSNR 0/6/12/18 dB, interpolated between them or read at the nearest, and said so)")
+    if not offered:
+        s = f"No TOC candidate: the TOC results table has no {inp.channel} rows for a shipped TOC model"
+    if stale:
+        s += "; left out, not measured on the file shipped now: " + "; ".join(f"{m} ({why})" for m, why in stale.items())
+    return s + "."
+
+
+def shipped_toc(dataset: str = "cifar10") -> tuple[pd.DataFrame | None, tuple[str, ...], dict]:
+    """(the shipped TOC results table or None, the models shipped now whose rows were measured on their file,
+    the stale models with why). Cheap: reads the CSV and the cards, no weights."""
+    from semcom_core.toc.tables import load_results, shipped_cards, stale_rows
+    if dataset not in TOC_DATASETS:
+        return None, (), {}
+    try:
+        table = load_results(dataset)
+    except ValueError:
+        return None, (), {}
+    if table is None:
+        return None, (), {}
+    cards = shipped_cards(dataset)
+    stale = stale_rows(table, dataset, cards)
+    ok = tuple(m for m in table.model.unique() if m not in stale)
+    return table, ok, stale

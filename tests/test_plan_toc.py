@@ -1,0 +1,144 @@
+"""Paper 001's TOC models as planner candidates (issue 29): a hand-made TOC results table whose optimum is worked
+out by hand, the readings' flags, where TOC is not offered, and the shipped files."""
+import math
+
+import pandas as pd
+import pytest
+
+from semcom_core.plan import Constraints, PlanInputs, plan
+from semcom_core.plan import toc as T
+
+from .test_plan import TOY_COSTS, TOY_UNSPLIT, toy_table
+from .test_plan_digital import TOY_BLER, TOY_QUANT
+
+# Two TOC models measured at PSNR 0 and 6 dB (n = 10,000): the static ResNet-20 (40 M MACs on the device, 5,000 on
+# the edge) and the dynamic model (exits at 10 M and 30 M MACs; receivers 4,000 and 6,000 MACs) at B = 10 M (every
+# image at exit 1) and B = 20 M (half at each exit: measured mean 20.5 M MACs, edge 5,000 MACs on average).
+TOY_TOC_COSTS = {"static-resnet20": ((40_000_000,), (5_000,), 16),
+                 "dynamic": ((10_000_000, 30_000_000), (4_000, 6_000), 16)}
+
+
+def toy_toc() -> pd.DataFrame:
+    rows = []
+    for snr, static, b10, b20 in ((0.0, 0.82, 0.80, 0.85), (6.0, 0.93, 0.90, 0.95)):
+        rows.append({"model": "static-resnet20", "dataset": "cifar10", "channel": "awgn", "snr_db": snr,
+                     "budget": math.nan, "accuracy": static, "n": 10_000, "mean_macs": 40_000_000.0})
+        rows.append({"model": "dynamic", "dataset": "cifar10", "channel": "awgn", "snr_db": snr, "budget": 10e6,
+                     "accuracy": b10, "n": 10_000, "mean_macs": 10e6, "exit_fraction_1": 1.0, "exit_fraction_2": 0.0})
+        rows.append({"model": "dynamic", "dataset": "cifar10", "channel": "awgn", "snr_db": snr, "budget": 20e6,
+                     "accuracy": b20, "n": 10_000, "mean_macs": 20.5e6, "exit_fraction_1": 0.5, "exit_fraction_2": 0.5})
+    return pd.DataFrame(rows)
+
+
+def toc_plan(snr=3.0, objective="latency", modes=("analog",), dataset="cifar10", toc=True, results=None, **cons):
+    # as tests/test_plan.py's toy world: device 1 ns per MAC, edge 1 ps per MAC, 1 Mbit/s at 10 bits per number
+    # (16 numbers = 160 µs), 1 nJ per MAC and 0.1 µJ per bit
+    inp = PlanInputs(2e9, 2e12, 1e6, snr, dataset=dataset, bits_per_number=10, constraints=Constraints(**cons),
+                     objective=objective, energy_per_mac_j=1e-9, energy_per_bit_j=1e-7, modes=modes, toc=toc)
+    return plan(inp, table=toy_table(), costs=lambda sp, k: TOY_COSTS[(sp, k)], unsplit=TOY_UNSPLIT, num_classes=10,
+                quant=TOY_QUANT, bler=TOY_BLER, toc_results=toy_toc() if results is None else results,
+                toc_costs=lambda m: TOY_TOC_COSTS[m])
+
+
+def toc_by_label(p):
+    return {c.label: c for c in p.candidates if c.toc}
+
+
+def test_toc_candidates_by_hand():
+    p = toc_plan(3.0)
+    c = toc_by_label(p)
+    assert set(c) == {"TOC dynamic (B = 10 M MACs), k = 16", "TOC dynamic (B = 20 M MACs), k = 16",
+                      "TOC ResNet-20, k = 16"}
+    b10, b20 = c["TOC dynamic (B = 10 M MACs), k = 16"], c["TOC dynamic (B = 20 M MACs), k = 16"]
+    st = c["TOC ResNet-20, k = 16"]
+    # halfway between 0 and 6 dB: interpolated, and said so
+    assert (b10.accuracy, b20.accuracy, st.accuracy) == pytest.approx((0.85, 0.90, 0.875))
+    assert all(x.accuracy_reading == "interpolated" and not x.accuracy_measured for x in (b10, b20, st))
+    assert "interpolated between 0 and 6 dB" in b20.accuracy_how
+    # device: the measured mean MACs at B (dynamic) or the encoder's count (static), 1 ns each; air 160 µs; edge
+    # the exit fractions' mean receiver MACs, 1 ps each
+    assert (b20.device_macs, b20.edge_macs) == (20_500_000, 5_000)
+    assert b20.latency_s == pytest.approx(20.5e-3 + 160e-6 + 5e-9)
+    assert b20.energy_j == pytest.approx(20.5e6 * 1e-9 + 160 * 1e-7)
+    assert b20.extra["max_device_macs_per_image"] == 30_000_000 and b10.extra["max_device_macs_per_image"] == 10_000_000
+    assert (st.device_macs, st.edge_macs) == (40_000_000, 5_000) and st.latency_s == pytest.approx(40.16e-3 + 5e-9)
+    assert (b20.family, b20.budget_macs, st.family, st.budget_macs) == ("toc-dynamic", 20e6, "toc-static", None)
+    assert b20.extra["complex_channel_uses"] == 8 and b20.bits == 160
+    d = b20.to_dict()
+    assert d["family"] == "toc-dynamic" and d["accuracy_interpolated"] is True and d["link_figure"] == "in_accuracy"
+
+
+def test_toc_wins_where_the_split_candidates_cannot_reach_the_target():
+    # at 3 dB and >= 89 %: the toy split table reaches 83 % at most (SP-3); TOC B = 20 M (90 %, 20.66 ms) is the only
+    # feasible candidate; the faster TOC B = 10 M (85 %) is the closest miss (4.5 % short, SP-3 6.7 %)
+    p = toc_plan(3.0, min_accuracy=0.89)
+    assert p.choice.label == "TOC dynamic (B = 20 M MACs), k = 16"
+    assert p.runner_up.label == "TOC dynamic (B = 10 M MACs), k = 16"
+    assert p.reason.startswith("TOC dynamic (B = 20 M MACs), k = 16: 90.0 %")
+    assert {c.label for c in p.feasible} == {"TOC dynamic (B = 20 M MACs), k = 16"}
+    # the same request without TOC: nothing is feasible
+    assert toc_plan(3.0, toc=False, min_accuracy=0.89).choice is None
+    # a device limit of 25 M MACs on the mean keeps B = 20 M (20.5 M) and rules out the static ResNet-20 (40 M)
+    p = toc_plan(3.0, objective="accuracy", max_device_macs=25e6)
+    assert p.choice.label == "TOC dynamic (B = 20 M MACs), k = 16"
+    p = toc_plan(3.0, objective="accuracy")  # no limit: B = 20 M (90 %) is still above ResNet-20 (87.5 %)
+    assert p.choice.label == "TOC dynamic (B = 20 M MACs), k = 16"
+    assert p.to_dict()["choice"]["family"] == "toc-dynamic"
+
+
+def test_outside_the_measured_psnrs_the_nearest_is_read_and_said_so():
+    p = toc_plan(10.0)
+    c = toc_by_label(p)["TOC ResNet-20, k = 16"]
+    assert c.accuracy == pytest.approx(0.93) and c.accuracy_reading == "nearest" and "6 dB" in c.accuracy_how
+    assert c.to_dict()["accuracy_interpolated"] is False
+    c = toc_by_label(toc_plan(6.0))["TOC ResNet-20, k = 16"]
+    assert c.accuracy_measured and c.accuracy_reading == "measured" and c.accuracy_interval[0] < 0.93
+
+
+def test_where_toc_is_not_offered_the_plan_says_why():
+    p = toc_plan(3.0, dataset="mnist")
+    assert not toc_by_label(p) and any("CIFAR-10" in n or "cifar10" in n for n in p.notes)
+    p = toc_plan(3.0, modes=("digital",))
+    assert not toc_by_label(p) and any("analog" in n for n in p.notes)
+    p = toc_plan(3.0, toc=False)
+    assert not toc_by_label(p) and not any("TOC" in n for n in p.notes)
+    # another channel than the table's: no TOC candidate, said so
+    p = toc_plan(3.0, results=toy_toc().assign(channel="rayleigh"))
+    assert not toc_by_label(p) and any("No TOC candidate" in n for n in p.notes)
+
+
+def test_only_the_models_asked_for_are_offered():
+    inp = PlanInputs(2e9, 2e12, 1e6, 3.0, bits_per_number=10, toc=True)
+    cands = T.toc_candidates(inp, toy_toc(), lambda m: TOY_TOC_COSTS[m], models=("static-resnet20",))
+    assert [c.label for c in cands] == ["TOC ResNet-20, k = 16"]
+
+
+# ----------------------------------------------------------------------------- the shipped files
+shipped = T.shipped_toc("cifar10")
+needs_toc = pytest.mark.skipif(shipped[0] is None or not shipped[1], reason="no TOC model measured and shipped")
+
+
+@needs_toc
+def test_shipped_toc_candidates_read_the_measured_table_and_the_cost_model():
+    from semcom_core.toc.costs import toc_costs
+    table, models, _ = shipped
+    inp = PlanInputs(13.5e9, 19.5e12, 20e6, 6.0, toc=True)  # 6 dB: a measured PSNR
+    cands = T.toc_candidates(inp, table, T.toc_model_costs(10, "true"), models)
+    t = table[table.channel == "awgn"]
+    n_expected = sum(1 if m != "dynamic" else t[(t.model == m)].budget.nunique() for m in models)
+    assert len(cands) == n_expected and n_expected > 0
+    for c in cands:
+        m = c.extra["toc_model"]
+        rows = t[(t.model == m) & (t.snr_db == 6.0)]
+        if c.budget_macs is not None:
+            rows = rows[rows.budget == c.budget_macs]
+            assert c.device_macs == pytest.approx(float(rows.mean_macs.iloc[0]), abs=1)
+        else:
+            assert c.device_macs == toc_costs(m, 10, "true").exit_macs[0]
+        assert c.accuracy == pytest.approx(float(rows.accuracy.iloc[0])) and c.accuracy_measured
+        assert c.extra["numbers_sent"] == toc_costs(m, 10, "true").k_transmitted
+    # as candidates of a plan beside the split backbone, with the note
+    from semcom_core.plan import inputs_from
+    p = plan(inputs_from("pi 4", "a100", "lte", 6.0, toc=True))
+    assert sum(c.toc for c in p.candidates) == n_expected
+    assert any("TOC candidate" in n for n in p.notes)
