@@ -433,7 +433,8 @@ def live_panel(bb: str, ds: str, sp: str, kk: int, s: float, ch: str) -> None:
         c1, c3 = st.columns([1, 4])
         c1.image(image, caption="input (32x32)", width=160)
         c1.caption("; ".join(notes))
-        c3.plotly_chart(plots.top5_figure({"unsplit model": ref}), width="stretch", key="top5")
+        c3.plotly_chart(plots.top5_figure({"unsplit model": ref}), width="stretch", key="top5",
+                        config=plots.LIVE_CHART_CONFIG)
         st.markdown(f"Prediction of the unsplit {bb}: **{ref[0][0]}** ({ref[0][1]:.2f}).")
         return
     st.session_state.setdefault("noise_seed", 0)
@@ -448,10 +449,11 @@ def live_panel(bb: str, ds: str, sp: str, kk: int, s: float, ch: str) -> None:
     c1, c2, c3 = st.columns([1, 2, 2])
     c1.image(image, caption="input (32x32)", width=160)
     c1.caption("; ".join(notes))
-    c2.plotly_chart(plots.vector_figure(res.sent, res.received), width="stretch", key="vec")
+    c2.plotly_chart(plots.vector_figure(res.sent, res.received), width="stretch", key="vec",
+                    config=plots.LIVE_CHART_CONFIG)
     clean, noisy = named(res.top("clean")), named(res.top("noisy"))
     bars = ({"unsplit model": ref} if ref else {}) | {"noiseless channel": clean, "noisy channel": noisy}
-    c3.plotly_chart(plots.top5_figure(bars), width="stretch", key="top5")
+    c3.plotly_chart(plots.top5_figure(bars), width="stretch", key="top5", config=plots.LIVE_CHART_CONFIG)
     verdict = ("**changed** by the noise" if res.changed else "unchanged by the noise")
     reference_note = f" The unsplit {bb} says **{ref[0][0]}** ({ref[0][1]:.2f})." if ref else ""
     st.markdown(f"Prediction: noiseless **{clean[0][0]}** ({clean[0][1]:.2f}) → noisy **{noisy[0][0]}** "

@@ -330,6 +330,8 @@ def test_network_diagram_draws_the_codec_and_matches_the_cost_model():
 def test_vector_and_top5_figures():
     fig = plots.vector_figure(np.arange(1000.0), np.arange(1000.0) + 1, max_points=256)
     assert len(fig.data[0].x) == 256 and "first 256 of 1000" in fig.layout.title.text
+    sent, received = fig.data  # each one line (one path in the browser), every element's value in it
+    assert sent.mode == received.mode == "lines" and list(received.y) == list(np.arange(256.0) + 1)
     fig = plots.top5_figure({"noiseless channel": [("cat", 0.6), ("dog", 0.3)],
                              "noisy channel": [("dog", 0.5), ("cat", 0.4)]})
     assert list(fig.data[0].y) == ["dog", "cat"] and list(fig.data[1].x) == [0.4, 0.5]
