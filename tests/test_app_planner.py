@@ -210,3 +210,15 @@ def test_the_digital_section_opens_at_a_digital_choice():
     assert at.selectbox(key="dsp").value == c.split and at.selectbox(key=f"dk_{c.split}").value == c.k
     assert at.select_slider(key=f"db_{c.split}_{c.k}").value == c.bits_per_number
     assert (qp(at, "dsp"), qp(at, "dk"), qp(at, "db")) == (c.split, str(c.k), str(c.bits_per_number))
+
+
+@pytest.mark.skipif(not (ROOT / "pretrained" / "split" / "sweep_resnet34_cifar10.csv").is_file()
+                    or (ROOT / "pretrained" / "split" / "quant_resnet34_cifar10.csv").is_file(),
+                    reason="needs the ResNet-34 table and no ResNet-34 quantization table")
+def test_a_backbone_without_digital_measurements_says_so():
+    at = open_page(params={"bb": "resnet34", "mode": "both", "acc": "0.5"})
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Digital not measured for resnet34" in i.value for i in at.info), [i.value for i in at.info]
+    assert metrics(at)["Link"] == "analog"  # planned on the analog candidates, none invented
+    at = open_page(params={"bb": "resnet34", "mode": "digital", "acc": "0.5"})
+    assert not at.exception and any("Digital is not measured for resnet34" in e.value for e in at.error)

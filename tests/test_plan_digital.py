@@ -196,3 +196,31 @@ def test_a_candidate_cannot_claim_a_measurement_it_does_not_have():
         Candidate("SP-1", 16, 0.9, 0.0, 0.0, 0.0, 0, mode="digital", bits_per_number=4, link_figure="modelled")
     with pytest.raises(ValueError, match="accuracy_reading"):
         Candidate("SP-1", 16, 0.9, 0.0, 0.0, 0.0, 0, accuracy_reading="guessed")
+
+
+def test_digital_candidates_exactly_where_the_quantization_table_has_rows():
+    p = digital_plan(10.0)
+    assert {(c.split, c.k, c.bits_per_number) for c in p.candidates if c.digital} == {("SP-1", 16, 1), ("SP-1", 16, 4)}
+    (note,) = [n for n in p.notes if n.startswith("Digital")]
+    # the toy sweep table has 6 (split, k); the quantization table measures SP-1, k = 16 only
+    assert "only at SP-1 at k = 16 (b = 1, 4)" in note and "2 digital candidates" in note
+    assert "the other 5 (split, k) of the sweep table are not measured digitally and are offered as analog only" in note
+    assert "so they are no candidates" in next(n for n in digital_plan(10.0, modes=("digital",)).notes
+                                               if n.startswith("Digital"))
+    assert "Digital" in " ".join(p.to_dict()["notes"])
+
+
+def test_without_a_quantization_table_digital_is_said_not_measured_never_invented():
+    def plan34(modes):
+        inp = PlanInputs(2e9, 2e12, 1e6, 10.0, backbone="resnet34", bits_per_number=10, modes=modes,
+                         constraints=Constraints(min_accuracy=0.5))
+        assert not quant_path("resnet34", "cifar10").is_file()  # ResNet-34 has no quantization table
+        return plan(inp, table=toy_table(), costs=lambda sp, k: TOY_COSTS[(sp, k)], unsplit=TOY_UNSPLIT,
+                    num_classes=10, bler=TOY_BLER)
+    p = plan34(("analog", "digital"))
+    assert p.candidates and not any(c.digital for c in p.candidates) and p.choice is not None
+    assert any("Digital not measured for resnet34" in n and "every candidate is analog" in n for n in p.notes)
+    p = plan34(("digital",))
+    assert not p.candidates and p.choice is None
+    assert p.reason.startswith("no candidate: Digital not measured for resnet34")
+    assert V.recommendation(p).startswith("No candidate to plan: Digital not measured for resnet34")
