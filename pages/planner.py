@@ -210,6 +210,13 @@ def view_for(inp, toc_stamp=()):
     return V.planner_view(plan_for(inp, toc_stamp))
 
 
+@st.cache_resource(show_spinner=False, max_entries=256)
+def digital_for(bb: str, split: str, k: int, b: int, ch: str, snr_db: float):
+    """The 'Analog vs digital' section for these settings, figures included, shared by every session (the page
+    only reads it); ValueError as digital_view raises it."""
+    return V.digital_view(cached.sweep_table(bb, V.DATASET), quant_table(bb), bler_table(), split, k, b, ch, snr_db)
+
+
 cons = V.constraints(min_acc, max_lat, max_macs, max_mj)
 inp, error = V.plan_inputs(backbone, device, edge, link, snr, channel, bits, cons, objective, emac, ebit, typed,
                            mode=mode, digital_link=dlink, analog_air=air)
@@ -300,7 +307,7 @@ if view is not None:  # the digital section follows a plan that could be made (n
                                key=f"db_{d_split}_{d_k}",
                                help="The quantizer's bits per number (uniform, mid-tread; docs/planner.md).")
         try:
-            dv = V.digital_view(cached.sweep_table(backbone, V.DATASET), QUANT, BLER, d_split, d_k, d_b, channel, snr)
+            dv = digital_for(backbone, d_split, d_k, d_b, channel, snr)
         except ValueError as e:
             st.info(f"{e}.")
         else:

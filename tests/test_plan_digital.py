@@ -224,3 +224,15 @@ def test_without_a_quantization_table_digital_is_said_not_measured_never_invente
     assert not p.candidates and p.choice is None
     assert p.reason.startswith("no candidate: Digital not measured for resnet34")
     assert V.recommendation(p).startswith("No candidate to plan: Digital not measured for resnet34")
+
+
+def test_the_frame_loss_curve_equals_the_lookup_at_every_snr():
+    from semcom_core.digital import link as DL
+    snrs = [x / 2 for x in range(-10, 41)]
+    tables = [TOY_BLER]
+    if (DL.Path(__file__).resolve().parent.parent / "pretrained" / "split" / DL.BLER_FILE).is_file():
+        tables.append(DL.load_bler())
+    for bler in tables:
+        for payload in (12.0, 40.0, 500.0, 2100.0):
+            curve = DL.frame_bler_curve(bler, payload, snrs, "awgn")
+            assert list(curve) == pytest.approx([DL.frame_bler(bler, payload, s, "awgn") for s in snrs], abs=1e-12)

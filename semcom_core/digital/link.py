@@ -195,6 +195,25 @@ def frame_bler_lookup(table: pd.DataFrame, payload_bits: float, snr_db: float,
     return 1.0 - (1.0 - p) ** n, measured
 
 
+def frame_bler_curve(table: pd.DataFrame, payload_bits: float, snrs, channel: str = "awgn") -> np.ndarray:
+    """`frame_bler` at every SNR of `snrs` at once (the same interpolation: linear in dB per measured codeword size,
+    the end values outside; linear in log2(size) between sizes, clamped), for charts over an SNR grid."""
+    t = table[table.channel == channel]
+    if not len(t):
+        raise ValueError(f"no measured LDPC block error rates for channel {channel!r}")
+    n, k = codewords(payload_bits)
+    snrs = np.asarray(snrs, float)
+    sizes = np.array(sorted(t.info_bits.unique()), float)
+    at = []
+    for size in sizes:
+        g = t[t.info_bits == size].sort_values("snr_db")
+        at.append(np.interp(snrs, g.snr_db.to_numpy(float), g.bler.to_numpy(float)))
+    at = np.array(at)  # sizes x snrs
+    x = math.log2(min(max(k, sizes[0]), sizes[-1]))
+    p = np.array([np.interp(x, np.log2(sizes), at[:, i]) for i in range(len(snrs))])
+    return 1.0 - (1.0 - p) ** n
+
+
 def frame_bler(table: pd.DataFrame, payload_bits: float, snr_db: float, channel: str = "awgn") -> float:
     """Probability that a frame of `payload_bits` is lost (any of its codewords fails)."""
     return frame_bler_lookup(table, payload_bits, snr_db, channel)[0]

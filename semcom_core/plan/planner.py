@@ -206,9 +206,11 @@ def build_candidates(inp: PlanInputs, table: pd.DataFrame, costs: CostFn) -> lis
     """Every (split, k) the table has for the channel, with its accuracy at the SNR, latency and energy."""
     sub = table[table.channel == inp.channel]
     out = []
-    pairs = sorted({(s, int(k)) for s, k in zip(sub.split, sub.k)}, key=lambda p: (int(p[0].split("-")[1]), p[1]))
+    groups = {(str(s), int(k)): g for (s, k), g in sub.groupby(["split", "k"])}  # one pass, not one filter per pair
+    pairs = sorted(groups, key=lambda p: (int(p[0].split("-")[1]), p[1]))
     for split, k in pairs:
-        r = accuracy_at(table, split, k, inp.snr_db, inp.channel)
+        rows = groups[(split, k)]
+        r = accuracy_at(rows, split, k, inp.snr_db, inp.channel)
         if r is None:
             continue
         tx, rx, z = costs(split, k)
@@ -221,7 +223,7 @@ def build_candidates(inp: PlanInputs, table: pd.DataFrame, costs: CostFn) -> lis
             bits = uses
         out.append(Candidate(split, k, r.accuracy, lat.tx_compute_s, lat.air_s, lat.rx_compute_s, int(tx), int(rx),
                              bits, inp.energy(tx, bits), r.how, r.exact,
-                             reading_interval(table, split, k, inp.snr_db, inp.channel, r), r.n,
+                             reading_interval(rows, split, k, inp.snr_db, inp.channel, r), r.n,
                              extra={"numbers_sent": int(z), "complex_channel_uses": uses},
                              accuracy_reading=reading_kind(r)))
     return out

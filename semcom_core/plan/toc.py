@@ -58,10 +58,20 @@ def toc_model_costs(num_classes: int = 10, convention: str = "true") -> TocCostF
 
 
 def _reading_table(rows: pd.DataFrame, name: str, k: int) -> pd.DataFrame:
-    """The TOC rows of one model (and budget) in the sweep table's shape, for `eval.readings`."""
-    g = rows.groupby("snr_db", as_index=False).agg(accuracy=("accuracy", "mean"), n=("n", "min"))
-    return pd.DataFrame({"split": name, "k": k, "channel": rows.channel.iloc[0], "snr_db": g.snr_db.astype(float),
-                         "accuracy": g.accuracy.astype(float), "n": g.n.astype(int)})
+    """The TOC rows of one model (and budget) in the sweep table's shape, for `eval.readings` (one row per PSNR;
+    a repeated PSNR: the mean accuracy on the fewest images)."""
+    snr = rows.snr_db.to_numpy(float)
+    acc = rows.accuracy.to_numpy(float)
+    n = rows.n.to_numpy(float)
+    u = np.unique(snr)
+    if len(u) == len(snr):  # the usual case: one row per PSNR, no grouping needed
+        order = np.argsort(snr)
+        a, m = acc[order], n[order]
+    else:
+        a = np.array([acc[snr == s].mean() for s in u])
+        m = np.array([n[snr == s].min() for s in u])
+    return pd.DataFrame({"split": name, "k": k, "channel": str(rows.channel.iloc[0]), "snr_db": u,
+                         "accuracy": a, "n": m.astype(int)})
 
 
 def _edge_macs(rows: pd.DataFrame, rx: tuple[int, ...]) -> tuple[float, int]:

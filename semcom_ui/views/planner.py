@@ -633,7 +633,7 @@ def digital_view(sweep: pd.DataFrame, quant: pd.DataFrame, bler: pd.DataFrame, s
     frame_uses = DL.ldpc_channel_uses(payload)
     analog_uses = DL.analog_channel_uses(int(k))
     snrs = [float(s) for s in snrs]
-    loss = [DL.frame_bler(bler, payload, s, channel) for s in snrs]
+    loss = [float(v) for v in DL.frame_bler_curve(bler, payload, snrs, channel)]
     ldpc = pd.DataFrame({"series": "ldpc", "snr_db": snrs,
                          "accuracy": [100 * DL.digital_accuracy(acc_q, p, num_classes) for p in loss]})
     need_db = DL.capacity_snr_db(payload / frame_uses, channel)  # Shannon: the least SNR for these bits in these uses
@@ -653,7 +653,7 @@ def digital_view(sweep: pd.DataFrame, quant: pd.DataFrame, bler: pd.DataFrame, s
     n_cw, cw = DL.codewords(payload)
     cliff = None
     for s in snrs:  # the lowest grid SNR from which the frame loss stays at or below the target
-        if all(DL.frame_bler(bler, payload, t, channel) <= BLER_TARGET for t in snrs if t >= s):
+        if all(p <= BLER_TARGET for t, p in zip(snrs, loss) if t >= s):
             cliff = s
             break
     from semcom_core.eval.readings import accuracy_at
