@@ -175,7 +175,7 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
         if before is not None and before != cfg.epochs:  # the cosine is re-drawn over the new length: record it
             state.setdefault("schedule_changes", []).append({
                 "after_epoch": state["epoch"], "after_step": done_steps, "epochs_before": before,
-                "epochs_after": cfg.epochs, "lr_fraction_of_peak": round(sched.get_last_lr()[0] / cfg.lr, 4)})
+                "epochs_after": cfg.epochs, "lr_fraction_of_peak": round(lr_at(done_steps, total_steps, warmup, 1.0), 4)})
             print(f"the schedule now spans {cfg.epochs} epochs (was {before}): the learning rate continues at "
                   f"{state['schedule_changes'][-1]['lr_fraction_of_peak']:.2f} of its peak (a warm restart if the "
                   "old schedule had ended)")
