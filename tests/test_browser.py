@@ -550,20 +550,36 @@ def test_toc_page_dynamic_headline_and_gallery_follow_b(page, server):
 def test_planner_recommends_reacts_to_controls_and_draws_the_digital_section(page, server):
     """Planner in a real browser: a reachable target gives a recommendation, an unreachable one says that no
     candidate meets every constraint; the objective radio writes the URL; the analog-vs-digital section
-    draws its charts; never an exception box."""
+    draws its charts; paper 001's TOC models are drawn apart and a TOC choice links to the Budgeted TOC page;
+    never an exception box."""
     page.goto(server + "/planner?bb=resnet18&acc=0.5&obj=latency&mode=both&snr=5")
     page.locator("h1").first.wait_for(timeout=90000)
     wait_running_done(page)
-    ok = page.locator('[data-testid="stAlert"]').filter(has_text="SP-").first
+    ok = page.locator('[data-testid="stAlert"]').filter(has_text="Fastest configuration").first
     ok.wait_for(timeout=60000)
+    chosen_toc = "TOC" in ok.inner_text()
+    assert chosen_toc or "SP-" in ok.inner_text()
     assert page.locator('[data-testid="stException"]').count() == 0
     page.get_by_text("Analog vs digital").first.wait_for(timeout=60000)
     assert page.locator('[data-testid="stPlotlyChart"]').count() >= 2
+    from semcom_core.plan.toc import shipped_toc
+    if shipped_toc("cifar10")[1]:  # TOC models shipped: their own legend entry in the Pareto charts
+        page.get_by_text("TOC models (paper 001)", exact=False).first.wait_for(timeout=60000)
     from semcom_ui.views.planner import OBJECTIVE_LABELS
     page.get_by_text(OBJECTIVE_LABELS["energy"], exact=True).click()
     page.wait_for_function("() => window.location.search.includes('obj=energy')", timeout=60000)
     wait_running_done(page)
     assert page.locator('[data-testid="stException"]').count() == 0
+    if chosen_toc:  # the link opens the Budgeted TOC page at the chosen model and budget
+        page.get_by_text(OBJECTIVE_LABELS["latency"], exact=True).click()
+        page.wait_for_function("() => window.location.search.includes('obj=latency')", timeout=60000)
+        wait_running_done(page)
+        page.get_by_text("Open the Budgeted TOC page at", exact=False).first.click()
+        page.wait_for_function("() => window.location.pathname.endsWith('/toc') && "
+                               "window.location.search.includes('B=')", timeout=60000)
+        page.get_by_text("Accuracy vs budget B").first.wait_for(timeout=90000)
+        wait_running_done(page)
+        assert page.locator('[data-testid="stException"]').count() == 0
     page.goto(server + "/planner?bb=resnet18&acc=0.99&obj=latency&mode=analog&snr=5")
     page.get_by_text("No candidate meets every constraint", exact=False).first.wait_for(timeout=60000)
     assert page.locator('[data-testid="stException"]').count() == 0
