@@ -266,10 +266,11 @@ if multi is not None:
     measure_panel(backbone, dataset, split, k_model, snr, channel)
 
 # ---------------------------------------------------------------- the network and the cut
-# inline SVG, not a plotly chart: the browser redrew the plotly diagram (~0.2 s of main-thread time on this
-# machine) on every k and split change; an SVG of 40 elements is swapped in at once (benchmarks/app_speed.py)
+# inline SVG, not a plotly chart: the browser rebuilt the plotly diagram (a few hundred ms of main-thread time on
+# this machine) on every k and split change; an SVG of ~60 elements is swapped in at once (benchmarks/app_speed.py).
+# Through st.markdown: st.html sanitizes with DOMPurify's HTML-only profile, which drops <svg>.
 with st.container(key="diagram"):
-    st.html(diagram_svg(backbone, spec.num_classes, split, k_sent))
+    st.markdown(diagram_svg(backbone, spec.num_classes, split, k_sent), unsafe_allow_html=True)
 
 TABS = X.TABS
 # the link's tab opens first; the default stays the same for the whole session (a widget whose default

@@ -14,6 +14,14 @@ SPLIT_COLORS = {f"SP-{i}": c for i, c in enumerate(
     ["#7f7f7f", "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"])}
 
 
+def fixed_axes(left_px: float) -> dict:
+    """Layout for a chart redrawn on many control changes: both axes without automargin and a fixed left
+    margin of `left_px` (tick labels and the y title), titles close to their ticks. plotly's automargin lays
+    a chart out, measures its tick labels and lays it out again; Streamlit's theme turns it on for every axis."""
+    return dict(xaxis=dict(automargin=False, title=dict(standoff=6)),
+                yaxis=dict(automargin=False, title=dict(standoff=6)), margin=dict(l=left_px))
+
+
 def gamma_grid(lo_exp: float = -5.0, hi_exp: float = 0.0, n: int = 101) -> np.ndarray:
     return np.logspace(lo_exp, hi_exp, n)
 
@@ -154,8 +162,9 @@ def accuracy_vs_k_figure(rows: pd.DataFrame, current_k: int, current_snr: float,
     if unsplit_accuracy is not None:
         fig.add_hline(y=unsplit_accuracy, line_dash="dot", line_color="gray", annotation_text="unsplit model")
     fig.add_trace(vertical_marker(current_k, 0.0, 1.0, f"k = {current_k}"))
+    fig.update_layout(fixed_axes(62))  # redrawn on every k, split and channel change
     fig.update_layout(xaxis=_k_axis(rows.k), yaxis=dict(title="test accuracy"), legend_title="SNR",
-                      margin=dict(t=30, b=40), height=400)
+                      margin=dict(t=30, b=50), height=400)
     return fig
 
 
@@ -372,8 +381,9 @@ def vector_figure(sent: np.ndarray, received: np.ndarray, max_points: int = 256)
                    fill="tozeroy", fillcolor="rgba(31,119,180,0.25)", name="sent z"),
               dict(type="scatter", x=idx, y=received[:n], mode="lines", name="received (noisy)",
                    line=dict(color="#d62728", width=1.2))],
-        layout=dict(xaxis=dict(title=dict(text="element")), yaxis=dict(title=dict(text="value")), height=300,
-                    margin=dict(t=40, b=40), title=dict(text=title, x=0.01, font=dict(size=13)),
+        layout=dict(xaxis=dict(title=dict(text="element", standoff=6), automargin=False),
+                    yaxis=dict(title=dict(text="value", standoff=6), automargin=False), height=300,
+                    margin=dict(t=40, b=50, l=58, r=10), title=dict(text=title, x=0.01, font=dict(size=13)),
                     legend=dict(orientation="h", y=1.12))))
 
 
@@ -398,8 +408,9 @@ def top5_figure(series: dict[str, list[tuple[str, float]]]) -> go.Figure:
         for c, p in top:
             best[c] = max(best.get(c, 0.0), p)
     order = sorted(best, key=lambda c: best[c])  # bottom to top: the most probable class is the top row
+    fig.update_layout(fixed_axes(14 + max(text_width_px(c, 12) for c in order) if order else 40))
     fig.update_layout(barmode="group", xaxis=dict(title="probability", range=[0, 1]), height=320,
                       yaxis=dict(categoryorder="array", categoryarray=order),
-                      margin=dict(t=30, b=40, autoexpand=True),
+                      margin=dict(t=30, b=50, r=10, autoexpand=True),
                       legend=dict(orientation="h", x=0, xanchor="left", y=1.02, yanchor="bottom"))
     return fig

@@ -192,7 +192,7 @@ def explorer_zoo(explorer_zoo_files, tmp_path, monkeypatch):
 
 def diagram_says(at, split: str, k: int) -> bool:
     """The network diagram (one inline SVG on the page) names this cut and k, and draws its blocks."""
-    svgs = [h.proto.body for h in at.get("html") if "channel carries" in h.proto.body]
+    svgs = [m.value for m in at.markdown if m.value.startswith("<svg") and "channel carries" in m.value]
     assert len(svgs) == 1
     return (f'<tspan font-weight="bold">{split}</tspan>: channel carries {k} numbers' in svgs[0]
             and svgs[0].count('<g class="block">') >= 8)
