@@ -142,3 +142,21 @@ def test_shipped_toc_candidates_read_the_measured_table_and_the_cost_model():
     p = plan(inputs_from("pi 4", "a100", "lte", 6.0, toc=True))
     assert sum(c.toc for c in p.candidates) == n_expected
     assert any("TOC candidate" in n for n in p.notes)
+
+
+def test_a_static_model_shipped_after_the_table_is_read_from_its_card():
+    card = {"model": "static-resnet32", "dataset": "cifar10", "sha256": "abc", "transmitter_macs_per_exit": [69_000_000],
+            "table_iii": [{"channel": "awgn", "snr_db": 0.0, "accuracy": 0.83, "n": 10_000},
+                          {"channel": "awgn", "snr_db": 6.0, "accuracy": 0.86, "n": 10_000}]}
+    dyn = {"model": "dynamic", "dataset": "cifar10", "table_iii": [{"channel": "awgn", "snr_db": 0.0, "accuracy": 0.8}]}
+    old = {"model": "static-resnet20", "table_iii": [{"channel": "awgn", "snr_db": 0.0, "accuracy": 0.1, "n": 5}]}
+    t = T.with_card_rows(toy_toc(), {"toc_static_resnet32_cifar10": card, "toc_dynamic_cifar10": dyn,
+                                     "toc_static_resnet20_cifar10": old})
+    # ResNet-32 added from its card; the dynamic card has no budgets (table only); ResNet-20 already has rows
+    assert sorted(t.model.unique()) == ["dynamic", "static-resnet20", "static-resnet32"]
+    assert len(t[t.model == "static-resnet20"]) == len(toy_toc()[toy_toc().model == "static-resnet20"])
+    costs = {**TOY_TOC_COSTS, "static-resnet32": ((69_000_000,), (5_000,), 16)}
+    inp = PlanInputs(2e9, 2e12, 1e6, 3.0, bits_per_number=10, toc=True)
+    c = {x.label: x for x in T.toc_candidates(inp, t, lambda m: costs[m])}["TOC ResNet-32, k = 16"]
+    assert c.accuracy == pytest.approx(0.845) and c.accuracy_reading == "interpolated"
+    assert T.with_card_rows(None, {}) is None

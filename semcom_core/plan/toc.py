@@ -160,19 +160,45 @@ def coverage_note(inp, results: pd.DataFrame | None, offered: int, stale: dict |
     return s + "."
 
 
+def with_card_rows(table: pd.DataFrame | None, cards: dict[str, dict]) -> pd.DataFrame | None:
+    """`table` plus the measured points (`table_iii`: channel, PSNR, accuracy, n) of every shipped static model's
+    card whose model has no row in it: the results table copies exactly these (`toc.tables`), so a static model
+    shipped after the table was measured is still a candidate, from its card. The dynamic model's budgeted
+    numbers are in the table only (its card has no budgets)."""
+    have = set(table.model.unique()) if table is not None and len(table) else set()
+    rows = []
+    for name, card in cards.items():
+        model = card.get("model") or (card.get("config") or {}).get("model")
+        if not model or model == DYNAMIC or model in have:
+            continue
+        macs = (card.get("transmitter_macs_per_exit") or [math.nan])[0]
+        for pt in card.get("table_iii") or []:
+            if pt.get("accuracy") is None or pt.get("snr_db") is None:
+                continue
+            rows.append({"name": name, "model": model, "dataset": card.get("dataset"), "channel": pt["channel"],
+                         "snr_db": float(pt["snr_db"]), "budget": math.nan, "accuracy": float(pt["accuracy"]),
+                         "n": int(pt.get("n") or 0), "mean_macs": float(macs), "weights_sha256": card.get("sha256")})
+    if not rows:
+        return table
+    extra = pd.DataFrame(rows)
+    return extra if table is None else pd.concat([table, extra], ignore_index=True)
+
+
 def shipped_toc(dataset: str = "cifar10") -> tuple[pd.DataFrame | None, tuple[str, ...], dict]:
-    """(the shipped TOC results table or None, the models shipped now whose rows were measured on their file,
-    the stale models with why). Cheap: reads the CSV and the cards, no weights."""
+    """(the shipped TOC results table, with the card points of static models it lacks (`with_card_rows`), or
+    None; the models shipped now whose rows were measured on their file; the stale models with why). Cheap:
+    reads the CSV and the cards, no weights."""
     from semcom_core.toc.tables import load_results, shipped_cards, stale_rows
     if dataset not in TOC_DATASETS:
         return None, (), {}
     try:
         table = load_results(dataset)
     except ValueError:
-        return None, (), {}
+        table = None
+    cards = shipped_cards(dataset)
+    table = with_card_rows(table, cards)
     if table is None:
         return None, (), {}
-    cards = shipped_cards(dataset)
     stale = stale_rows(table, dataset, cards)
     ok = tuple(m for m in table.model.unique() if m not in stale)
     return table, ok, stale
