@@ -160,3 +160,9 @@ def test_a_static_model_shipped_after_the_table_is_read_from_its_card():
     c = {x.label: x for x in T.toc_candidates(inp, t, lambda m: costs[m])}["TOC ResNet-32, k = 16"]
     assert c.accuracy == pytest.approx(0.845) and c.accuracy_reading == "interpolated"
     assert T.with_card_rows(None, {}) is None
+
+
+def test_left_out_models_are_named_in_the_note():
+    inp = PlanInputs(2e9, 2e12, 1e6, 3.0, toc=True)
+    note = T.coverage_note(inp, toy_toc(), 3, {"dynamic": "toc_dynamic_cifar10 is shipped but not in the results table"})
+    assert note.startswith("3 TOC candidates") and "left out: dynamic (toc_dynamic_cifar10 is shipped but not" in note

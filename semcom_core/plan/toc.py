@@ -141,7 +141,8 @@ def toc_candidates(inp, results: pd.DataFrame | None, costs: TocCostFn, models: 
 
 
 def coverage_note(inp, results: pd.DataFrame | None, offered: int, stale: dict | None = None) -> str | None:
-    """One sentence on the TOC candidates: how many, why none, which shipped models were left out."""
+    """One sentence on the TOC candidates: how many, why none, which shipped models were left out and why (rows
+    measured on another file, or no row at all)."""
     if inp.dataset not in TOC_DATASETS:
         return (f"Paper 001's TOC models are measured on {', '.join(TOC_DATASETS)} only: no TOC candidate for "
                 f"{inp.dataset}.")
@@ -156,7 +157,7 @@ def coverage_note(inp, results: pd.DataFrame | None, offered: int, stale: dict |
     if not offered:
         s = f"No TOC candidate: the TOC results table has no {inp.channel} rows for a shipped TOC model"
     if stale:
-        s += "; left out, not measured on the file shipped now: " + "; ".join(f"{m} ({why})" for m, why in stale.items())
+        s += "; left out: " + "; ".join(f"{m} ({why})" for m, why in stale.items())
     return s + "."
 
 
@@ -201,4 +202,8 @@ def shipped_toc(dataset: str = "cifar10") -> tuple[pd.DataFrame | None, tuple[st
         return None, (), {}
     stale = stale_rows(table, dataset, cards)
     ok = tuple(m for m in table.model.unique() if m not in stale)
+    for name, card in cards.items():  # shipped, but with no measured row (the dynamic model's budgets): said so
+        model = card.get("model") or (card.get("config") or {}).get("model")
+        if model and model not in set(table.model.unique()):
+            stale[model] = f"{name} is shipped but not in the results table (`python -m semcom_core toc table`)"
     return table, ok, stale
