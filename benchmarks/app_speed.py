@@ -194,8 +194,11 @@ def user_session(browser, base: str, rounds: int, out: dict, errors: list) -> No
         if page.locator('[data-testid="stException"]').count():
             errors.append("an exception box is on the page")
     except Exception as e:  # report, do not hide
-        page.screenshot(path=str(ROOT / "test-artifacts" / "app_speed_error.png"), full_page=True)
         errors.append(f"{step}: {type(e).__name__}: {str(e).splitlines()[0]}")
+        try:  # best effort: on a loaded machine the screenshot can time out too, and must not hide the error
+            page.screenshot(path=str(ROOT / "test-artifacts" / "app_speed_error.png"), full_page=True)
+        except Exception as e2:
+            errors.append(f"{step}: no screenshot ({type(e2).__name__})")
     finally:
         ctx.close()
 
