@@ -99,6 +99,14 @@ def test_training_note_names_the_budget_and_explains_a_far_ceiling():
     retrained = X.training_note(own, "SP-1", 1024, 0.8895)
     assert says(retrained.text, "SP-1", "5 epochs", "1.0 h", "GPU (cuda), bf16 autocast", "14.67 %")
     assert "3 epochs" not in retrained.text and "1.8 h" not in retrained.text
+    # continued with a re-drawn schedule (a warm restart): said, with where and how high the learning rate went
+    changes = [{"after_epoch": 5, "epochs_before": 5, "epochs_after": 12, "lr_fraction_of_peak": 0.633},
+               {"after_epoch": 6, "epochs_before": 12, "epochs_after": 10, "lr_fraction_of_peak": 0.3484}]
+    restarted = X.training_note(card | {"split_training": {"SP-1": {"epochs": 10, "end_to_end": True,
+                                                                     "schedule_changes": changes}}}, "SP-1", 1024, 0.8895)
+    assert says(restarted.text, "10 epochs", "after epoch 5", "over 12 epochs", "63 %", "after epoch 6",
+                "over 10 epochs", "35 %")
+    assert "re-drawn" not in retrained.text
     # no codec at the image or the label, no measurement in the card: nothing to say
     assert X.training_note(card, "SP-0", 1024, 0.8895) is None
     assert X.training_note({"name": "x"}, "SP-1", 16, 0.5) is None

@@ -86,6 +86,9 @@ def training_note(card: dict, split: str, k_max: int, unsplit_acc: float | None,
     else:
         how = (f"The {split} codec of `{card.get('name', 'this model')}` (the backbone frozen) was trained for "
                f"{budget or 'an unrecorded budget'}")
+    for ch in (own or {}).get("schedule_changes") or ():  # continued with its cosine re-drawn: a warm restart
+        how += (f" (after epoch {ch['after_epoch']} its cosine schedule was re-drawn over {ch['epochs_after']} epochs, "
+                f"continuing at {100 * ch['lr_fraction_of_peak']:.0f} % of the peak learning rate)")
     text = f"{how}. Over a noiseless channel with all {k_max} numbers it reaches {100 * acc:.2f} %"
     gap = unsplit_acc is not None and acc < unsplit_acc - far
     text += f", the unsplit model {100 * unsplit_acc:.2f} %." if unsplit_acc is not None else "."
