@@ -76,6 +76,13 @@ def test_continuing_a_finished_run_with_a_longer_schedule_is_recorded(tmp_path, 
     assert change["lr_fraction_of_peak"] == pytest.approx(lr_at(steps, 4 * steps, 0, 1.0), abs=1e-3)  # ~0.85, not ~0
     rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert rows[0]["lr_end"] < 1e-6 < rows[1]["lr_end"]  # the first run ended at zero; the continuation did not
+    # a continuation stopped before its first checkpoint keeps the record for the resume that finishes it
+    cfg.epochs = 6
+    stopped = train(cfg, out, resume=True, data=data, progress=False, max_epochs_this_run=0)
+    assert stopped["schedule_changes"][-1]["epochs_before"] == 4 and not stopped["finished"]
+    finished = train(cfg, out, resume=True, data=data, progress=False)
+    assert finished["finished"] and len(finished["schedule_changes"]) == 2
+    assert finished["schedule_changes"][-1] == stopped["schedule_changes"][-1]
 
 
 def test_resume_restarts_best_so_far_when_the_validation_protocol_changed(tmp_path, cache_dir):

@@ -153,7 +153,7 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
     sched = schedule(opt, total_steps, warmup)
 
     protocol = getattr(model, "VALIDATION", "plain")
-    state = {"epoch": 0, "best_val": -1.0, "wall_seconds": 0.0, "val_protocol": protocol}
+    state = {"epoch": 0, "best_val": -1.0, "wall_seconds": 0.0, "val_protocol": protocol, "schedule_epochs": cfg.epochs}
     ckpt = out / "last.pt"
     if resume and ckpt.is_file():
         saved = torch.load(ckpt, map_location=policy.device, weights_only=True)
@@ -171,7 +171,9 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
             g["lr"] = lr
         where = f"epoch {state['epoch']}" + (f" + {state['partial']['step']} batches" if state.get("partial") else "")
         print(f"resumed {cfg.name} after {where} (best val {state['best_val']:.4f})")
-        before = _epochs_of(out / "config.json")
+        # the schedule the checkpoint was trained under (older checkpoints: the run folder's config.json)
+        before = state.get("schedule_epochs") or _epochs_of(out / "config.json")
+        state["schedule_epochs"] = cfg.epochs  # saved with the next checkpoint; until then a resume records it again
         if before is not None and before != cfg.epochs:  # the cosine is re-drawn over the new length: record it
             state.setdefault("schedule_changes", []).append({
                 "after_epoch": state["epoch"], "after_step": done_steps, "epochs_before": before,
