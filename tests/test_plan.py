@@ -155,7 +155,7 @@ def test_interpolated_accuracies_are_flagged_with_an_interval_between_the_neighb
     # on the grid: measured
     c = next(c for c in toy_plan(snr=10).candidates if key(c) == ("SP-1", 16))
     assert c.accuracy_measured and "measured at 10 dB" in c.accuracy_how
-    assert toy_plan(snr=10).to_dict()["accuracy_readings"] == "measured at 10 dB"
+    assert toy_plan(snr=10).to_dict()["accuracy_readings"] == "split sweep table: measured at 10 dB"
 
 
 def test_interpolation_can_change_the_choice():

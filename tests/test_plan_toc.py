@@ -166,3 +166,22 @@ def test_left_out_models_are_named_in_the_note():
     inp = PlanInputs(2e9, 2e12, 1e6, 3.0, toc=True)
     note = T.coverage_note(inp, toy_toc(), 3, {"dynamic": "toc_dynamic_cifar10 is shipped but not in the results table"})
     assert note.startswith("3 TOC candidates") and "left out: dynamic (toc_dynamic_cifar10 is shipped but not" in note
+
+
+def test_readings_are_reported_per_table_a_measured_table_is_not_called_interpolated():
+    # at 5 dB the toy sweep table has rows (0, 5, 10 dB), the TOC results table does not (0, 6 dB): the split
+    # candidates are measured, the TOC ones interpolated, and the plan and the page say which is which
+    p = toc_plan(5.0)
+    d = p.to_dict()
+    assert d["accuracy_readings"] == "split sweep table: measured at 5 dB; TOC results table: interpolated between 0 and 6 dB"
+    by = {g["table"]: g for g in d["accuracy_readings_by_table"]}
+    assert by["split sweep table"]["measured"] is True and by["TOC results table"]["measured"] is False
+    assert by["TOC results table"]["readings"] == {"interpolated between 0 and 6 dB": 3}
+    from semcom_ui.views import planner as V
+    msg = next(m.text for m in V.planner_view(p, build_figures=False).messages if m.text.startswith("Not measured"))
+    assert msg.startswith("Not measured at 5 dB: the 3 TOC candidates (TOC dynamic x2, TOC ResNet-20): "
+                          "interpolated between 0 and 6 dB (TOC results table).")
+    assert "Measured at 5 dB: the 6 split candidates (split sweep table)." in msg
+    # every table measured here: no such message
+    assert not any(m.text.startswith("Not measured") for m in V.planner_view(toc_plan(5.0, toc=False),
+                                                                            build_figures=False).messages)

@@ -232,10 +232,75 @@ def build_candidates(inp: PlanInputs, table: pd.DataFrame, costs: CostFn) -> lis
 def interpolated_readings(cands: list[Candidate]) -> tuple[list[str], int]:
     """(how each analog reading that is not a measurement was made, the number of LDPC digital candidates whose
     frame loss is interpolated between (or filled beside) measured block error rates). Shannon candidates are
-    modelled (an ideal code), never measured, and not counted here."""
-    analog = sorted({c.accuracy_how for c in cands if not c.accuracy_measured and not c.digital})
+    modelled (an ideal code), never measured, and not counted here. Pooled over every table: `readings_by_table`
+    says which table (and so which candidates) each reading comes from."""
+    analog = sorted({snr_how(c) for c in cands if not c.accuracy_measured and not c.digital})
     return analog, sum(1 for c in cands if c.digital and c.extra.get("digital_link") == "ldpc"
                        and not c.accuracy_measured)
+
+
+# where a candidate's accuracy is read from: the table of its family (analog) or the quantization table (digital)
+READING_TABLES = {"split": "split sweep table", "toc-static": "TOC results table", "toc-dynamic": "TOC results table"}
+QUANT_TABLE = "quantization table"
+
+
+def reading_table(c: Candidate) -> str | None:
+    """The measured table `c`'s accuracy is read off ("split sweep table", "TOC results table", "quantization
+    table"); None for the unsplit baseline (its model card)."""
+    if c.digital:
+        return QUANT_TABLE
+    return READING_TABLES.get(c.family)
+
+
+def snr_how(c: Candidate) -> str:
+    """How `c`'s accuracy was read across SNR off its table ("measured at 5 dB", "interpolated between 0 and 6 dB",
+    "nearest measured SNR, 18 dB"), without the table's name."""
+    return str(c.extra.get("snr_reading", c.accuracy_how))
+
+
+@dataclass(frozen=True)
+class ReadingGroup:
+    """The candidates whose accuracy comes from one table, and how it was read at the plan's SNR."""
+    table: str  # READING_TABLES' values or QUANT_TABLE
+    candidates: int
+    readings: dict  # how -> number of candidates ("measured at 5 dB": 57); digital: the quantization reading
+    names: dict  # candidate name (split or TOC model) -> number of candidates, in order
+    measured: bool  # every reading is a measurement at this SNR (digital: the quantized accuracy, SNR-free)
+
+    def words(self) -> str:
+        if self.table == QUANT_TABLE:
+            return f"{self.table} (digital): measured with error-free bits (no SNR; the link's frame loss on top)"
+        if len(self.readings) == 1:
+            return f"{self.table}: {next(iter(self.readings))}"
+        return f"{self.table}: " + ", ".join(f"{how} ({n} candidate{'s' * (n != 1)})"
+                                             for how, n in self.readings.items())
+
+    def names_words(self) -> str:
+        return ", ".join(name if n == 1 else f"{name} x{n}" for name, n in self.names.items())
+
+
+def readings_by_table(cands: list[Candidate]) -> list[ReadingGroup]:
+    """The candidates grouped by the table their accuracy is read off (split sweep table, TOC results table,
+    quantization table, in that order), each with how its readings were made at the plan's SNR: a table measured at
+    this SNR is said so even when another table is only interpolated here."""
+    groups: dict[str, list[Candidate]] = {}
+    for c in cands:
+        t = reading_table(c)
+        if t is not None:
+            groups.setdefault(t, []).append(c)
+    order = [*dict.fromkeys(READING_TABLES.values()), QUANT_TABLE]
+    out = []
+    for t in sorted(groups, key=order.index):
+        cs = groups[t]
+        readings: dict[str, int] = {}
+        names: dict[str, int] = {}
+        for c in cs:
+            how = "measured" if t == QUANT_TABLE else snr_how(c)
+            readings[how] = readings.get(how, 0) + 1
+            names[c.split] = names.get(c.split, 0) + 1
+        measured = t == QUANT_TABLE or all(c.accuracy_reading == "measured" for c in cs)
+        out.append(ReadingGroup(t, len(cs), dict(sorted(readings.items(), key=lambda kv: -kv[1])), names, measured))
+    return out
 
 
 def build_digital_candidates(inp: PlanInputs, quant: pd.DataFrame, bler: pd.DataFrame | None, costs: CostFn,
@@ -331,9 +396,9 @@ class Plan:
             d["violations"] = violations(x, c) if not math.isnan(x.accuracy) else None
             return d
 
-        interp, n_dig = interpolated_readings(self.candidates)
-        readings = ((f"interpolated or read at the nearest measured SNR, not measured at {inp.snr_db:g} dB: "
-                     + "; ".join(interp)) if interp else f"measured at {inp.snr_db:g} dB")
+        _, n_dig = interpolated_readings(self.candidates)
+        groups = readings_by_table(self.candidates)
+        readings = "; ".join(g.words() for g in groups) or "no candidate"
         if n_dig:
             readings += (f"; digital: the frame loss of {n_dig} candidate{'s' * (n_dig != 1)} interpolated from "
                          "the measured LDPC + QPSK block error rates")
@@ -347,7 +412,9 @@ class Plan:
             "baselines": {k: row(v) for k, v in self.baselines.items()},
             "binding": self.binding,
             "counts": {"candidates": len(self.candidates), "feasible": len(self.feasible)},
-            "accuracy_readings": readings,
+            "accuracy_readings": readings,  # per table: "split sweep table: measured at 5 dB; TOC results ..."
+            "accuracy_readings_by_table": [{"table": g.table, "candidates": g.candidates, "readings": g.readings,
+                                            "measured": g.measured, "names": g.names} for g in groups],
             "notes": list(self.notes),
             "inputs": {"backbone": inp.backbone, "dataset": inp.dataset, "channel": inp.channel,
                        "snr_db": inp.snr_db, "device_flops": inp.device_flops, "edge_flops": inp.edge_flops,

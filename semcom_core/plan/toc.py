@@ -136,6 +136,7 @@ def toc_candidates(inp, results: pd.DataFrame | None, costs: TocCostFn, models: 
                 bits, inp.energy(tx, bits), how, r.exact, iv, r.n, accuracy_reading=reading_kind(r),
                 family="toc-dynamic" if budget is not None else "toc-static", budget_macs=budget,
                 extra={"numbers_sent": k, "complex_channel_uses": uses, "toc_model": model, "device_macs_how": cost_how,
+                       "snr_reading": r.how,
                        "max_device_macs_per_image": int(exit_macs[deepest - 1])}))
     return out
 

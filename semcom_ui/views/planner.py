@@ -29,7 +29,15 @@ from semcom_core.plan import (
 )
 from semcom_core.plan import plan as make_plan
 from semcom_core.plan import presets as P
-from semcom_core.plan.planner import ANALOG_AIR, DIGITAL_LINKS, MODE_CHOICES, interpolated_readings
+from semcom_core.plan.planner import (
+    ANALOG_AIR,
+    DIGITAL_LINKS,
+    MODE_CHOICES,
+    QUANT_TABLE,
+    ReadingGroup,
+    interpolated_readings,
+    readings_by_table,
+)
 from semcom_core.plan.core import FAMILY_LABELS, is_feasible, objective_key, violations
 from semcom_ui.views import explorer as X
 from semcom_ui.views.costs import Metric
@@ -355,6 +363,31 @@ def recommendation(p: Plan) -> str:
     return s + "."
 
 
+_GROUP_WORDS = {"split sweep table": "split", "TOC results table": "TOC"}
+
+
+def readings_message(groups: list[ReadingGroup], snr_db: float) -> str:
+    """Which candidates' accuracies are not measured at this SNR (interpolated or read at the nearest measured SNR),
+    named with their table, and which are measured here: "Not measured at 5 dB: the 29 TOC candidates (TOC dynamic
+    x25, TOC ResNet-20, ...): interpolated between 0 and 6 dB (TOC results table). Measured at 5 dB: the 57 split
+    candidates (split sweep table)."."""
+    def who(g: ReadingGroup) -> str:
+        kind = _GROUP_WORDS.get(g.table, g.table)
+        return f"the {g.candidates} {kind} candidate{'s' * (g.candidates != 1)}"
+
+    out = []
+    for g in groups:
+        if g.measured:
+            continue
+        hows = ", ".join(how if len(g.readings) == 1 else f"{how} for {n}" for how, n in g.readings.items())
+        out.append(f"{who(g)} ({g.names_words()}): {hows} ({g.table})")
+    s = f"Not measured at {snr_db:g} dB: " + "; ".join(out) + "."
+    here = [f"{who(g)} ({g.table})" for g in groups if g.measured]
+    if here:
+        s += f" Measured at {snr_db:g} dB: " + " and ".join(here) + "."
+    return s + " Each candidate's 'accuracy reading' in the table says how."
+
+
 # ----------------------------------------------------------------------------- tables
 def candidate_row(c: Candidate) -> dict:
     iv = c.accuracy_interval
@@ -513,10 +546,10 @@ def planner_view(p: Plan, last_split: str | None = None, build_figures: bool = T
 
     for note in p.notes:  # what is offered and what is not: TOC models, digital coverage
         messages.append(Message("info", note))
-    interp, n_dig = interpolated_readings(p.candidates)
-    if interp:
-        messages.append(Message("info", f"No table row is measured at {inp.snr_db:g} dB: accuracies are "
-                                        + "; ".join(interp) + " (said so in the table's 'accuracy reading')."))
+    _, n_dig = interpolated_readings(p.candidates)
+    groups = [g for g in readings_by_table(p.candidates) if g.table != QUANT_TABLE]
+    if any(not g.measured for g in groups):
+        messages.append(Message("info", readings_message(groups, inp.snr_db)))
     if n_dig:
         messages.append(Message("info", f"Digital candidates: the frame loss of {n_dig} is interpolated between the "
                                         "measured LDPC + QPSK block error rates (in dB and in codeword size; said "
