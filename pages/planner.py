@@ -100,10 +100,13 @@ min_acc = side.slider("Minimum accuracy", lo, hi, q.get("acc", 0.85, cast=float,
                       help="A fraction of the test set, on the point estimate (0.85 = 85 %).")
 lo, hi = V.LIMIT_RANGES["lat"]
 max_lat = side.number_input("Maximum latency (ms)", lo, hi, q.get("lat", 0.0, cast=float, lo=lo, hi=hi), key="lat",
-                            format="%g", help="End to end: device + air + edge.")
+                            format="%g", help="End to end: device + air + edge, per image: the dynamic TOC model is checked "
+                                              "at its worst image (the deepest exit used; the objective uses the "
+                                              "mean).")
 lo, hi = V.LIMIT_RANGES["macs"]
 max_macs = side.number_input("Maximum device MACs (millions)", lo, hi, q.get("macs", 0.0, cast=float, lo=lo, hi=hi),
-                             key="macs", format="%g", help="Multiply-accumulates per image on the device (eq. 1b).")
+                             key="macs", format="%g", help="Multiply-accumulates per image on the device (eq. 1b); the dynamic "
+                                                            "TOC model at its worst image.")
 lo, hi = V.LIMIT_RANGES["mj"]
 max_mj = side.number_input("Maximum device energy (mJ)", lo, hi, q.get("mj", 0.0, cast=float, lo=lo, hi=hi), key="mj",
                            format="%g", help="Per image: compute + radio.")
@@ -172,10 +175,9 @@ def costs_for(bb: str):
 
 
 def _toc_stamp() -> tuple:
-    """Modification times of the TOC results table and cards: a re-export or re-measurement is read again."""
+    """Modification times and sizes of the TOC results table, cards and weight files (`V.toc_stamp`)."""
     from semcom_core.toc.tables import shipped_dir
-    d = shipped_dir()
-    return tuple(sorted((f.name, f.stat().st_mtime) for f in d.glob("*") if f.suffix in (".csv", ".json"))) if d.is_dir() else ()
+    return V.toc_stamp(shipped_dir())
 
 
 @st.cache_data(show_spinner=False)
@@ -254,7 +256,7 @@ if view is not None:
     if view.toc_params:
         st.page_link(PAGES_DIR / "toc.py", label=f"Open the Budgeted TOC page at {view.choice_label}",
                      icon=":material/speed:", query_params=view.toc_params,
-                     help=f"{view.toc_url}: the chosen TOC model, channel, PSNR (when measured) and budget")
+                     help=f"{view.toc_url}: {V.TOC_LINK_HELP}")
     if view.binding is not None and len(view.binding):
         st.subheader("Which constraint binds")
         st.dataframe(view.binding, hide_index=True)

@@ -236,3 +236,18 @@ def test_the_frame_loss_curve_equals_the_lookup_at_every_snr():
         for payload in (12.0, 40.0, 500.0, 2100.0):
             curve = DL.frame_bler_curve(bler, payload, snrs, "awgn")
             assert list(curve) == pytest.approx([DL.frame_bler(bler, payload, s, "awgn") for s in snrs], abs=1e-12)
+
+
+def test_digital_coverage_note_follows_the_digital_bits_filter():
+    def note(bits):
+        inp = PlanInputs(2e9, 2e12, 1e6, 10.0, bits_per_number=10, modes=("analog", "digital"), digital_bits=bits)
+        p = plan(inp, table=toy_table(), costs=lambda sp, k: TOY_COSTS[(sp, k)], unsplit=TOY_UNSPLIT,
+                 num_classes=10, quant=TOY_QUANT, bler=TOY_BLER)
+        return next(n for n in p.notes if "igital" in n), sum(c.digital for c in p.candidates)
+    # b = 4 only: one candidate, and the note says b = 4 (not the table's 1 and 4)
+    text, n = note((4,))
+    assert n == 1 and "(b = 4)" in text and "1 digital candidates" in text
+    # b = 8 is not measured: no candidate, said so, not blamed on missing block error rates
+    text, n = note((8,))
+    assert n == 0 and text.startswith("No digital candidate: no measured b among --digital-bits (8)")
+    assert "block error rates" not in text and "b = 1, 4" in text

@@ -78,9 +78,12 @@ def test_toc_wins_where_the_split_candidates_cannot_reach_the_target():
     assert {c.label for c in p.feasible} == {"TOC dynamic (B = 20 M MACs), k = 16"}
     # the same request without TOC: nothing is feasible
     assert toc_plan(3.0, toc=False, min_accuracy=0.89).choice is None
-    # a device limit of 25 M MACs on the mean keeps B = 20 M (20.5 M) and rules out the static ResNet-20 (40 M)
-    p = toc_plan(3.0, objective="accuracy", max_device_macs=25e6)
+    # a device limit of 35 M MACs per image keeps B = 20 M (its worst image, at exit 2: 30 M) and rules out the
+    # static ResNet-20 (40 M); 25 M (above its mean, 20.5 M) rules B = 20 M out too: the limit holds per image
+    p = toc_plan(3.0, objective="accuracy", max_device_macs=35e6)
     assert p.choice.label == "TOC dynamic (B = 20 M MACs), k = 16"
+    p = toc_plan(3.0, objective="accuracy", max_device_macs=25e6)
+    assert p.choice.label == "TOC dynamic (B = 10 M MACs), k = 16"
     p = toc_plan(3.0, objective="accuracy")  # no limit: B = 20 M (90 %) is still above ResNet-20 (87.5 %)
     assert p.choice.label == "TOC dynamic (B = 20 M MACs), k = 16"
     assert p.to_dict()["choice"]["family"] == "toc-dynamic"
@@ -185,3 +188,48 @@ def test_readings_are_reported_per_table_a_measured_table_is_not_called_interpol
     # every table measured here: no such message
     assert not any(m.text.startswith("Not measured") for m in V.planner_view(toc_plan(5.0, toc=False),
                                                                             build_figures=False).messages)
+
+
+def test_dynamic_candidates_meet_latency_and_mac_limits_at_their_worst_image_the_objective_uses_the_mean():
+    # B = 20 M: half the images leave at exit 2 (30 M MACs, 6,000 edge MACs): the worst image takes 30 ms + 0.16 ms
+    # air + 6 ns edge = 30.160006 ms with 30 M device MACs, while the mean is 20.5 M MACs, 20.660005 ms
+    b20 = toc_by_label(toc_plan(3.0))["TOC dynamic (B = 20 M MACs), k = 16"]
+    assert b20.latency_s * 1e3 == pytest.approx(20.5 + 0.16 + 0.000005)
+    assert b20.peak_latency_s * 1e3 == pytest.approx(30 + 0.16 + 0.000006)
+    assert (b20.device_macs, b20.peak_device_macs) == (20_500_000, 30_000_000)
+    b10 = toc_by_label(toc_plan(3.0))["TOC dynamic (B = 10 M MACs), k = 16"]  # every image at exit 1: worst = mean
+    assert b10.peak_latency_s == pytest.approx(b10.latency_s) and b10.peak_device_macs == 10_000_000
+    # a 25 ms deadline and a 25 M MAC limit: the mean (20.66 ms, 20.5 M) would pass, the worst image does not
+    for cons in ({"max_latency_s": 25e-3}, {"max_device_macs": 25e6}):
+        p = toc_plan(3.0, **cons)
+        assert b20.key not in {c.key for c in p.feasible}
+    p = toc_plan(3.0, objective="accuracy", min_accuracy=0.8, max_latency_s=25e-3)
+    assert p.choice.key != b20.key
+    # the objective ranks by the mean: without a limit B = 20 M keeps its mean latency in the reason
+    p = toc_plan(3.0, objective="accuracy", min_accuracy=0.89)
+    assert p.choice.key == b20.key and "20.7 ms mean per image (30.2 ms and 30 M device MACs for the worst image" in p.reason
+    from semcom_ui.views import planner as V
+    row = V.candidate_row(b20)
+    assert row["worst-case latency ms"] == pytest.approx(30.160006) and row["worst-case device M MACs"] == 30
+    assert math.isnan(V.candidate_row(toc_by_label(toc_plan(3.0))["TOC ResNet-20, k = 16"])["worst-case latency ms"])
+
+
+def test_a_results_table_that_fails_validation_is_said_so_not_called_not_shipped():
+    inp = PlanInputs(2e9, 2e12, 1e6, 5.0, toc=True)
+    note = T.coverage_note(inp, None, 0, {T.RESULTS_INVALID: "toc_results_cifar10.csv: column 'n' missing"})
+    assert "fails validation" in note and "column 'n' missing" in note and "No TOC results table is shipped" not in note
+    assert "No TOC results table is shipped" in T.coverage_note(inp, None, 0, {})
+    # with the cards' points read instead, the note says the table was not
+    note = T.coverage_note(inp, toy_toc(), 3, {T.RESULTS_INVALID: "bad"}, (16,))
+    assert "fails validation (bad)" in note and "left out" not in note and "PSNR 0 and 6 dB" in note
+
+
+def test_shipped_toc_reports_an_invalid_results_table(monkeypatch):
+    import semcom_core.toc.tables as TT
+
+    def bad(dataset="cifar10", path=None):
+        raise ValueError("toc_results_cifar10.csv cannot be read as CSV")
+    monkeypatch.setattr(TT, "load_results", bad)
+    monkeypatch.setattr(TT, "shipped_cards", lambda dataset: {})
+    table, models, stale = T.shipped_toc("cifar10")
+    assert table is None and stale == {T.RESULTS_INVALID: "toc_results_cifar10.csv cannot be read as CSV"}

@@ -240,3 +240,41 @@ def test_a_toc_choice_is_said_shown_apart_and_linked_to_the_toc_page():
     # no TOC in the plan: no TOC words
     v = V.planner_view(toc_plan(3.0, toc=False, min_accuracy=0.8))
     assert v.toc_params is None and not any("TOC" in n for n in v.notes)
+
+
+def test_toc_link_psnrs_and_numbers_come_from_the_data_and_the_link_says_what_it_carries():
+    from .test_plan_toc import TOY_TOC_COSTS, toc_plan, toy_toc
+    # a TOC table measured at 0 and 7 dB (not 0/6/12/18) whose models send 12 numbers: the link opens at 7 dB,
+    # the notes name 0 and 7 dB and 12 numbers
+    t = toy_toc()
+    t.loc[t.snr_db == 6.0, "snr_db"] = 7.0
+    costs = {m: (e, r, 12) for m, (e, r, _) in TOY_TOC_COSTS.items()}
+    import semcom_core.plan as PL
+    from semcom_core.plan import Constraints, PlanInputs
+
+    from .test_plan import TOY_COSTS, TOY_UNSPLIT, toy_table
+    inp = PlanInputs(2e9, 2e12, 1e6, 7.0, bits_per_number=10, constraints=Constraints(min_accuracy=0.93),
+                     objective="accuracy", toc=True)
+    p = PL.plan(inp, table=toy_table(), costs=lambda sp, k: TOY_COSTS[(sp, k)], unsplit=TOY_UNSPLIT, num_classes=10,
+                toc_results=t, toc_costs=lambda m: costs[m])
+    assert p.choice.toc and V.toc_link(p.choice, inp)[0]["snr"] == "7"
+    v = V.planner_view(p, build_figures=False)
+    note = next(n for n in p.notes if "TOC candidate" in n)
+    assert "12 numbers sent" in note and "PSNR 0 and 7 dB" in note and "16 numbers" not in note
+    assert any("send 12 numbers" in n and "PSNR 0 and 7 dB" in n for n in v.notes)
+    # the link's help says what is carried: not the static model itself
+    assert "only the model family, channel, PSNR" in V.TOC_LINK_HELP and "no parameter for the model" in V.TOC_LINK_HELP
+    assert toc_plan(3.0).candidates  # the toy world is unchanged
+
+
+def test_toc_stamp_changes_with_the_weight_files(tmp_path):
+    import os
+    for name in ("toc_results_cifar10.csv", "toc_static_resnet20_cifar10.json", "toc_static_resnet20_cifar10.safetensors"):
+        (tmp_path / name).write_bytes(b"x")
+    before = V.toc_stamp(tmp_path)
+    assert "toc_static_resnet20_cifar10.safetensors" in {s[0] for s in before}
+    w = tmp_path / "toc_static_resnet20_cifar10.safetensors"
+    w.write_bytes(b"retrained weights")
+    os.utime(w, (1e9, 1e9))
+    assert V.toc_stamp(tmp_path) != before
+    assert V.toc_stamp(tmp_path / "missing") == ()

@@ -488,7 +488,7 @@ def plan(inp: PlanInputs, table: pd.DataFrame | None = None, costs: CostFn | Non
             toc_models = shipped_models if toc_models is None else toc_models
         offered = (T.toc_candidates(inp, toc_results, toc_costs or T.toc_model_costs(num_classes, inp.convention),
                                     toc_models) if "analog" in inp.modes else [])
-        notes.append(T.coverage_note(inp, toc_results, len(offered), stale))
+        notes.append(T.coverage_note(inp, toc_results, len(offered), stale, tuple(c.k for c in offered)))
         cands += offered
     cons = inp.constraints
     ok = feasible_set(cands, cons)
@@ -574,6 +574,14 @@ def digital_coverage(inp: PlanInputs, quant: pd.DataFrame | None, table: pd.Data
                 f"(pretrained/split/quant_{inp.backbone}_{inp.dataset}.csv), so no digital candidate"
                 + ("; every candidate is analog." if "analog" in inp.modes else "."))
     q = quant[(quant.bits >= 1) & (quant.bits <= 8) & (quant.backbone == inp.backbone) & (quant.dataset == inp.dataset)]
+    if inp.digital_bits is not None:  # what build_digital_candidates offers: only the asked b
+        measured_b = sorted(int(b) for b in q.bits.unique())
+        q = q[q.bits.isin([int(b) for b in inp.digital_bits])]
+        if not len(q):
+            asked = ", ".join(str(int(b)) for b in inp.digital_bits)
+            return (f"No digital candidate: no measured b among --digital-bits ({asked}); the quantization table "
+                    f"measures b = {', '.join(str(b) for b in measured_b) or 'none'} for {inp.backbone}"
+                    + ("; every candidate is analog." if "analog" in inp.modes else "."))
     have = sorted({(str(s), int(k)) for s, k in zip(q.split, q.k)}, key=lambda p: (int(p[0].split("-")[1]), p[1]))
     by_split: dict[str, list[int]] = {}
     for s, k in have:

@@ -8,14 +8,14 @@ What a TOC candidate is (docs/toc.md):
   B, its blocks, exit heads and channel encoder up to the exit each image leaves at. Device MACs: the static
   model's count; the dynamic model's *measured mean per image* at B (the budget is on the mean; an image that
   runs to the last exit it reaches costs more, `max_device_macs_per_image`).
-- **sent**: k = 16 real numbers (the channel encoder's output, power-normalized) as analog symbols, ceil(16/2)
-  = 8 complex channel uses; air time as the split candidates' analog air time (k x bits per number / R, or
+- **sent**: k real numbers (the channel encoder's output, power-normalized; 16 for the shipped models, from the cost
+  model) as analog symbols, ceil(k/2) complex channel uses; air time as the split candidates' analog air time (k x bits per number / R, or
   channel uses / R).
 - **on the edge**: the channel decoder and classifier of the exit used (a few thousand MACs; the dynamic model's
   the mean over the measured exit fractions).
 - **accuracy**: the results table's measured value at this channel and SNR (paper 001's PSNR is the same ratio
   as the planner's SNR, docs/conventions.md, and the channel names are the same registry's), interpolated
-  linearly between the measured PSNRs (0, 6, 12, 18 dB) or read at the nearest one outside them, and said so
+  linearly between the table's measured PSNRs (0, 6, 12, 18 dB when written) or read at the nearest one outside them, and said so
   (`eval.readings.accuracy_at`, as the split candidates); 95 % Wilson intervals.
 - Measured on CIFAR-10 only: no TOC candidate for another dataset (`coverage_note` says so). They are paper
   001's own encoders, not cuts of the planner's backbone: offered beside any backbone on CIFAR-10.
@@ -130,33 +130,62 @@ def toc_candidates(inp, results: pd.DataFrame | None, costs: TocCostFn, models: 
             else:
                 lat = latency(tx, edge, uses, inp.device_flops, inp.edge_flops, inp.link_bps, 1)
                 bits = uses
+            worst_macs = worst_lat = None
+            if budget is not None:  # the worst image: the exit (up to the deepest used) with the longest latency
+                n_air, b_air = (k, inp.bits_per_number) if inp.analog_air == "bits" else (uses, 1)
+                worst_lat = max(latency(float(exit_macs[j]), float(rx[j]), n_air, inp.device_flops, inp.edge_flops,
+                                        inp.link_bps, b_air).total_s for j in range(deepest))
+                worst_macs = int(max(exit_macs[:deepest]))
             how = f"{r.how} (TOC results table; paper 001's PSNR = this SNR)"
             out.append(Candidate(
                 name, k, r.accuracy, lat.tx_compute_s, lat.air_s, lat.rx_compute_s, round(tx), round(edge),
                 bits, inp.energy(tx, bits), how, r.exact, iv, r.n, accuracy_reading=reading_kind(r),
                 family="toc-dynamic" if budget is not None else "toc-static", budget_macs=budget,
+                worst_device_macs=worst_macs, worst_latency_s=worst_lat,
                 extra={"numbers_sent": k, "complex_channel_uses": uses, "toc_model": model, "device_macs_how": cost_how,
-                       "snr_reading": r.how,
+                       "snr_reading": r.how, "measured_snrs": tuple(float(x) for x in table.snr_db),
                        "max_device_macs_per_image": int(exit_macs[deepest - 1])}))
     return out
 
 
-def coverage_note(inp, results: pd.DataFrame | None, offered: int, stale: dict | None = None) -> str | None:
-    """One sentence on the TOC candidates: how many, why none, which shipped models were left out and why (rows
-    measured on another file, or no row at all)."""
+RESULTS_INVALID = "results table"  # the `stale` key under which `shipped_toc` says why the shipped table was not read
+
+
+def _db_list(snrs) -> str:
+    v = sorted({float(x) for x in snrs})
+    return ", ".join(f"{x:g}" for x in v[:-1]) + (" and " if len(v) > 1 else "") + f"{v[-1]:g}" if v else "none"
+
+
+def coverage_note(inp, results: pd.DataFrame | None, offered: int, stale: dict | None = None,
+                  sent: tuple[int, ...] = ()) -> str | None:
+    """One sentence on the TOC candidates: how many, the numbers they send and the PSNRs their results table was
+    measured at (both from the data), why none, which shipped models were left out and why (rows measured on another
+    file, or no row at all), and a shipped results table that fails validation (`RESULTS_INVALID` in `stale`)."""
+    stale = dict(stale or {})
+    invalid = stale.pop(RESULTS_INVALID, None)
     if inp.dataset not in TOC_DATASETS:
         return (f"Paper 001's TOC models are measured on {', '.join(TOC_DATASETS)} only: no TOC candidate for "
                 f"{inp.dataset}.")
     if "analog" not in inp.modes:
         return "Paper 001's TOC models send analog symbols: they are candidates when analog is among the modes."
+    path = f"pretrained/toc/toc_results_{inp.dataset}.csv"
     if results is None:
-        return ("No TOC results table is shipped (pretrained/toc/toc_results_cifar10.csv): no TOC candidate; "
+        if invalid:
+            return (f"The TOC results table ({path}) is shipped but fails validation ({invalid}): no TOC candidate; "
+                    "`python -m semcom_core toc table` re-measures it.")
+        return (f"No TOC results table is shipped ({path}): no TOC candidate; "
                 "`python -m semcom_core toc table` measures the shipped TOC models.")
-    s = (f"{offered} TOC candidate{'s' * (offered != 1)} (paper 001's own encoders on CIFAR-10, not cuts of "
-         f"{inp.backbone}; 16 numbers sent as analog symbols; accuracy from the measured TOC results table at "
-         "PSNR 0/6/12/18 dB, interpolated between them or read at the nearest, and said so)")
+    rows = results[results.channel == inp.channel] if "channel" in results else results
+    ks = sorted({int(k) for k in sent})
+    numbers = (f"{' or '.join(str(k) for k in ks)} numbers sent" if ks else "their numbers sent")
+    s = (f"{offered} TOC candidate{'s' * (offered != 1)} (paper 001's own encoders on {inp.dataset}, not cuts of "
+         f"{inp.backbone}; {numbers} as analog symbols; accuracy from the measured TOC results table at PSNR "
+         f"{_db_list(rows.snr_db) if 'snr_db' in rows else 'none'} dB ({inp.channel}), interpolated between them "
+         "or read at the nearest, and said so)")
     if not offered:
         s = f"No TOC candidate: the TOC results table has no {inp.channel} rows for a shipped TOC model"
+    if invalid:
+        s += f"; the shipped results table fails validation ({invalid}): only the model cards' points are read"
     if stale:
         s += "; left out: " + "; ".join(f"{m} ({why})" for m, why in stale.items())
     return s + "."
@@ -193,15 +222,18 @@ def shipped_toc(dataset: str = "cifar10") -> tuple[pd.DataFrame | None, tuple[st
     from semcom_core.toc.tables import load_results, shipped_cards, stale_rows
     if dataset not in TOC_DATASETS:
         return None, (), {}
+    invalid = None
     try:
         table = load_results(dataset)
-    except ValueError:
-        table = None
+    except ValueError as e:  # shipped but unusable: said so (`coverage_note`), not taken for "not shipped"
+        table, invalid = None, str(e)
     cards = shipped_cards(dataset)
     table = with_card_rows(table, cards)
     if table is None:
-        return None, (), {}
+        return None, (), ({RESULTS_INVALID: invalid} if invalid else {})
     stale = stale_rows(table, dataset, cards)
+    if invalid:
+        stale[RESULTS_INVALID] = invalid
     ok = tuple(m for m in table.model.unique() if m not in stale)
     for name, card in cards.items():  # shipped, but with no measured row (the dynamic model's budgets): said so
         model = card.get("model") or (card.get("config") or {}).get("model")

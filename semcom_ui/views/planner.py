@@ -29,6 +29,7 @@ from semcom_core.plan import (
 )
 from semcom_core.plan import plan as make_plan
 from semcom_core.plan import presets as P
+from semcom_core.plan.core import FAMILY_LABELS, is_feasible, objective_key, violations
 from semcom_core.plan.planner import (
     ANALOG_AIR,
     DIGITAL_LINKS,
@@ -38,7 +39,6 @@ from semcom_core.plan.planner import (
     interpolated_readings,
     readings_by_table,
 )
-from semcom_core.plan.core import FAMILY_LABELS, is_feasible, objective_key, violations
 from semcom_ui.views import explorer as X
 from semcom_ui.views.costs import Metric
 
@@ -244,11 +244,29 @@ def toc_cost_lookup(models, num_classes: int = 10, convention: str = "true") -> 
     return {m: fn(m) for m in models}
 
 
-def toc_link(c: Candidate | None, inp: PlanInputs, snrs=(0.0, 6.0, 12.0, 18.0)) -> tuple[dict | None, str | None]:
-    """The Budgeted TOC page's URL parameters for a TOC candidate (family, channel, PSNR when it is a measured one,
-    the budget B: the dynamic model's, or the static model's cost); (None, None) otherwise."""
+TOC_LINK_HELP = ("only the model family, channel, PSNR (when the TOC table measured this one) and budget B are carried "
+                 "(a static model's B is its device MACs); the Budgeted TOC page has no parameter for the model itself")
+
+
+def toc_stamp(d) -> tuple:
+    """(name, modification time, size) of the TOC results table, cards and weight files in directory `d` (the
+    page's cache key for the shipped TOC files): a re-export, re-training or re-measurement is read again."""
+    from pathlib import Path
+    d = Path(d)
+    if not d.is_dir():
+        return ()
+    return tuple(sorted((f.name, f.stat().st_mtime, f.stat().st_size) for f in d.glob("*")
+                        if f.suffix in (".csv", ".json", ".safetensors")))
+
+
+def toc_link(c: Candidate | None, inp: PlanInputs, snrs=None) -> tuple[dict | None, str | None]:
+    """The Budgeted TOC page's URL parameters for a TOC candidate (family, channel, PSNR when it is one the TOC table
+    measured: `snrs`, default the candidate's table's (`extra['measured_snrs']`), the budget B: the dynamic model's,
+    or the static model's cost); (None, None) otherwise. The model itself is not carried (`TOC_LINK_HELP`)."""
     if c is None or not c.toc:
         return None, None
+    if snrs is None:
+        snrs = c.extra.get("measured_snrs") or ()
     params = {"family": "dynamic" if c.family == "toc-dynamic" else "static", "ch": inp.channel}
     if any(abs(inp.snr_db - s) < 1e-9 for s in snrs):
         params["snr"] = f"{inp.snr_db:g}"
@@ -291,7 +309,8 @@ def _config(c: Candidate, modes: tuple = ("analog",)) -> str:
     analog = " as **analog** symbols" if "digital" in modes else ""
     if c.family == "toc-dynamic":
         return (f"use paper 001's **dynamic TOC model** at budget **B = {c.budget_macs / 1e6:,.3g} M MACs** per image "
-                f"({c.device_macs / 1e6:,.3g} M on average on the device) and send its **k = {c.k}** numbers{analog}")
+                f"({c.device_macs / 1e6:,.3g} M on average on the device, up to {c.peak_device_macs / 1e6:,.3g} M "
+                f"for an image at the deepest exit) and send its **k = {c.k}** numbers{analog}")
     if c.family == "toc-static":
         return (f"use paper 001's **{c.split.removeprefix('TOC ')} TOC encoder** and send its **k = {c.k}** "
                 f"numbers{analog}")
@@ -388,6 +407,12 @@ def readings_message(groups: list[ReadingGroup], snr_db: float) -> str:
     return s + " Each candidate's 'accuracy reading' in the table says how."
 
 
+def _toc_psnrs(p: Plan) -> str:
+    """The PSNRs the TOC candidates' table measured, from the data: '0, 6, 12 and 18'."""
+    v = sorted({float(x) for c in p.candidates if c.toc for x in c.extra.get("measured_snrs", ())})
+    return (", ".join(f"{x:g}" for x in v[:-1]) + (" and " if len(v) > 1 else "") + f"{v[-1]:g}") if v else "no"
+
+
 # ----------------------------------------------------------------------------- tables
 def candidate_row(c: Candidate) -> dict:
     iv = c.accuracy_interval
@@ -396,8 +421,13 @@ def candidate_row(c: Candidate) -> dict:
             "bits per number": c.bits_per_number if c.digital else math.nan, "accuracy %": 100 * c.accuracy,
             "95 % low %": 100 * iv[0] if iv else math.nan, "95 % high %": 100 * iv[1] if iv else math.nan,
             "accuracy reading": c.accuracy_how, "link figure": c.link_figure, "test images": c.n,
-            "latency ms": 1e3 * c.latency_s, "device ms": 1e3 * c.device_s, "air ms": 1e3 * c.air_s,
-            "edge ms": 1e3 * c.edge_s, "device M MACs": c.device_macs / 1e6, "edge M MACs": c.edge_macs / 1e6,
+            "latency ms": 1e3 * c.latency_s,
+            # the dynamic TOC model: the worst image's (the deepest exit used), what the limits are checked against
+            "worst-case latency ms": 1e3 * c.peak_latency_s if c.varies else math.nan,
+            "device ms": 1e3 * c.device_s, "air ms": 1e3 * c.air_s,
+            "edge ms": 1e3 * c.edge_s, "device M MACs": c.device_macs / 1e6,
+            "worst-case device M MACs": c.peak_device_macs / 1e6 if c.varies else math.nan,
+            "edge M MACs": c.edge_macs / 1e6,
             "numbers sent": c.extra.get("numbers_sent", c.k), "bits sent": c.bits,
             "device energy mJ": math.nan if c.energy_j is None else 1e3 * c.energy_j}
 
@@ -506,7 +536,11 @@ def planner_view(p: Plan, last_split: str | None = None, build_figures: bool = T
                    + (f"; 95 % interval {100 * iv[0]:.1f}–{100 * iv[1]:.1f} %" if iv else "")),
             Metric("Latency", short_s(c.latency_s),
                    f"end to end: device {short_s(c.device_s)} + air {short_s(c.air_s)} + edge {short_s(c.edge_s)} "
-                   "(modelled: peak FLOP/s and the nominal link rate)"),
+                   "(modelled: peak FLOP/s and the nominal link rate)"
+                   + (f"; the mean per image: the worst image (leaving at the deepest exit used) takes "
+                      f"{short_s(c.peak_latency_s)} with {short_macs(c.peak_device_macs)} MACs on the device, and "
+                      "the maximum latency and device MACs are checked against that worst case (a deadline holds "
+                      "per image); the objective uses the mean" if c.varies else "")),
             Metric("Device energy", short_j(c.energy_j),
                    "energy per MAC x device MACs + energy per bit x bits sent (modelled, sourced per-operation "
                    "figures)" if c.energy_j is not None else
@@ -580,11 +614,14 @@ def planner_view(p: Plan, last_split: str | None = None, build_figures: bool = T
             + "; device energy per bit x the bits sent. Quantizing and coding cost no modelled time.")]
           if "digital" in inp.modes else []),
         *([("TOC candidates (paper 001): the static encoders and the dynamic multi-exit model at each measured budget "
-            "B send 16 numbers as analog symbols; accuracy from the TOC results table "
-            "(pretrained/toc/toc_results_cifar10.csv, measured at PSNR 0, 6, 12 and 18 dB, the same ratio as this "
+            f"B send {' or '.join(str(k) for k in sorted({c.k for c in p.candidates if c.toc}))} numbers as analog "
+            f"symbols; accuracy from the TOC results table (pretrained/toc/toc_results_{inp.dataset}.csv, measured "
+            f"at PSNR {_toc_psnrs(p)} dB, the same ratio as this "
             "SNR: interpolated between them, the nearest outside, said so); device MACs from the cost model "
-            "(static) or the measured mean per image at B (dynamic: single images may cost up to the deepest exit "
-            "they reach); the edge runs the channel decoder and classifier.")]
+            "(static) or the measured mean per image at B (dynamic: an image leaving at the deepest exit used costs "
+            "that exit's MACs; the worst-case columns show it, and the maximum latency and device MACs are checked "
+            "against that worst case, a deadline holding per image, while the objective and the charts use the "
+            "mean); the edge runs the channel decoder and classifier.")]
           if any(c.toc for c in p.candidates) else []),
         (f"Presets used: device {inp.names.get('device')}, edge {inp.names.get('edge')}, link "
         f"{inp.names.get('link')}; energy per MAC {inp.names.get('energy_per_mac')}; energy per bit "
