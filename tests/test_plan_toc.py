@@ -231,5 +231,5 @@ def test_shipped_toc_reports_an_invalid_results_table(monkeypatch):
         raise ValueError("toc_results_cifar10.csv cannot be read as CSV")
     monkeypatch.setattr(TT, "load_results", bad)
     monkeypatch.setattr(TT, "shipped_cards", lambda dataset: {})
-    table, models, stale = T.shipped_toc("cifar10")
+    table, _models, stale = T.shipped_toc("cifar10")
     assert table is None and stale == {T.RESULTS_INVALID: "toc_results_cifar10.csv cannot be read as CSV"}
