@@ -87,6 +87,14 @@ def start_server(port: int) -> subprocess.Popen:
     raise SystemExit("streamlit did not start")
 
 
+def server_for(url: str | None) -> tuple[subprocess.Popen | None, str]:
+    """(the started server or None, its base URL): a fresh app on a free port, or the running one at `url`."""
+    if url is not None:
+        return None, url.rstrip("/")
+    port = free_port()
+    return start_server(port), f"http://127.0.0.1:{port}"
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of the server process and its children (MB), from /proc."""
     total = 0
@@ -291,13 +299,7 @@ def main() -> int:
     PROFILE = [] if a.profile else None
     from playwright.sync_api import sync_playwright
 
-    proc = None
-    if a.url is None:
-        port = free_port()
-        proc = start_server(port)
-        base = f"http://127.0.0.1:{port}"
-    else:
-        base = a.url.rstrip("/")
+    proc, base = server_for(a.url)
     load = os.getloadavg()
     peak = [0.0]
     stop = threading.Event()

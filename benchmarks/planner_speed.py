@@ -29,11 +29,10 @@ from app_speed import (  # the explorer benchmark's helpers: one browser driver 
     ROOT,
     SETTLED,
     cpu_seconds,
-    free_port,
     radio,
     select_option,
     slider_step,
-    start_server,
+    server_for,
     summary,
 )
 
@@ -97,13 +96,7 @@ def main() -> int:
     a = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
-    proc = None
-    if a.url is None:
-        port = free_port()
-        proc = start_server(port)
-        base = f"http://127.0.0.1:{port}"
-    else:
-        base = a.url.rstrip("/")
+    proc, base = server_for(a.url)
     load = os.getloadavg()
     results: dict = {}
     errors: list[str] = []

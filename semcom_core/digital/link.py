@@ -155,9 +155,21 @@ def digital_accuracy(acc_quant: float, bler: float, num_classes: int = 10) -> fl
 
 
 # ----------------------------------------------------------------------------- the measured curve
-def _interp_snr(g: pd.DataFrame, snr_db: float) -> float:
-    g = g.sort_values("snr_db")
-    return float(np.interp(snr_db, g.snr_db.to_numpy(float), g.bler.to_numpy(float)))
+def _channel_rows(table: pd.DataFrame, channel: str) -> pd.DataFrame:
+    t = table[table.channel == channel]
+    if not len(t):
+        raise ValueError(f"no measured LDPC block error rates for channel {channel!r}")
+    return t
+
+
+def _codeword_bler_curve(t: pd.DataFrame, info_bits: float, snrs: np.ndarray) -> np.ndarray:
+    """Codeword BLER of `info_bits` at every SNR of `snrs` from one channel's rows: linear in dB per measured size
+    (the end values outside), then linear in log2(size) between sizes (clamped at the ends)."""
+    sizes = np.array(sorted(t.info_bits.unique()), float)
+    at = np.array([np.interp(snrs, g.snr_db.to_numpy(float), g.bler.to_numpy(float))
+                   for g in (t[t.info_bits == size].sort_values("snr_db") for size in sizes)])  # sizes x snrs
+    x = math.log2(min(max(info_bits, sizes[0]), sizes[-1]))
+    return np.array([np.interp(x, np.log2(sizes), at[:, i]) for i in range(len(snrs))])
 
 
 def codeword_bler_lookup(table: pd.DataFrame, info_bits: int, snr_db: float,
@@ -167,13 +179,8 @@ def codeword_bler_lookup(table: pd.DataFrame, info_bits: int, snr_db: float,
     `measured` is True only when the lookup hit one grid point (this codeword size and this SNR exactly) whose
     row was decoded (the table's `measured` column; a table without it counts every row as measured); False when
     interpolated, clamped or read from a filled row."""
-    t = table[table.channel == channel]
-    if not len(t):
-        raise ValueError(f"no measured LDPC block error rates for channel {channel!r}")
-    sizes = np.array(sorted(t.info_bits.unique()), float)
-    at = {int(s): _interp_snr(t[t.info_bits == s], snr_db) for s in sizes}
-    x = math.log2(min(max(info_bits, sizes[0]), sizes[-1]))
-    p = float(np.interp(x, np.log2(sizes), [at[int(s)] for s in sizes]))
+    t = _channel_rows(table, channel)
+    p = float(_codeword_bler_curve(t, info_bits, np.array([float(snr_db)]))[0])
     hit = t[(t.info_bits == int(info_bits)) & np.isclose(t.snr_db.to_numpy(float), float(snr_db), rtol=0, atol=1e-9)]
     if float(info_bits) != int(info_bits) or not len(hit):
         return p, False
@@ -198,20 +205,9 @@ def frame_bler_lookup(table: pd.DataFrame, payload_bits: float, snr_db: float,
 def frame_bler_curve(table: pd.DataFrame, payload_bits: float, snrs, channel: str = "awgn") -> np.ndarray:
     """`frame_bler` at every SNR of `snrs` at once (the same interpolation: linear in dB per measured codeword size,
     the end values outside; linear in log2(size) between sizes, clamped), for charts over an SNR grid."""
-    t = table[table.channel == channel]
-    if not len(t):
-        raise ValueError(f"no measured LDPC block error rates for channel {channel!r}")
+    t = _channel_rows(table, channel)
     n, k = codewords(payload_bits)
-    snrs = np.asarray(snrs, float)
-    sizes = np.array(sorted(t.info_bits.unique()), float)
-    at = []
-    for size in sizes:
-        g = t[t.info_bits == size].sort_values("snr_db")
-        at.append(np.interp(snrs, g.snr_db.to_numpy(float), g.bler.to_numpy(float)))
-    at = np.array(at)  # sizes x snrs
-    x = math.log2(min(max(k, sizes[0]), sizes[-1]))
-    p = np.array([np.interp(x, np.log2(sizes), at[:, i]) for i in range(len(snrs))])
-    return 1.0 - (1.0 - p) ** n
+    return 1.0 - (1.0 - _codeword_bler_curve(t, k, np.asarray(snrs, float))) ** n
 
 
 def frame_bler(table: pd.DataFrame, payload_bits: float, snr_db: float, channel: str = "awgn") -> float:
