@@ -158,11 +158,11 @@ def radio(page, label: str, option: str) -> float:
 
 def open_explorer(page, base: str) -> float:
     t0 = time.perf_counter()
-    page.goto(base + "/explorer")
+    page.goto(base + "/explorer", timeout=600000)  # a loaded machine can take longer than the 30 s default
     page.evaluate(OBSERVER if PROFILE is None else PROFILE_OBSERVER)
-    page.get_by_text("Live: one image through the split model").wait_for(timeout=180000)
-    page.locator('[data-testid="stPlotlyChart"]').first.wait_for(timeout=180000)
-    page.wait_for_function(SETTLED, arg=500, timeout=180000, polling=50)
+    page.get_by_text("Live: one image through the split model").wait_for(timeout=600000)
+    page.locator('.js-plotly-plot').first.wait_for(timeout=600000)  # st.plotly_chart or the in-place chart
+    page.wait_for_function(SETTLED, arg=500, timeout=600000, polling=50)
     last = page.evaluate("window.__lastMut") / 1000  # page-relative: navigation start = 0
     nav_to_script = time.perf_counter() - t0
     return min(nav_to_script, last) if last > 0 else nav_to_script
@@ -343,9 +343,13 @@ def main() -> int:
             browser.close()
     finally:
         stop.set()
-        if proc is not None:
+        if proc is not None:  # a loaded machine can take longer than 10 s to stop it: never lose the report
             proc.terminate()
-            proc.wait(10)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
     merged: dict[str, list[float]] = {}
     for r in results:
         for k, v in r.items():

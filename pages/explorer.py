@@ -11,6 +11,7 @@ from semcom_core.eval import readings as R
 from semcom_core.eval.stats import accuracy_interval
 from semcom_core.nets.split import K_CHOICES
 from semcom_ui import cached, plots
+from semcom_ui.components.plotly_react import plotly_chart
 from semcom_ui.jobs import JobQueueFull
 from semcom_ui.nav import ensure_navigation
 from semcom_ui.state import QueryState, parse_bool
@@ -291,27 +292,29 @@ for i, tab in enumerate(acc_tabs):
         by_k = table[table.split == split]
         if i == 0:
             if by_k.k.nunique() > 1:
-                st.plotly_chart(fig_accuracy_vs_k(backbone, dataset, channel, split, k_model, snr, unsplit_acc),
-                                width="stretch", key="acc_k")
+                plotly_chart(fig_accuracy_vs_k(backbone, dataset, channel, split, k_model, snr, unsplit_acc), key="acc_k")
             else:
                 st.caption(f"{split} sends a fixed {int(by_k.k.iloc[0])} numbers: accuracy does not depend on k.")
         elif i == 1:
-            st.plotly_chart(fig_accuracy_vs_snr(backbone, dataset, channel, split, k_model, snr,
-                                                reading.accuracy if reading else None), width="stretch", key="acc_snr")
+            plotly_chart(fig_accuracy_vs_snr(backbone, dataset, channel, split, k_model, snr,
+                                             reading.accuracy if reading else None), key="acc_snr")
         else:
             near = min(sorted(table.snr_db.unique()), key=lambda s: abs(s - snr))
             st.caption(f"Every split point and k at {near:g} dB (the table's SNR nearest to {snr:g} dB), {channel}.")
-            st.plotly_chart(fig_heatmap(backbone, dataset, channel, split, k_model, near), width="stretch", key="heat")
+            plotly_chart(fig_heatmap(backbone, dataset, channel, split, k_model, near), key="heat")
         st.download_button("Download the accuracy table (CSV)", table.to_csv(index=False),
                            f"accuracy_{backbone}_{dataset}_{channel}.csv", "text/csv", key=f"dl_acc{i}")
         bad = monotonicity(backbone, dataset, channel)
-        if len(bad):
-            with st.expander(f"{len(bad)} places where accuracy falls as k or SNR grows (beyond sampling noise)"):
-                st.dataframe(bad, hide_index=True)
+        if len(bad):  # lazy: the table (and the browser's data-grid code) only once opened
+            drops = st.expander(f"{len(bad)} places where accuracy falls as k or SNR grows (beyond sampling noise)",
+                                key=f"drops{i}", on_change="rerun")
+            if drops.open:
+                with drops:
+                    st.dataframe(bad, hide_index=True)
 if tab_of["Computation (Fig. 5)"].open:
     with tab_of["Computation (Fig. 5)"]:
         sub = costs[costs.convention == "true"]
-        st.plotly_chart(fig_computation(backbone, spec.num_classes, k, gamma, split), width="stretch", key="fig5")
+        plotly_chart(fig_computation(backbone, spec.num_classes, k, gamma, split), key="fig5")
         st.download_button("Download (CSV)", sub.to_csv(index=False), f"computation_{backbone}_k{k}.csv", "text/csv",
                            key="dl_comp")
 if tab_of["Communication (Fig. 6)"].open:
@@ -320,8 +323,8 @@ if tab_of["Communication (Fig. 6)"].open:
             st.info(table_error)
         else:
             mk = min_k_table(backbone, dataset, channel, target, math.prod(spec.image_shape))
-            st.plotly_chart(fig_min_communication(backbone, dataset, channel, target, snr, split, spec.num_classes,
-                                                  math.prod(spec.image_shape)), width="stretch", key="fig6")
+            plotly_chart(fig_min_communication(backbone, dataset, channel, target, snr, split, spec.num_classes,
+                                               math.prod(spec.image_shape)), key="fig6")
             st.caption("Shannon bound: the fewest complex channel uses that could carry the label, log2(classes) / "
                        "log2(1 + SNR), counted as 2 real numbers each. Missing points: no k reaches the target there.")
             st.download_button("Download (CSV)", mk.to_csv(index=False), f"min_k_{backbone}_{target:.2f}.csv", "text/csv",
@@ -334,7 +337,7 @@ if tab_of["Latency"].open:
         parts = C.latency_table(costs[costs.convention == "true"], C.DEVICE_PRESETS[td], C.DEVICE_PRESETS[rd],
                                 C.LINK_PRESETS[lk], bits)
         st.caption(f"{td} → {lk} → {rd}, {bits} bits per number" + ("" if seconds else " (turn on 'Think in seconds' to choose)"))
-        st.plotly_chart(plots.latency_figure(parts, split), width="stretch", key="lat")
+        plotly_chart(plots.latency_figure(parts, split), key="lat")
         st.download_button("Download (CSV)", parts.to_csv(index=False), f"latency_{backbone}.csv", "text/csv", key="dl_lat")
 if tab_of["Costs (Table II)"].open:
     with tab_of["Costs (Table II)"]:
@@ -434,8 +437,8 @@ def live_panel(bb: str, ds: str, sp: str, kk: int, s: float, ch: str) -> None:
         c1, c3 = st.columns([1, 4])
         c1.image(image, caption="input (32x32)", width=160)
         c1.caption("; ".join(notes))
-        c3.plotly_chart(plots.top5_figure({"unsplit model": ref}), width="stretch", key="top5",
-                        config=plots.LIVE_CHART_CONFIG)
+        with c3:
+            plotly_chart(plots.top5_figure({"unsplit model": ref}), key="top5", config=plots.LIVE_CHART_CONFIG)
         st.markdown(f"Prediction of the unsplit {bb}: **{ref[0][0]}** ({ref[0][1]:.2f}).")
         return
     st.session_state.setdefault("noise_seed", 0)
@@ -450,11 +453,12 @@ def live_panel(bb: str, ds: str, sp: str, kk: int, s: float, ch: str) -> None:
     c1, c2, c3 = st.columns([1, 2, 2])
     c1.image(image, caption="input (32x32)", width=160)
     c1.caption("; ".join(notes))
-    c2.plotly_chart(plots.vector_figure(res.sent, res.received), width="stretch", key="vec",
-                    config=plots.LIVE_CHART_CONFIG)
+    with c2:
+        plotly_chart(plots.vector_figure(res.sent, res.received), key="vec", config=plots.LIVE_CHART_CONFIG)
     clean, noisy = named(res.top("clean")), named(res.top("noisy"))
     bars = ({"unsplit model": ref} if ref else {}) | {"noiseless channel": clean, "noisy channel": noisy}
-    c3.plotly_chart(plots.top5_figure(bars), width="stretch", key="top5", config=plots.LIVE_CHART_CONFIG)
+    with c3:
+        plotly_chart(plots.top5_figure(bars), key="top5", config=plots.LIVE_CHART_CONFIG)
     verdict = ("**changed** by the noise" if res.changed else "unchanged by the noise")
     reference_note = f" The unsplit {bb} says **{ref[0][0]}** ({ref[0][1]:.2f})." if ref else ""
     st.markdown(f"Prediction: noiseless **{clean[0][0]}** ({clean[0][1]:.2f}) → noisy **{noisy[0][0]}** "

@@ -290,6 +290,47 @@ def test_explorer_paper_figures_from_the_shipped_table(page, server, backbone):
     page.set_viewport_size({"width": 1400, "height": 1000})
 
 
+IN_PLACE_CHARTS = ("acc_k", "vec", "top5")  # Fig. 3 and the live panel's charts: all change with k
+MARK_CHARTS_JS = """(keys) => keys.map(k => {
+  const gd = document.querySelector(`.st-key-${k} .js-plotly-plot`);
+  if (gd) gd.__testMark = k;
+  return !!gd;
+})"""
+READ_MARKS_JS = """(keys) => keys.map(k => {
+  const gd = document.querySelector(`.st-key-${k} .js-plotly-plot`);
+  return gd ? (gd.__testMark || 'rebuilt') : 'missing';
+})"""
+
+
+@pytest.mark.skipif(not (ROOT / "pretrained" / "split" / "sweep_resnet18_cifar10.csv").is_file(),
+                    reason="ResNet-18 table not shipped")
+def test_explorer_charts_update_in_place(page, server):
+    """A change of k redraws Fig. 3 and the live panel's charts in place (semcom_ui.components.plotly_react):
+    the same plotly element before and after (st.plotly_chart would have rebuilt each one), now showing the
+    new k; the st.plotly_chart fallback is not in use and no exception is shown."""
+    page.goto(server + "/explorer?bb=resnet18&split=SP-4&k=64&snr=5&ch=awgn&tab=acc-k")
+    fig3 = page.locator(".st-key-acc_k .js-plotly-plot")
+    fig3.wait_for(timeout=90000)
+    page.get_by_text("Prediction: noiseless", exact=False).wait_for(timeout=90000)
+    wait_running_done(page)
+    page.wait_for_function("() => [...document.querySelectorAll('.st-key-acc_k .js-plotly-plot text')]"
+                           ".some(t => t.textContent === 'k = 64')", timeout=60000)
+    page.wait_for_function(f"() => {list(IN_PLACE_CHARTS)}.every(k => document.querySelector(`.st-key-${{k}} .main-svg`))",
+                           timeout=60000)
+    assert page.evaluate(MARK_CHARTS_JS, list(IN_PLACE_CHARTS)) == [True] * len(IN_PLACE_CHARTS)
+    thumb = page.locator('[data-testid="stSlider"]').filter(has_text="k (numbers sent)").get_by_role("slider")
+    thumb.focus()
+    thumb.press("ArrowRight")
+    page.wait_for_function("() => window.location.search.includes('k=128')", timeout=60000)
+    page.wait_for_function("() => [...document.querySelectorAll('.st-key-acc_k .js-plotly-plot text')]"
+                           ".some(t => t.textContent === 'k = 128')", timeout=60000)  # the marker moved
+    page.get_by_text("128 numbers sent", exact=False).wait_for(timeout=60000)  # the live panel reran
+    wait_running_done(page)
+    assert page.evaluate(READ_MARKS_JS, list(IN_PLACE_CHARTS)) == list(IN_PLACE_CHARTS)
+    assert page.locator('[data-testid="stPlotlyChart"]').count() == 0  # not the fallback
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
 BOX_TEXT_OVERFLOW_JS = """(root) => {
   const svg = root.querySelector('svg');
   const frame = svg.getBoundingClientRect();
