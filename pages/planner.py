@@ -109,7 +109,8 @@ max_macs = side.number_input("Maximum device MACs (millions)", lo, hi, q.get("ma
                                                             "TOC model at its worst image.")
 lo, hi = V.LIMIT_RANGES["mj"]
 max_mj = side.number_input("Maximum device energy (mJ)", lo, hi, q.get("mj", 0.0, cast=float, lo=lo, hi=hi), key="mj",
-                           format="%g", help="Per image: compute + radio.")
+                           format="%g", help="Per image: compute + radio; the dynamic TOC model at its worst image "
+                                             "(the deepest exit used), as the latency.")
 objective = side.radio("Objective", OBJECTIVES, index=OBJECTIVES.index(q.get("obj", "latency", OBJECTIVES)),
                        format_func=V.OBJECTIVE_LABELS.get, key="obj")
 
@@ -122,16 +123,18 @@ if typed is not None:
     state.update({k: f"{v:.10g}" for k, v in typed.items() if v is not None})
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False)
 def quant_table(bb: str):
-    """The shipped quantization table of `bb` (None when not measured)."""
+    """The shipped quantization table of `bb` (None when not measured). A resource, not data: every rerun reads it,
+    nothing writes it, so it is shared rather than copied per call."""
     from semcom_core.plan.planner import quant_path
     path = quant_path(bb, V.DATASET)
     return pd.read_csv(path) if path.is_file() else None
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False)
 def bler_table():
+    """The measured LDPC + QPSK block error rates (None when not shipped); shared, read only."""
     from semcom_core.digital.link import load_bler
     try:
         return load_bler()
@@ -139,8 +142,15 @@ def bler_table():
         return None
 
 
+@st.cache_resource(show_spinner=False)
+def digital_options(bb: str) -> dict:
+    """split -> k -> measured b of `bb`'s quantization table (once per backbone, not per rerun)."""
+    quant = quant_table(bb)
+    return V.digital_options(quant) if quant is not None else {}
+
+
 QUANT = quant_table(backbone)
-DIGITAL_OPTIONS = V.digital_options(QUANT) if QUANT is not None else {}
+DIGITAL_OPTIONS = digital_options(backbone)
 # the "Analog vs digital" section's split, k and b: read even for a backbone without a quantization table (the
 # section then says so), so that a link keeps them
 OPTIONS_OR_DEFAULT = DIGITAL_OPTIONS or {sp: {k: V.DIGITAL_BITS for k in V.DIGITAL_KS} for sp in V.DIGITAL_SPLITS}
@@ -240,45 +250,55 @@ else:
     except DatasetError as e:
         st.error(f"No plan: {e}.")
 
+# The page's layout is a fixed sequence of containers: how many messages, metrics or links a plan has changes only
+# what is inside its container, never the position of what follows, so a rerun does not remount the charts and tables
+# below (the browser redraws only the elements whose content changed)
+HEAD, CHARTS, TABLES, NOTES = st.container(), st.container(), st.container(), st.container()
 if view is not None:
-    if view.feasible:
-        st.success(view.recommendation, icon=":material/check_circle:")
-    for m in view.messages:
-        getattr(st, m.level)(m.text)
-    for col, m in zip(st.columns(len(view.metrics)), view.metrics):
-        col.metric(m.label, m.value, help=m.help)
-    st.caption(f"{view.counts}. {view.detail}")
-    if view.explorer_params:
-        st.page_link(PAGES_DIR / "explorer.py", label=f"Open the split explorer at {view.choice_label}",
-                     icon=":material/call_split:", query_params=view.explorer_params,
-                     help=f"{view.explorer_url}: the chosen split, k, channel and SNR"
-                          + (", with these presets in 'Think in seconds'" if "sec" in view.explorer_params else ""))
-    if view.toc_params:
-        st.page_link(PAGES_DIR / "toc.py", label=f"Open the Budgeted TOC page at {view.choice_label}",
-                     icon=":material/speed:", query_params=view.toc_params,
-                     help=f"{view.toc_url}: {V.TOC_LINK_HELP}")
-    if view.binding is not None and len(view.binding):
-        st.subheader("Which constraint binds")
-        st.dataframe(view.binding, hide_index=True)
+    with HEAD:
+        if view.feasible:
+            st.success(view.recommendation, icon=":material/check_circle:")
+        for m in view.messages:
+            getattr(st, m.level)(m.text)
+        for col, m in zip(st.columns(len(view.metrics)), view.metrics):
+            col.metric(m.label, m.value, help=m.help)
+        st.caption(f"{view.counts}. {view.detail}")
+        if view.explorer_params:
+            st.page_link(PAGES_DIR / "explorer.py", label=f"Open the split explorer at {view.choice_label}",
+                         icon=":material/call_split:", query_params=view.explorer_params,
+                         help=f"{view.explorer_url}: the chosen split, k, channel and SNR"
+                              + (", with these presets in 'Think in seconds'" if "sec" in view.explorer_params else ""))
+        if view.toc_params:
+            st.page_link(PAGES_DIR / "toc.py", label=f"Open the Budgeted TOC page at {view.choice_label}",
+                         icon=":material/speed:", query_params=view.toc_params,
+                         help=f"{view.toc_url}: {V.TOC_LINK_HELP}")
+        if view.binding is not None and len(view.binding):
+            st.subheader("Which constraint binds")
+            st.dataframe(view.binding, hide_index=True)
 
-    charts_side_by_side(("Accuracy vs latency", view.figures["latency"]),
-                        ("Accuracy vs device energy", view.figures["energy"]))
+    with CHARTS:
+        charts_side_by_side(("Accuracy vs latency", view.figures["latency"]),
+                            ("Accuracy vs device energy", view.figures["energy"]))
+        if view.points.worst_latency_ms.notna().any():  # a dynamic TOC model: mean points, worst-image whiskers
+            st.caption(V.CHART_WORST_CAPTION)
 
-    st.subheader("Feasible candidates")
-    if len(view.table):
-        st.dataframe(view.table, hide_index=True)
-    else:
-        st.info("No candidate meets every constraint: every candidate, with what it fails, is below.")
-        st.dataframe(view.candidates, hide_index=True)
-    st.subheader("Baselines")
-    st.dataframe(view.baselines, hide_index=True)
-    d1, d2 = st.columns(2)
-    d1.download_button("Feasible candidates (CSV)", view.table.to_csv(index=False),
-                       f"plan_{backbone}_feasible.csv", "text/csv", key="dl_feasible")
-    d2.download_button("Every candidate (CSV)", view.candidates.to_csv(index=False),
-                       f"plan_{backbone}_all.csv", "text/csv", key="dl_all")
-    for n in view.notes:
-        st.caption(n)
+    with TABLES:
+        st.subheader("Feasible candidates")
+        if len(view.table):
+            st.dataframe(view.table, hide_index=True)
+        else:
+            st.info("No candidate meets every constraint: every candidate, with what it fails, is below.")
+            st.dataframe(view.candidates, hide_index=True)
+        st.subheader("Baselines")
+        st.dataframe(view.baselines, hide_index=True)
+        d1, d2 = st.columns(2)
+        d1.download_button("Feasible candidates (CSV)", view.table_csv, f"plan_{backbone}_feasible.csv", "text/csv",
+                           key="dl_feasible")
+        d2.download_button("Every candidate (CSV)", view.candidates_csv, f"plan_{backbone}_all.csv", "text/csv",
+                           key="dl_all")
+    with NOTES:
+        for n in view.notes:
+            st.caption(n)
 
 
 if view is not None:  # the digital section follows a plan that could be made (no error above)
@@ -293,7 +313,7 @@ if view is not None:  # the digital section follows a plan that could be made (n
         st.info(f"No quantization table or LDPC block error rates are shipped for {backbone}: "
                 "`python -m semcom_core digital quantize-sweep` and `python -m semcom_core digital bler` measure them.")
     else:
-        choice = plan_for(inp, TOC_STAMP).choice
+        choice = view.choice  # the cached view's (plan_for would hand back a copy of the whole plan)
         if (choice is not None and choice.digital and "dsp" not in q.raw and "dsp" not in st.session_state
                 and choice.bits_per_number in DIGITAL_OPTIONS.get(choice.split, {}).get(choice.k, ())):
             # opened without a choice of its own: the section starts at the planner's digital choice

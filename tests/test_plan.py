@@ -323,3 +323,23 @@ def test_cli_plan_offers_the_toc_models_by_default(capsys):
     if models:  # at a measured PSNR: the table's value, measured, not interpolated
         assert all(c["accuracy_reading"] == "measured" and c["accuracy_interpolated"] is False for c in toc)
         assert any("TOC candidate" in n for n in d["notes"])
+
+
+def test_read_rows_equals_accuracy_at_and_reading_interval():
+    # the planner reads each (split, k) group once (`plan.readings.read_rows`); it must give the shared reading
+    # functions' numbers and words exactly: on a grid SNR, between two, outside the grid
+    from semcom_core.eval.readings import accuracy_at
+    from semcom_core.plan.readings import read_rows, reading_interval
+    from semcom_core.zoo.tables import sweep_path
+    tables = [toy_table()]
+    if sweep_path("resnet18", "cifar10").is_file():
+        from semcom_core.zoo.tables import load_sweep
+        tables.append(load_sweep("resnet18", "cifar10"))
+    for table in tables:
+        for (split, k, ch), rows in table.groupby(["split", "k", "channel"]):
+            grid = sorted(set(float(x) for x in rows.snr_db))
+            for snr in grid + [grid[0] - 3.0, grid[-1] + 2.5] + [(a + b) / 2 for a, b in zip(grid, grid[1:])]:
+                ref = accuracy_at(rows, split, int(k), snr, ch)
+                r, iv = read_rows(rows, snr)
+                assert r == ref, (split, k, ch, snr)
+                assert iv == reading_interval(rows, split, int(k), snr, ch, ref), (split, k, ch, snr)

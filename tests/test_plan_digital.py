@@ -238,6 +238,25 @@ def test_the_frame_loss_curve_equals_the_lookup_at_every_snr():
             assert list(curve) == pytest.approx([DL.frame_bler(bler, payload, s, "awgn") for s in snrs], abs=1e-12)
 
 
+def test_the_planners_per_plan_frame_loss_equals_the_lookup_value_and_flag():
+    # the planner reads the BLER table once per plan (`frame_loss_at`); it must give `frame_bler_lookup`'s loss and
+    # its "measured" flag for every payload, at grid SNRs (measured and filled rows) and between them
+    from semcom_core.digital import link as DL
+    from semcom_core.plan.planner import frame_loss_at
+    tables = [TOY_BLER, TOY_BLER.assign(measured=[True, False] * (len(TOY_BLER) // 2))]
+    if (DL.Path(__file__).resolve().parent.parent / "pretrained" / "split" / DL.BLER_FILE).is_file():
+        tables.append(DL.load_bler())
+    for bler in tables:
+        for channel in sorted(set(bler.channel)):
+            snrs = sorted(set(float(x) for x in bler[bler.channel == channel].snr_db)) + [-7.0, 0.25, 2.5, 4.75, 31.0]
+            for snr in snrs:
+                lookup = frame_loss_at(bler, snr, channel)
+                for payload in (1.0, 12.0, 40.0, 333.3, 500.0, 1024.0, 2100.0, 9000.0, 40000.0):
+                    loss, measured = lookup(payload)
+                    ref_loss, ref_measured = DL.frame_bler_lookup(bler, payload, snr, channel)
+                    assert loss == pytest.approx(ref_loss, abs=1e-12) and measured == ref_measured, (snr, payload)
+
+
 def test_digital_coverage_note_follows_the_digital_bits_filter():
     def note(bits):
         inp = PlanInputs(2e9, 2e12, 1e6, 10.0, bits_per_number=10, modes=("analog", "digital"), digital_bits=bits)

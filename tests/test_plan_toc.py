@@ -233,3 +233,51 @@ def test_shipped_toc_reports_an_invalid_results_table(monkeypatch):
     monkeypatch.setattr(TT, "shipped_cards", lambda dataset: {})
     table, _models, stale = T.shipped_toc("cifar10")
     assert table is None and stale == {T.RESULTS_INVALID: "toc_results_cifar10.csv cannot be read as CSV"}
+
+
+def test_the_energy_limit_holds_at_the_worst_image_of_a_dynamic_model_and_is_named_when_it_binds():
+    # B = 20 M: the mean image costs 20.5 M MACs x 1 nJ + 160 bits x 0.1 µJ = 20.516 mJ, the worst (exit 2, 30 M
+    # MACs) 30.016 mJ. A 25 mJ limit: the mean is within it, the worst image is not, so B = 20 M is infeasible
+    b20 = toc_by_label(toc_plan(3.0))["TOC dynamic (B = 20 M MACs), k = 16"]
+    assert b20.energy_j * 1e3 == pytest.approx(20.516)
+    assert b20.worst_energy_j * 1e3 == pytest.approx(30.016) and b20.peak_energy_j == b20.worst_energy_j
+    b10 = toc_by_label(toc_plan(3.0))["TOC dynamic (B = 10 M MACs), k = 16"]  # every image at exit 1: worst = mean
+    assert b10.peak_energy_j == pytest.approx(b10.energy_j)
+    p = toc_plan(3.0, max_energy_j=25e-3)
+    assert b20.key not in {c.key for c in p.feasible}
+    # >= 89 % at 3 dB is B = 20 M only, so with the 25 mJ limit nothing is feasible; relaxing the energy limit admits
+    # exactly B = 20 M, at its worst image's 30.0 mJ (not its mean's 20.5 mJ), and the reason says so
+    p = toc_plan(3.0, min_accuracy=0.89, max_energy_j=25e-3)
+    assert p.choice is None
+    assert p.binding["admitted_if_relaxed"]["max_energy_j"] == 1
+    assert p.binding["relax_to"]["max_energy_j"] == pytest.approx(30.016e-3)
+    assert "without max_energy_j (25 mJ) 1 candidate meet the others (the cheapest needs 30 mJ)" in p.reason
+    # with only the energy limit and a latency limit every split candidate fails, the binding constraint is named
+    p = toc_plan(3.0, objective="accuracy", min_accuracy=0.89, max_energy_j=25e-3, max_latency_s=40e-3)
+    assert p.choice is None and p.binding["relax_to"]["max_energy_j"] == pytest.approx(30.016e-3)
+    # the words of a failing runner-up say it is the worst image's energy
+    from semcom_core.plan.core import why_not
+    assert why_not(b20, Constraints(max_energy_j=25e-3)) == "worst-case device energy 30 mJ > 25 mJ"
+    # the objective still ranks by the mean: with a 31 mJ limit, B = 20 M is chosen, its mean energy in the reason
+    p = toc_plan(3.0, objective="energy", min_accuracy=0.89, max_energy_j=31e-3)
+    assert p.choice.key == b20.key and p.choice.energy_j * 1e3 == pytest.approx(20.516)
+    d = p.to_dict()["choice"]
+    assert d["worst_energy_j"] == pytest.approx(30.016e-3) and d["peak_energy_j"] == pytest.approx(30.016e-3)
+    from semcom_ui.views import planner as V
+    row = V.candidate_row(b20)
+    assert row["worst-case device energy mJ"] == pytest.approx(30.016)
+    assert math.isnan(V.candidate_row(toc_by_label(toc_plan(3.0))["TOC ResNet-20, k = 16"])["worst-case device energy mJ"])
+
+
+def test_a_hand_made_candidate_whose_mean_is_within_the_energy_limit_but_worst_image_is_not_is_infeasible():
+    from semcom_core.plan.core import Candidate, binding_constraint, feasible_set, violations
+    dyn = Candidate("dyn", 16, 0.9, 1e-3, 1e-4, 0.0, 1_000_000, energy_j=1e-3, worst_energy_j=3e-3,
+                    worst_device_macs=3_000_000, worst_latency_s=3.1e-3, family="toc-dynamic", budget_macs=1e6)
+    cons = Constraints(max_energy_j=2e-3)
+    assert violations(dyn, cons) == {"max_energy_j": pytest.approx(0.5)}  # 3 mJ against 2 mJ: 50 % beyond
+    assert feasible_set([dyn], cons) == []
+    b = binding_constraint([dyn], cons)
+    assert b["binding"] == "max_energy_j" and b["closest_miss"]["violations"] == {"max_energy_j": pytest.approx(0.5)}
+    # a candidate without a worst case: its energy is its figure
+    flat = Candidate("flat", 16, 0.9, 1e-3, 1e-4, 0.0, 1_000_000, energy_j=1e-3)
+    assert flat.peak_energy_j == 1e-3 and feasible_set([flat], cons) == [flat]

@@ -95,3 +95,21 @@ def test_toc_candidates_are_drawn_apart():
     assert list(ok.text) == ["TOC dynamic (B = 20 M MACs), k = 16"] and len(bad.x) == 2
     assert len(by_name(fig, "candidates failing a constraint").x) == 6  # the toy split candidates: all below 89 %
     assert by_name(fig, "chosen: TOC dynamic (B = 20 M MACs), k = 16").marker.symbol == "star"
+
+
+def test_a_dynamic_model_is_drawn_at_its_mean_with_a_whisker_to_its_worst_image():
+    from .test_plan_toc import toc_plan
+    v = V.planner_view(toc_plan(3.0))  # no limit: every TOC candidate meets every constraint
+    for axis, mean, worst, unit in (("latency", 20.660005, 30.160006, "ms"), ("energy", 20.516, 30.016, "mJ")):
+        fig = v.figures[axis]
+        toc = by_name(fig, "TOC models (paper 001) meeting every constraint")
+        i = list(toc.text).index("TOC dynamic (B = 20 M MACs), k = 16")
+        assert toc.x[i] == pytest.approx(mean)  # the point: the mean per image
+        assert toc.error_x.array[i] == pytest.approx(worst - mean) and toc.error_x.arrayminus[i] == 0  # to the worst
+        assert f"worst image {worst:.4g} {unit}" in toc.customdata[i] and "mean per image" in toc.customdata[i]
+        j = list(toc.text).index("TOC ResNet-20, k = 16")  # a static model: the same cost for every image
+        assert toc.error_x.array[j] == 0 and toc.customdata[j] == ""
+        assert 10 ** fig.layout.xaxis.range[1] > worst  # the whisker's end is in view
+        split = by_name(fig, "candidates meeting every constraint")  # no candidate varies: no whisker at all
+        assert split.error_x.array is None and set(split.customdata) == {""}
+    assert "whisker" in V.CHART_WORST_CAPTION and "mean" in V.CHART_WORST_CAPTION

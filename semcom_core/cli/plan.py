@@ -68,6 +68,7 @@ def _line(r: dict) -> str:
     return (f"  {name:>11} k={r['k']:<5} {mode:<11} {100 * r['accuracy']:5.1f} %{iv_s:<15} {_ms(r['latency_s']):>13} "
             f"(device {_ms(r['device_s'])}, air {_ms(r['air_s'])}, edge {_ms(r['edge_s'])})  {_mj(r['energy_j'])}"
             + (f"  worst image {_ms(r['peak_latency_s'])}, {r['peak_device_macs'] / 1e6:,.3g} M device MACs"
+               + (f", {_mj(r['peak_energy_j'])}" if r.get("peak_energy_j") is not None else "")
                if r.get("worst_latency_s") is not None else "")
             + ("" if r.get("accuracy_reading", "measured") == "measured" else f"  {r['accuracy_reading']}")
             + (f"  link {r['link_figure']}" if r.get("link_figure") in ("interpolated", "modelled") else ""))
@@ -116,7 +117,7 @@ def register(sub) -> None:
     p.add_argument("--min-accuracy", type=float, help="minimum accuracy, a fraction (0.85)")
     p.add_argument("--max-latency-ms", type=float, help="maximum end-to-end latency in ms, per image (the dynamic TOC model: its worst image, at the deepest exit used; the objective uses the mean)")
     p.add_argument("--max-device-macs", type=float, help="maximum MACs on the device per image (the dynamic TOC model: its worst image)")
-    p.add_argument("--max-energy-mj", type=float, help="maximum device energy per image in mJ")
+    p.add_argument("--max-energy-mj", type=float, help="maximum device energy per image in mJ (the dynamic TOC model: its worst image)")
     p.add_argument("--objective", choices=OBJECTIVES, default="latency")
     p.add_argument("--convention", choices=("paper", "true"), default="true", help="MAC counting convention")
     p.add_argument("--mode", choices=("analog", "digital", "both"), default="analog",

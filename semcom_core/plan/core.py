@@ -54,12 +54,14 @@ class Candidate:
     link_figure: str = "in_accuracy"
     family: str = "split"  # FAMILIES: a cut of the backbone, paper 001's static or dynamic TOC model, the unsplit model
     budget_macs: float | None = None  # the dynamic TOC model's budget B (MACs per image), None otherwise
-    # the dynamic TOC model: device MACs and seconds of the worst image (one leaving at the deepest exit used) and its
-    # end-to-end latency; device_macs, device_s and latency_s are then the measured mean per image. A deadline and a
-    # device-MAC limit hold per image: they are checked against the worst case; the objective uses the mean. None:
-    # every image costs the same (the mean is the worst case)
+    # the dynamic TOC model: device MACs, end-to-end latency and device energy of the worst image (one leaving at the
+    # deepest exit used); device_macs, device_s, latency_s and energy_j are then the measured mean per image. A
+    # deadline, a device-MAC limit and an energy limit hold per image (a battery or thermal budget per inference is
+    # broken by the image that overdraws it, not by the average): they are checked against the worst case; the
+    # objective and the Pareto fronts use the mean. None: every image costs the same (the mean is the worst case)
     worst_device_macs: int | None = None
     worst_latency_s: float | None = None
+    worst_energy_j: float | None = None
 
     def __post_init__(self):
         if self.accuracy_reading not in ACCURACY_READINGS:
@@ -92,9 +94,17 @@ class Candidate:
         return self.device_macs if self.worst_device_macs is None else max(self.device_macs, self.worst_device_macs)
 
     @property
+    def peak_energy_j(self) -> float | None:
+        """The device energy of the costliest image: what an energy limit is checked against (None: no energy)."""
+        if self.energy_j is None or self.worst_energy_j is None:
+            return self.energy_j
+        return max(self.energy_j, self.worst_energy_j)
+
+    @property
     def varies(self) -> bool:
         """The cost differs per image (the dynamic TOC model): the worst case is reported beside the mean."""
-        return self.worst_latency_s is not None or self.worst_device_macs is not None
+        return (self.worst_latency_s is not None or self.worst_device_macs is not None
+                or self.worst_energy_j is not None)
 
     @property
     def key(self) -> tuple:
@@ -125,6 +135,7 @@ class Candidate:
         d["label"] = self.label
         d["peak_latency_s"] = self.peak_latency_s
         d["peak_device_macs"] = self.peak_device_macs
+        d["peak_energy_j"] = self.peak_energy_j
         return {**d, **extra}
 
 
@@ -149,7 +160,7 @@ def _value(c: Candidate, constraint: str) -> float:
         return float(c.peak_device_macs)
     if c.energy_j is None:
         raise ValueError("a maximum energy needs device energy figures (energy per MAC and per bit)")
-    return c.energy_j
+    return c.peak_energy_j  # per image, as the deadline: the costliest image's (the dynamic TOC model's worst case)
 
 
 def violations(c: Candidate, cons: Constraints) -> dict[str, float]:
@@ -175,11 +186,22 @@ def feasible_set(cands: list[Candidate], cons: Constraints) -> list[Candidate]:
 def pareto_front(points: list[tuple[float, float]]) -> list[int]:
     """Indices of the points (accuracy, cost) no other point dominates: higher-or-equal accuracy at
     lower-or-equal cost, better in at least one. Identical points are all kept. Sorted by cost."""
-    keep = []
-    for i, (a, c) in enumerate(points):
-        if not any((a2 >= a and c2 <= c) and (a2 > a or c2 < c) for j, (a2, c2) in enumerate(points) if j != i):
-            keep.append(i)
-    return sorted(keep, key=lambda i: (points[i][1], -points[i][0]))
+    # one sweep in order of cost (then accuracy, best first), O(n log n) rather than every pair: a point is kept when
+    # it is the most accurate at its cost and more accurate than every point of lower cost; equal points are kept
+    order = sorted(range(len(points)), key=lambda i: (points[i][1], -points[i][0]))
+    keep, best_below = [], -math.inf  # the highest accuracy at a strictly lower cost
+    i = 0
+    while i < len(order):
+        cost = points[order[i]][1]
+        j = i
+        while j < len(order) and points[order[j]][1] == cost:
+            j += 1
+        top = points[order[i]][0]  # the group of equal cost, most accurate first
+        if top > best_below:
+            keep += [n for n in order[i:j] if points[n][0] == top]
+        best_below = max(best_below, top)
+        i = j
+    return keep
 
 
 def fronts(cands: list[Candidate]) -> dict[str, list[Candidate]]:
@@ -274,11 +296,14 @@ def fmt_j(j: float | None) -> str:
 def describe(c: Candidate) -> str:
     iv = c.accuracy_interval
     iv_s = f", 95 % interval {100 * iv[0]:.1f}–{100 * iv[1]:.1f}" if iv else ""
-    lat = fmt_s(c.latency_s)
+    lat, energy = fmt_s(c.latency_s), fmt_j(c.energy_j)
     if c.varies:
+        worst_e = "" if c.energy_j is None else f", {fmt_j(c.peak_energy_j)}"
         lat = (f"{lat} mean per image ({fmt_s(c.peak_latency_s)} and {c.peak_device_macs / 1e6:,.3g} M device MACs "
-               "for the worst image, the deepest exit used: latency and device-MAC limits are checked against it)")
-    return f"{c.label}: {100 * c.accuracy:.1f} %{iv_s} ({c.accuracy_how}), {lat}, {fmt_j(c.energy_j)}"
+               f"for the worst image{worst_e}, the deepest exit used: latency, device-MAC and energy limits are "
+               "checked against it)")
+        energy += " mean" if c.energy_j is not None else ""
+    return f"{c.label}: {100 * c.accuracy:.1f} %{iv_s} ({c.accuracy_how}), {lat}, {energy}"
 
 
 _LIMIT_WORDS = {"min_accuracy": ("accuracy", "<", lambda v: f"{100 * v:.1f} %"),
@@ -291,7 +316,7 @@ def why_not(c: Candidate, cons: Constraints) -> str:
     parts = []
     for name in violations(c, cons):
         what, rel, f = _LIMIT_WORDS[name]
-        if c.varies and name in ("max_latency_s", "max_device_macs"):
+        if c.varies and name in ("max_latency_s", "max_device_macs", "max_energy_j"):
             what = f"worst-case {what}"
         parts.append(f"{what} {f(_value(c, name))} {rel} {f(getattr(cons, name))}")
     return " and ".join(parts)

@@ -35,7 +35,6 @@ from semcom_core.costs.compute import (
     latency,
     split_costs,
 )
-from semcom_core.eval.readings import accuracy_at
 from semcom_core.eval.stats import accuracy_interval
 from semcom_core.plan import presets as P
 from semcom_core.plan.core import (
@@ -53,7 +52,7 @@ from semcom_core.plan.core import (
     reason,
     violations,
 )
-from semcom_core.plan.readings import reading_interval, reading_kind
+from semcom_core.plan.readings import read_rows, reading_kind
 from semcom_core.plan.toc import TocCostFn
 
 # (split, k) -> (device MACs, edge MACs, real numbers sent)
@@ -210,9 +209,9 @@ def build_candidates(inp: PlanInputs, table: pd.DataFrame, costs: CostFn) -> lis
     pairs = sorted(groups, key=lambda p: (int(p[0].split("-")[1]), p[1]))
     for split, k in pairs:
         rows = groups[(split, k)]
-        r = accuracy_at(rows, split, k, inp.snr_db, inp.channel)
-        if r is None:
+        if not len(rows):
             continue
+        r, iv = read_rows(rows, inp.snr_db)  # = accuracy_at and reading_interval on these rows, read once
         tx, rx, z = costs(split, k)
         uses = complex_channel_uses(int(z))
         if inp.analog_air == "bits":
@@ -223,7 +222,7 @@ def build_candidates(inp: PlanInputs, table: pd.DataFrame, costs: CostFn) -> lis
             bits = uses
         out.append(Candidate(split, k, r.accuracy, lat.tx_compute_s, lat.air_s, lat.rx_compute_s, int(tx), int(rx),
                              bits, inp.energy(tx, bits), r.how, r.exact,
-                             reading_interval(rows, split, k, inp.snr_db, inp.channel, r), r.n,
+                             iv, r.n,
                              extra={"numbers_sent": int(z), "complex_channel_uses": uses},
                              accuracy_reading=reading_kind(r)))
     return out
@@ -322,13 +321,14 @@ def build_digital_candidates(inp: PlanInputs, quant: pd.DataFrame, bler: pd.Data
             return []
     out = []
     q = q.sort_values(["split", "k", "bits"], key=lambda c: c.map(lambda v: int(v.split("-")[1])) if c.name == "split" else c)
+    frame_loss = frame_loss_at(bler, inp.snr_db, inp.channel) if inp.digital_link == "ldpc" else None
     for r in q.itertuples(index=False):
         split, k, b = str(r.split), int(r.k), int(r.bits)
         tx, rx, _ = costs(split, k)
         payload = float(r.bits_per_image)
         if inp.digital_link == "ldpc":
             uses = DL.ldpc_channel_uses(payload)
-            loss, measured = DL.frame_bler_lookup(bler, payload, inp.snr_db, inp.channel)
+            loss, measured = frame_loss(payload)
             sent_bits = uses
             link_how = (f"LDPC + QPSK frame of {uses} bits lost with probability {loss:.3g} at {inp.snr_db:g} dB "
                         + ("(measured block error rate)" if measured
@@ -355,6 +355,31 @@ def build_digital_candidates(inp: PlanInputs, quant: pd.DataFrame, bler: pd.Data
                                     "frame_loss": loss, "digital_link": inp.digital_link,
                                     "analog_complex_channel_uses": complex_channel_uses(k)}))
     return out
+
+
+def frame_loss_at(bler: pd.DataFrame, snr_db: float, channel: str) -> Callable[[float], tuple[float, bool]]:
+    """payload bits -> `digital.link.frame_bler_lookup(bler, payload, snr_db, channel)`, the same numbers, with the
+    table read once per plan instead of once per candidate (a plan has ~120 digital candidates; each lookup filtered
+    and sorted the table per codeword size): the codeword BLER of every measured size interpolated in dB at this SNR
+    once, then per payload only the interpolation in log2(size) and the grid-point check."""
+    import numpy as np
+
+    from semcom_core.digital import link as DL
+    t = DL._channel_rows(bler, channel)
+    sizes = np.array(sorted(t.info_bits.unique()), float)
+    at = np.array([float(np.interp(float(snr_db), g.snr_db.to_numpy(float), g.bler.to_numpy(float)))
+                   for g in (t[t.info_bits == size].sort_values("snr_db") for size in sizes)])
+    log_sizes = np.log2(sizes)
+    hits = t[np.isclose(t.snr_db.to_numpy(float), float(snr_db), rtol=0, atol=1e-9)]
+    measured_at = {}  # info bits -> every row at this SNR decoded (a table without the column: all measured)
+    for size, g in hits.groupby("info_bits"):
+        measured_at[int(size)] = bool(g["measured"].astype(bool).all()) if "measured" in g.columns else True
+
+    def lookup(payload_bits: float) -> tuple[float, bool]:
+        n, k = DL.codewords(payload_bits)
+        p = float(np.interp(math.log2(min(max(k, sizes[0]), sizes[-1])), log_sizes, at))
+        return 1.0 - (1.0 - p) ** n, measured_at.get(int(k), False)
+    return lookup
 
 
 def device_only(inp: PlanInputs, unsplit_macs: int, accuracy: float | None, n: int, num_classes: int) -> Candidate:

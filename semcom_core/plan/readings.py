@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from semcom_core.eval.readings import rows_for
+from semcom_core.eval.readings import AccuracyReading, rows_for
 from semcom_core.eval.stats import accuracy_interval
 
 
@@ -31,3 +31,24 @@ def reading_kind(r) -> str:
     if r.exact:
         return "measured"
     return "nearest" if r.how.startswith("nearest") else "interpolated"
+
+
+def read_rows(rows: pd.DataFrame, snr_db: float) -> tuple[AccuracyReading, tuple[float, float] | None]:
+    """(`eval.readings.accuracy_at`, `reading_interval`) of the rows of ONE (split, k, channel) (or one TOC model and
+    budget in that shape), the same numbers and words, with the rows sorted once and no table filtered: a plan reads
+    ~90 such groups per SNR, and the two functions filtered and sorted the table three times per group."""
+    sub = rows.sort_values("snr_db")  # as `rows_for` sorts (same call on the same rows: the same order)
+    s, a, ns = sub.snr_db.to_numpy(float), sub.accuracy.to_numpy(float), sub.n.to_numpy(int)
+    hit = np.isclose(s, snr_db)
+    if hit.any():
+        r = AccuracyReading(float(a[hit][0]), int(ns[hit][0]), f"measured at {s[hit][0]:g} dB", True)
+        return r, r.interval
+    if snr_db < s[0] or snr_db > s[-1]:
+        i = 0 if snr_db < s[0] else len(s) - 1
+        return (AccuracyReading(float(a[i]), int(ns[i]), f"nearest measured SNR, {s[i]:g} dB", False),
+                accuracy_interval(float(a[i]), int(ns[i])))
+    j = int(np.searchsorted(s, snr_db))
+    val = float(np.interp(snr_db, s[j - 1:j + 1], a[j - 1:j + 1]))
+    r = AccuracyReading(val, int(ns[j - 1:j + 1].min()), f"interpolated between {s[j - 1]:g} and {s[j]:g} dB", False)
+    ivs = [accuracy_interval(float(x), int(m)) for x, m in zip(a, ns)]
+    return r, (float(np.interp(snr_db, s, [i[0] for i in ivs])), float(np.interp(snr_db, s, [i[1] for i in ivs])))

@@ -30,9 +30,8 @@ import pandas as pd
 
 from semcom_core.channels.core import complex_channel_uses
 from semcom_core.costs.compute import latency
-from semcom_core.eval.readings import accuracy_at
 from semcom_core.plan.core import Candidate
-from semcom_core.plan.readings import reading_interval, reading_kind
+from semcom_core.plan.readings import read_rows, reading_kind
 
 # model -> (transmitter MACs per exit C_k, receiver MACs per exit, real numbers sent)
 TocCostFn = Callable[[str], tuple[tuple[int, ...], tuple[int, ...], int]]
@@ -110,10 +109,9 @@ def toc_candidates(inp, results: pd.DataFrame | None, costs: TocCostFn, models: 
                   else [(float(b), g) for b, g in rows[rows.budget.notna()].groupby("budget")])
         for budget, g in groups:
             table = _reading_table(g, name, k)
-            r = accuracy_at(table, name, k, inp.snr_db, inp.channel)
-            if r is None:
+            if not len(table):
                 continue
-            iv = reading_interval(table, name, k, inp.snr_db, inp.channel, r)
+            r, iv = read_rows(table, inp.snr_db)  # = accuracy_at and reading_interval on this model's rows
             if budget is None:
                 tx, edge, deepest = float(exit_macs[0]), float(rx[0]), 1
                 cost_how = f"{tx / 1e6:,.2f} M MACs on the device (encoder + channel encoder, the cost model)"
@@ -130,18 +128,19 @@ def toc_candidates(inp, results: pd.DataFrame | None, costs: TocCostFn, models: 
             else:
                 lat = latency(tx, edge, uses, inp.device_flops, inp.edge_flops, inp.link_bps, 1)
                 bits = uses
-            worst_macs = worst_lat = None
+            worst_macs = worst_lat = worst_e = None
             if budget is not None:  # the worst image: the exit (up to the deepest used) with the longest latency
                 n_air, b_air = (k, inp.bits_per_number) if inp.analog_air == "bits" else (uses, 1)
                 worst_lat = max(latency(float(exit_macs[j]), float(rx[j]), n_air, inp.device_flops, inp.edge_flops,
                                         inp.link_bps, b_air).total_s for j in range(deepest))
                 worst_macs = int(max(exit_macs[:deepest]))
+                worst_e = inp.energy(worst_macs, bits)  # the same bits for every image: the MACs decide
             how = f"{r.how} (TOC results table; paper 001's PSNR = this SNR)"
             out.append(Candidate(
                 name, k, r.accuracy, lat.tx_compute_s, lat.air_s, lat.rx_compute_s, round(tx), round(edge),
                 bits, inp.energy(tx, bits), how, r.exact, iv, r.n, accuracy_reading=reading_kind(r),
                 family="toc-dynamic" if budget is not None else "toc-static", budget_macs=budget,
-                worst_device_macs=worst_macs, worst_latency_s=worst_lat,
+                worst_device_macs=worst_macs, worst_latency_s=worst_lat, worst_energy_j=worst_e,
                 extra={"numbers_sent": k, "complex_channel_uses": uses, "toc_model": model, "device_macs_how": cost_how,
                        "snr_reading": r.how, "measured_snrs": tuple(float(x) for x in table.snr_db),
                        "max_device_macs_per_image": int(exit_macs[deepest - 1])}))

@@ -77,6 +77,9 @@ LINK_MODE_LABELS = {"analog": "analog symbols", "digital": "quantized bits (digi
 DIGITAL_LINK_LABELS = {"ldpc": "LDPC + QPSK (measured)", "shannon": "Shannon capacity (ideal)"}
 ANALOG_AIR_LABELS = {"bits": "k × bits per number / rate", "channel_uses": "⌈k/2⌉ channel uses / rate"}
 assert set(DIGITAL_LINK_LABELS) == set(DIGITAL_LINKS) and set(ANALOG_AIR_LABELS) == set(ANALOG_AIR)
+CHART_WORST_CAPTION = ("Each point is a candidate's mean cost per image. Paper 001's dynamic TOC model varies per "
+                       "image: its whisker reaches its worst image (the deepest exit used), which the maximum latency, "
+                       "device MACs and device energy are checked against; the hover gives both.")
 
 
 
@@ -109,6 +112,9 @@ class PlannerView:
     toc_params: dict[str, str] | None = None  # the Budgeted TOC page's URL parameters when the choice is a TOC model
     toc_url: str | None = None
     figures: dict[str, go.Figure] = field(default_factory=dict)
+    choice: Candidate | None = None
+    table_csv: str = ""  # the two downloads, built once per plan (not on every rerun of the page)
+    candidates_csv: str = ""
 
 
 # ----------------------------------------------------------------------------- short numbers
@@ -429,7 +435,9 @@ def candidate_row(c: Candidate) -> dict:
             "worst-case device M MACs": c.peak_device_macs / 1e6 if c.varies else math.nan,
             "edge M MACs": c.edge_macs / 1e6,
             "numbers sent": c.extra.get("numbers_sent", c.k), "bits sent": c.bits,
-            "device energy mJ": math.nan if c.energy_j is None else 1e3 * c.energy_j}
+            "device energy mJ": math.nan if c.energy_j is None else 1e3 * c.energy_j,
+            "worst-case device energy mJ": (1e3 * c.peak_energy_j if c.varies and c.peak_energy_j is not None
+                                            else math.nan)}
 
 
 def _fails(c: Candidate, cons: Constraints) -> str:
@@ -441,6 +449,14 @@ def _fails(c: Candidate, cons: Constraints) -> str:
 def _sorted(cands: list[Candidate], objective: str) -> list[Candidate]:
     return sorted(cands, key=lambda c: objective_key(c, objective) if c.energy_j is not None or objective != "energy"
                   else (math.inf,))
+
+
+def _worst_cols(c: Candidate) -> dict:
+    """The chart's worst-image costs (ms, mJ) of a candidate whose cost varies per image; NaN otherwise."""
+    if not c.varies:
+        return {"worst_latency_ms": math.nan, "worst_energy_mj": math.nan}
+    return {"worst_latency_ms": 1e3 * c.peak_latency_s,
+            "worst_energy_mj": math.nan if c.peak_energy_j is None else 1e3 * c.peak_energy_j}
 
 
 # ----------------------------------------------------------------------------- the view
@@ -480,10 +496,12 @@ def planner_view(p: Plan, last_split: str | None = None, build_figures: bool = T
                             "feasible": is_feasible(c, cons), "on latency front": c.key in front_lat,
                             "on energy front": c.key in front_e, "chosen": c.key == chosen,
                             "ci_low": 100 * c.accuracy_interval[0] if c.accuracy_interval else math.nan,
-                            "ci_high": 100 * c.accuracy_interval[1] if c.accuracy_interval else math.nan}
+                            "ci_high": 100 * c.accuracy_interval[1] if c.accuracy_interval else math.nan,
+                            **_worst_cols(c)}
                            for c in p.candidates],
                           columns=["label", "family", "split", "k", "accuracy", "latency_ms", "energy_mj", "feasible",
-                                   "on latency front", "on energy front", "chosen", "ci_low", "ci_high"])
+                                   "on latency front", "on energy front", "chosen", "ci_low", "ci_high",
+                                   "worst_latency_ms", "worst_energy_mj"])
     mark_rows = []
     if p.choice is not None:
         mark_rows.append(("chosen", f"chosen: {p.choice.label}", p.choice))
@@ -492,8 +510,9 @@ def planner_view(p: Plan, last_split: str | None = None, build_figures: bool = T
             mark_rows.append((name, BASELINE_SHORT[name], b))
     marks = pd.DataFrame([{"role": r, "label": lab, "accuracy": 100 * c.accuracy, "latency_ms": 1e3 * c.latency_s,
                            "energy_mj": math.nan if c.energy_j is None else 1e3 * c.energy_j,
-                           "feasible": is_feasible(c, cons)} for r, lab, c in mark_rows],
-                         columns=["role", "label", "accuracy", "latency_ms", "energy_mj", "feasible"])
+                           "feasible": is_feasible(c, cons), **_worst_cols(c)} for r, lab, c in mark_rows],
+                         columns=["role", "label", "accuracy", "latency_ms", "energy_mj", "feasible", "worst_latency_ms",
+                                  "worst_energy_mj"])
     limits = {"min_accuracy": None if cons.min_accuracy is None else 100 * cons.min_accuracy,
               "max_latency_ms": None if cons.max_latency_s is None else 1e3 * cons.max_latency_s,
               "max_energy_mj": None if cons.max_energy_j is None else 1e3 * cons.max_energy_j}
@@ -539,11 +558,14 @@ def planner_view(p: Plan, last_split: str | None = None, build_figures: bool = T
                    "(modelled: peak FLOP/s and the nominal link rate)"
                    + (f"; the mean per image: the worst image (leaving at the deepest exit used) takes "
                       f"{short_s(c.peak_latency_s)} with {short_macs(c.peak_device_macs)} MACs on the device, and "
-                      "the maximum latency and device MACs are checked against that worst case (a deadline holds "
-                      "per image); the objective uses the mean" if c.varies else "")),
+                      "the maximum latency, device MACs and device energy are checked against that worst case (a "
+                      "limit holds per image); the objective uses the mean" if c.varies else "")),
             Metric("Device energy", short_j(c.energy_j),
-                   "energy per MAC x device MACs + energy per bit x bits sent (modelled, sourced per-operation "
-                   "figures)" if c.energy_j is not None else
+                   ("energy per MAC x device MACs + energy per bit x bits sent (modelled, sourced per-operation "
+                    "figures)" + (f"; the mean per image: the worst image (the deepest exit used) takes "
+                                  f"{short_j(c.peak_energy_j)}, and the maximum device energy is checked against it"
+                                  if c.varies else ""))
+                   if c.energy_j is not None else
                    "not computed: no energy per bit for this link; choose a preset or type one"),
         ]
         if cons.min_accuracy is not None and iv is not None and iv[0] < cons.min_accuracy:
@@ -619,9 +641,10 @@ def planner_view(p: Plan, last_split: str | None = None, build_figures: bool = T
             f"at PSNR {_toc_psnrs(p)} dB, the same ratio as this "
             "SNR: interpolated between them, the nearest outside, said so); device MACs from the cost model "
             "(static) or the measured mean per image at B (dynamic: an image leaving at the deepest exit used costs "
-            "that exit's MACs; the worst-case columns show it, and the maximum latency and device MACs are checked "
-            "against that worst case, a deadline holding per image, while the objective and the charts use the "
-            "mean); the edge runs the channel decoder and classifier.")]
+            "that exit's MACs; the worst-case columns show it, and the maximum latency, device MACs and device "
+            "energy are checked against that worst case, a limit holding per image, while the objective and the "
+            "Pareto fronts use the mean: the charts plot the mean, with a whisker out to the worst image); the edge "
+            "runs the channel decoder and classifier.")]
           if any(c.toc for c in p.candidates) else []),
         (f"Presets used: device {inp.names.get('device')}, edge {inp.names.get('edge')}, link "
         f"{inp.names.get('link')}; energy per MAC {inp.names.get('energy_per_mac')}; energy per bit "
@@ -629,7 +652,8 @@ def planner_view(p: Plan, last_split: str | None = None, build_figures: bool = T
     ]
     v = PlannerView(p.choice is not None, recommendation(p), p.reason, metrics, messages, table, every, baselines,
                     points, marks, limits, binding, params, url, counts,
-                    p.choice.label if p.choice is not None else None, notes, toc_params, toc_url)
+                    p.choice.label if p.choice is not None else None, notes, toc_params, toc_url, choice=p.choice,
+                    table_csv=table.to_csv(index=False), candidates_csv=every.to_csv(index=False))
     if build_figures:
         from semcom_ui import plots_planner
         v.figures = {"latency": plots_planner.pareto_figure(points, marks, "latency", limits),
