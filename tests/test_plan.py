@@ -222,6 +222,14 @@ def test_pareto_front_by_hand():
     assert pareto_front(pts) == [5, 3, 2, 4]
 
 
+def test_pareto_front_leaves_out_unknown_points_without_losing_known_ones():
+    """A NaN accuracy (an empty table cell) has no order: it is not on the front and hides no other point."""
+    nan = float("nan")
+    pts = [(nan, 2.0), (0.1, 2.0), (nan, math.inf), (nan, 2.0), (0.1, 2.0), (0.1, math.inf)]
+    assert pareto_front(pts) == [1, 4]
+    assert pareto_front([(0.9, nan), (0.8, 1.0)]) == [1]
+
+
 def test_pareto_front_property_over_random_tables():
     rng = np.random.default_rng(0)
     for trial in range(300):

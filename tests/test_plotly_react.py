@@ -81,6 +81,37 @@ def test_falls_back_to_st_plotly_chart_when_the_browser_reported_a_failure():
     assert not elements(at, "bidi_component") and len(elements(at, "plotly_chart")) == 1
 
 
+def changing_chart_script():
+    import plotly.graph_objects as go
+    import streamlit as st
+    from semcom_ui.components import plotly_react as PR
+    st.session_state.n = st.session_state.get("n", 0) + 1
+    PR.plotly_chart(go.Figure(go.Scatter(x=[1, 2, 3], y=[3, 1, st.session_state.n])), key="chart")
+
+
+def test_a_changed_figure_keeps_the_elements_identity():
+    """What st.plotly_chart does not do: a new figure under the same key is the same element (so the browser
+    updates the drawn chart), carrying the new spec."""
+    at = AppTest.from_function(changing_chart_script, default_timeout=60)
+    at.run()
+    (node,) = elements(at, "bidi_component")
+    first_id, first_bytes = node.proto.id, node.proto.bytes
+    at.run()
+    (node,) = elements(at, "bidi_component")
+    assert node.proto.bytes != first_bytes and json.loads(node.proto.bytes)["data"][0]["y"] == [3, 1, 2]
+    assert node.proto.id == first_id
+
+
+def test_the_failure_trigger_is_wired_to_the_callback(monkeypatch):
+    """The JS reports a failure as the trigger "failed"; the mount passes the callback for that trigger."""
+    calls = []
+    monkeypatch.setattr(PR, "_mount_fn", lambda: (lambda **kw: calls.append(kw)))
+    at = AppTest.from_function(chart_script, default_timeout=60)
+    at.run()
+    assert calls and all(kw["on_failed_change"] is PR._failed for kw in calls)
+    assert 'setTriggerValue("failed"' in PR.JS
+
+
 def test_failure_callback_sets_the_session_flag():
     """The component's on_failed_change callback (the browser could not load or run plotly.js) marks the
     session, so that its charts are st.plotly_chart from then on."""

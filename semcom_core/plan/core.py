@@ -185,10 +185,13 @@ def feasible_set(cands: list[Candidate], cons: Constraints) -> list[Candidate]:
 # ----------------------------------------------------------------------------- Pareto
 def pareto_front(points: list[tuple[float, float]]) -> list[int]:
     """Indices of the points (accuracy, cost) no other point dominates: higher-or-equal accuracy at
-    lower-or-equal cost, better in at least one. Identical points are all kept. Sorted by cost."""
+    lower-or-equal cost, better in at least one. Identical points are all kept; a point with a NaN accuracy or cost
+    is left out (and hides none). Sorted by cost."""
     # one sweep in order of cost (then accuracy, best first), O(n log n) rather than every pair: a point is kept when
     # it is the most accurate at its cost and more accurate than every point of lower cost; equal points are kept
-    order = sorted(range(len(points)), key=lambda i: (points[i][1], -points[i][0]))
+    # NaN has no order: a point with a NaN accuracy or cost is neither kept nor allowed to hide another point
+    order = sorted((i for i, (a, c) in enumerate(points) if not (math.isnan(a) or math.isnan(c))),
+                   key=lambda i: (points[i][1], -points[i][0]))
     keep, best_below = [], -math.inf  # the highest accuracy at a strictly lower cost
     i = 0
     while i < len(order):

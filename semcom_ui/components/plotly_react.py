@@ -53,6 +53,8 @@ function loadPlotly(src) {
       s.async = true;
       s.onload = () => (window.Plotly ? resolve(window.Plotly) : reject(new Error("plotly.js defined no Plotly")));
       s.onerror = () => { window[LIB] = null; reject(new Error("could not load " + src)); };
+      // a script that neither loads nor fails (a stalled connection) must not leave blank charts forever
+      setTimeout(() => { if (!window.Plotly) reject(new Error("plotly.js did not load within 20 s: " + src)); }, 20000);
       document.head.appendChild(s);
     });
   }
@@ -71,7 +73,7 @@ function themeLayout(el) {
   const grid = cssVar(el, "--st-border-color-light", "#e6eaf1");
   const border = cssVar(el, "--st-border-color", "#d5dae5");
   const font = cssVar(el, "--st-font", "\"Source Sans\", sans-serif");
-  const colors = cssVar(el, "--st-chart-categorical-colors", "").split(",").map((c) => c.trim()).filter(Boolean);
+  const colors = cssVar(el, "--st-chart-categorical-colors", "").split(/,(?![^(]*\))/).map((c) => c.trim()).filter(Boolean);
   const axis = {gridcolor: grid, zerolinecolor: grid, tickcolor: grid, linecolor: grid, automargin: true,
                 tickfont: {color: text, size: 12}, title: {font: {color: text, size: 14}}};
   const layout = {
@@ -96,7 +98,9 @@ function draw(gd, fig, report) {
   const tpl = themeLayout(gd);
   const tplJson = JSON.stringify(tpl);
   if (tplJson !== gd.__tplJson) { gd.__tpl = tpl; gd.__tplJson = tplJson; }
-  const layout = {...fig.layout, template: gd.__tpl};
+  // one uirevision for every update: what the user changed (legend entries hidden, zoom) is kept for all traces
+  // alike, rather than only for the traces passed back as the same objects
+  const layout = {uirevision: "semcom", ...fig.layout, template: gd.__tpl};
   if (layout.height) gd.style.minHeight = layout.height + "px";
   const config = {...fig.config, responsive: false};
   return Plotly.react(gd, traces, layout, config).then(() => {
@@ -109,7 +113,8 @@ export default function (component) {
   const {data, parentElement, setTriggerValue} = component;
   const report = (e) => {
     console.error("plotly_react:", e);
-    if (!parentElement.__reported) { parentElement.__reported = true; setTriggerValue("failed", String(e)); }
+    // once per page: every chart on it would fail alike, and each report costs a rerun
+    if (!window.__semcomPlotlyReported) { window.__semcomPlotlyReported = true; setTriggerValue("failed", String(e)); }
   };
   let gd = parentElement.__gd;
   if (!gd) {
