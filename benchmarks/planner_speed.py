@@ -48,7 +48,7 @@ def open_planner(page, base: str) -> float:
     t0 = time.perf_counter()
     page.goto(base + "/planner?acc=0.85&obj=latency&mode=analog&snr=5", timeout=1200000)
     page.evaluate(OBSERVER)
-    page.locator('[data-testid="stPlotlyChart"]').first.wait_for(timeout=1200000)
+    page.locator(".js-plotly-plot").first.wait_for(timeout=1200000)
     page.wait_for_function(SETTLED, arg=500, timeout=1200000, polling=50)
     last = page.evaluate("window.__lastMut") / 1000
     took = time.perf_counter() - t0

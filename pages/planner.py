@@ -278,7 +278,7 @@ if view is not None:
 
     with CHARTS:
         charts_side_by_side(("Accuracy vs latency", view.figures["latency"]),
-                            ("Accuracy vs device energy", view.figures["energy"]))
+                            ("Accuracy vs device energy", view.figures["energy"]), keys=("pareto_latency", "pareto_energy"))
         if view.points.worst_latency_ms.notna().any():  # a dynamic TOC model: mean points, worst-image whiskers
             st.caption(V.CHART_WORST_CAPTION)
 
@@ -337,5 +337,5 @@ if view is not None:  # the digital section follows a plan that could be made (n
                 col.metric(m.label, m.value, m.delta, help=m.help, delta_color="off")
             st.caption(dv.summary)
             charts_side_by_side(("Accuracy vs SNR", dv.figures["accuracy"]),
-                                ("Channel uses per image", dv.figures["uses"]))
+                                ("Channel uses per image", dv.figures["uses"]), keys=("digital_accuracy", "digital_uses"))
             st.dataframe(dv.table, hide_index=True)

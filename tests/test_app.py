@@ -5,9 +5,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from semcom_ui.components import plotly_react as PR
 
-from .apptest import open_page, query_param
+from .apptest import open_page, plotly_keys, query_param
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -404,21 +403,6 @@ def test_explorer_budget_marks_the_split_points_over_it():
         == pytest.approx(b, rel=1e-5)
     at.number_input(key="tx_budget").set_value(0.0).run()  # no budget: nothing marked
     assert not at.exception and at.selectbox(key="split").format_func("SP-6") == "SP-6"
-
-
-def plotly_keys(at) -> set[str]:
-    """The user keys of the plotly charts on the page (their element ids end with the key): st.plotly_chart
-    or the in-place chart component (semcom_ui.components.plotly_react)."""
-    out, stack = set(), [at._tree]
-    while stack:
-        node = stack.pop()
-        children = getattr(node, "children", None)
-        if isinstance(children, dict):
-            stack.extend(children.values())
-        if getattr(node, "type", None) == "plotly_chart" or (
-                getattr(node, "type", None) == "bidi_component" and node.proto.component_name == PR.COMPONENT):
-            out.add(node.proto.id.rsplit("-", 1)[-1])
-    return out
 
 
 @pytest.mark.skipif(not (ROOT / "pretrained" / "split" / "sweep_resnet18_cifar10.csv").is_file(),

@@ -603,7 +603,7 @@ def test_planner_recommends_reacts_to_controls_and_draws_the_digital_section(pag
     assert page.locator('[data-testid="stException"]').count() == 0
     page.get_by_text("Analog vs digital").first.wait_for(timeout=60000)
     wait_running_done(page)
-    page.locator('[data-testid="stPlotlyChart"]').nth(1).wait_for(timeout=60000)  # charts mount after the text
+    page.locator(".js-plotly-plot").nth(1).wait_for(timeout=60000)  # charts mount after the text
     from semcom_core.plan.toc import shipped_toc
     if shipped_toc("cifar10")[1]:  # TOC models shipped: their own legend entry in the Pareto charts
         page.get_by_text("TOC models (paper 001)", exact=False).first.wait_for(timeout=60000)
