@@ -29,6 +29,7 @@ probability 1 / classes. So digital accuracy = acc_quant * (1 - BLER) + (1 / cla
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -162,14 +163,33 @@ def _channel_rows(table: pd.DataFrame, channel: str) -> pd.DataFrame:
     return t
 
 
+def _bler_by_size(t: pd.DataFrame, snrs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the measured codeword sizes, their BLER at every SNR of `snrs`: sizes x snrs) from one channel's rows,
+    linear in dB per size (the end values outside)."""
+    sizes = np.array(sorted(t.info_bits.unique()), float)
+    at = np.array([np.interp(snrs, g.snr_db.to_numpy(float), g.bler.to_numpy(float))
+                   for g in (t[t.info_bits == size].sort_values("snr_db") for size in sizes)])
+    return sizes, at
+
+
+def _at_size(sizes: np.ndarray, bler: np.ndarray, info_bits: float) -> float:
+    """The BLER of `info_bits` from one SNR's BLER per measured size: linear in log2(size), clamped at the ends."""
+    return float(np.interp(math.log2(min(max(info_bits, sizes[0]), sizes[-1])), np.log2(sizes), bler))
+
+
+def _measured_sizes(t: pd.DataFrame, snr_db: float) -> dict[int, bool]:
+    """Codeword size -> whether its rows at exactly `snr_db` were decoded (the table's `measured` column; a table
+    without it counts every row as measured); sizes without a row at this SNR are absent."""
+    hits = t[np.isclose(t.snr_db.to_numpy(float), float(snr_db), rtol=0, atol=1e-9)]
+    return {int(size): bool(g["measured"].astype(bool).all()) if "measured" in g.columns else True
+            for size, g in hits.groupby("info_bits")}
+
+
 def _codeword_bler_curve(t: pd.DataFrame, info_bits: float, snrs: np.ndarray) -> np.ndarray:
     """Codeword BLER of `info_bits` at every SNR of `snrs` from one channel's rows: linear in dB per measured size
     (the end values outside), then linear in log2(size) between sizes (clamped at the ends)."""
-    sizes = np.array(sorted(t.info_bits.unique()), float)
-    at = np.array([np.interp(snrs, g.snr_db.to_numpy(float), g.bler.to_numpy(float))
-                   for g in (t[t.info_bits == size].sort_values("snr_db") for size in sizes)])  # sizes x snrs
-    x = math.log2(min(max(info_bits, sizes[0]), sizes[-1]))
-    return np.array([np.interp(x, np.log2(sizes), at[:, i]) for i in range(len(snrs))])
+    sizes, at = _bler_by_size(t, snrs)
+    return np.array([_at_size(sizes, at[:, i], info_bits) for i in range(len(snrs))])
 
 
 def codeword_bler_lookup(table: pd.DataFrame, info_bits: int, snr_db: float,
@@ -181,11 +201,9 @@ def codeword_bler_lookup(table: pd.DataFrame, info_bits: int, snr_db: float,
     interpolated, clamped or read from a filled row."""
     t = _channel_rows(table, channel)
     p = float(_codeword_bler_curve(t, info_bits, np.array([float(snr_db)]))[0])
-    hit = t[(t.info_bits == int(info_bits)) & np.isclose(t.snr_db.to_numpy(float), float(snr_db), rtol=0, atol=1e-9)]
-    if float(info_bits) != int(info_bits) or not len(hit):
+    if float(info_bits) != int(info_bits):
         return p, False
-    measured = bool(hit["measured"].astype(bool).all()) if "measured" in hit.columns else True
-    return p, measured
+    return p, _measured_sizes(t, snr_db).get(int(info_bits), False)
 
 
 def codeword_bler(table: pd.DataFrame, info_bits: int, snr_db: float, channel: str = "awgn") -> float:
@@ -200,6 +218,21 @@ def frame_bler_lookup(table: pd.DataFrame, payload_bits: float, snr_db: float,
     n, k = codewords(payload_bits)
     p, measured = codeword_bler_lookup(table, k, snr_db, channel)
     return 1.0 - (1.0 - p) ** n, measured
+
+
+def frame_bler_lookup_at(table: pd.DataFrame, snr_db: float,
+                         channel: str = "awgn") -> Callable[[float], tuple[float, bool]]:
+    """payload bits -> `frame_bler_lookup(table, payload, snr_db, channel)`, the same numbers, with the table read
+    once for this SNR (every measured size interpolated in dB once; per payload only the log2(size) step and the
+    grid-point check): for many payloads at one SNR, e.g. a plan's digital candidates."""
+    t = _channel_rows(table, channel)
+    sizes, at = _bler_by_size(t, np.array([float(snr_db)]))
+    measured = _measured_sizes(t, snr_db)
+
+    def lookup(payload_bits: float) -> tuple[float, bool]:
+        n, k = codewords(payload_bits)
+        return 1.0 - (1.0 - _at_size(sizes, at[:, 0], k)) ** n, measured.get(int(k), False)
+    return lookup
 
 
 def frame_bler_curve(table: pd.DataFrame, payload_bits: float, snrs, channel: str = "awgn") -> np.ndarray:

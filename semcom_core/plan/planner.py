@@ -358,28 +358,10 @@ def build_digital_candidates(inp: PlanInputs, quant: pd.DataFrame, bler: pd.Data
 
 
 def frame_loss_at(bler: pd.DataFrame, snr_db: float, channel: str) -> Callable[[float], tuple[float, bool]]:
-    """payload bits -> `digital.link.frame_bler_lookup(bler, payload, snr_db, channel)`, the same numbers, with the
-    table read once per plan instead of once per candidate (a plan has ~120 digital candidates; each lookup filtered
-    and sorted the table per codeword size): the codeword BLER of every measured size interpolated in dB at this SNR
-    once, then per payload only the interpolation in log2(size) and the grid-point check."""
-    import numpy as np
-
+    """payload bits -> (frame loss, measured) at this SNR, the BLER table read once per plan (a plan has ~120
+    digital candidates): `digital.link.frame_bler_lookup_at`."""
     from semcom_core.digital import link as DL
-    t = DL._channel_rows(bler, channel)
-    sizes = np.array(sorted(t.info_bits.unique()), float)
-    at = np.array([float(np.interp(float(snr_db), g.snr_db.to_numpy(float), g.bler.to_numpy(float)))
-                   for g in (t[t.info_bits == size].sort_values("snr_db") for size in sizes)])
-    log_sizes = np.log2(sizes)
-    hits = t[np.isclose(t.snr_db.to_numpy(float), float(snr_db), rtol=0, atol=1e-9)]
-    measured_at = {}  # info bits -> every row at this SNR decoded (a table without the column: all measured)
-    for size, g in hits.groupby("info_bits"):
-        measured_at[int(size)] = bool(g["measured"].astype(bool).all()) if "measured" in g.columns else True
-
-    def lookup(payload_bits: float) -> tuple[float, bool]:
-        n, k = DL.codewords(payload_bits)
-        p = float(np.interp(math.log2(min(max(k, sizes[0]), sizes[-1])), log_sizes, at))
-        return 1.0 - (1.0 - p) ** n, measured_at.get(int(k), False)
-    return lookup
+    return DL.frame_bler_lookup_at(bler, snr_db, channel)
 
 
 def device_only(inp: PlanInputs, unsplit_macs: int, accuracy: float | None, n: int, num_classes: int) -> Candidate:
