@@ -13,7 +13,7 @@ throughput measured in this process.
 
 With --users N, N browser contexts do the same at once (each its own session) and the report adds the
 server's peak resident memory. The report prints median and p95 per control and marks each against the
-targets (0.3 s median / 0.6 s p95 for one user, 1.5 s p95 for five; first load 3 s; live 0.1 s;
+targets (0.3 s median / 0.6 s p95 for one user, 1.5 s p95 for five; first load 3 s for one user; live 0.1 s;
 Measure now >= 50 % of batch throughput). It never fails on speed: read it."""
 from __future__ import annotations
 
@@ -264,8 +264,9 @@ def summary(name: str, xs: list[float], target_med: float | None, target_p95: fl
     p95 = xs[min(len(xs) - 1, round(0.95 * (len(xs) - 1)))]
     ok = ((target_med is None or med <= target_med) and (target_p95 is None or p95 <= target_p95))
     tgt = " / ".join(f"{t:g} s" for t in (target_med, target_p95) if t is not None)
+    verdict = ("MET" if ok else "MISSED") if tgt else "(no target)"
     return f"{name:22} n={len(xs):3d} median {med:6.3f} s  p95 {p95:6.3f} s  max {xs[-1]:6.3f} s  " \
-           f"target {tgt:14} {'MET' if ok else 'MISSED'}"
+           f"target {tgt:14} {verdict}"
 
 
 def print_profile(profile: list[dict]) -> None:
@@ -363,8 +364,10 @@ def main() -> int:
     if busy:
         print(f"browser main-thread CPU per change (incl. the 0.5 s quiet wait): median {statistics.median(busy):.3f} s, "
               + ", ".join(f"{k[12:]} {statistics.median(v):.3f}" for k, v in merged.items() if k.startswith("browser CPU")))
-    if "first load" in merged:
-        print(summary("first load", merged["first load"], 3.0, None))
+    if "first load" in merged:  # the issue's 3 s is one user's first load; N users load at once here
+        print(summary("first load", merged["first load"], 3.0 if a.users == 1 else None, None)
+              + ("" if a.users == 1 else f"  ({a.users} browsers loading at once on this machine's cores; the 3 s "
+                                         "target is one user's)"))
     if "live (re-draw noise)" in merged:
         print(summary("live (re-draw noise)", merged["live (re-draw noise)"], None, None)
               + "  (browser round trip; the model step alone: benchmarks/live_inference.py)")

@@ -178,6 +178,14 @@ for n in q.notices:  # only on the run that read the user's link (semcom_ui.stat
     st.warning(n)
 
 
+@st.cache_resource(show_spinner=False)
+def shared_sweep(bb: str):
+    """The sweep table of `bb`, one object shared by every plan and session, read only: a plan prepares what it reads
+    off a table (its groups, sorted per SNR) once per table object (`plan.readings.prepared`), so a plan at a new
+    SNR only reads."""
+    return cached.sweep_table(bb, V.DATASET)
+
+
 @st.cache_data(show_spinner=False)
 def costs_for(bb: str):
     """(split, k) -> (device MACs, edge MACs, numbers sent): the slow part (MACs counted once per backbone)."""
@@ -190,9 +198,10 @@ def _toc_stamp() -> tuple:
     return V.toc_stamp(shipped_dir())
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def toc_shipped(stamp):
-    """(TOC results table, the shipped models whose rows match their file, the ones left out with why)."""
+    """(TOC results table, the shipped models whose rows match their file, the ones left out with why): shared and
+    read only, as `shared_sweep`."""
     from semcom_core.plan.toc import shipped_toc
     return shipped_toc(V.DATASET)
 
@@ -209,7 +218,7 @@ def plan_for(inp, toc_stamp=()):
     shipped TOC files, whose stamp is the second key)."""
     digital = "digital" in inp.modes
     toc_table, toc_models, toc_left_out = toc_shipped(toc_stamp) if inp.toc else (None, (), {})
-    return V.run_plan(inp, cached.sweep_table(inp.backbone, inp.dataset), costs_for(inp.backbone),
+    return V.run_plan(inp, shared_sweep(inp.backbone), costs_for(inp.backbone),
                       quant=quant_table(inp.backbone) if digital else None, bler=bler_table() if digital else None,
                       toc_results=toc_table, toc_costs=toc_costs_for(tuple(toc_models)) if toc_models else {},
                       toc_models=tuple(toc_models), toc_left_out=toc_left_out)
@@ -222,11 +231,18 @@ def view_for(inp, toc_stamp=()):
     return V.planner_view(plan_for(inp, toc_stamp))
 
 
+@st.cache_resource(show_spinner=False, max_entries=64)
+def digital_curves_for(bb: str, split: str, k: int, b: int, ch: str):
+    """The SNR-free part of the 'Analog vs digital' section (`V.digital_curves`); ValueError as it raises."""
+    return V.digital_curves(shared_sweep(bb), quant_table(bb), bler_table(), split, k, b, ch)
+
+
 @st.cache_resource(show_spinner=False, max_entries=256)
 def digital_for(bb: str, split: str, k: int, b: int, ch: str, snr_db: float):
     """The 'Analog vs digital' section for these settings, figures included, shared by every session (the page
     only reads it); ValueError as digital_view raises it."""
-    return V.digital_view(cached.sweep_table(bb, V.DATASET), quant_table(bb), bler_table(), split, k, b, ch, snr_db)
+    return V.digital_view(shared_sweep(bb), quant_table(bb), bler_table(), split, k, b, ch, snr_db,
+                          curves=digital_curves_for(bb, split, k, b, ch))
 
 
 cons = V.constraints(min_acc, max_lat, max_macs, max_mj)

@@ -351,3 +351,32 @@ def test_read_rows_equals_accuracy_at_and_reading_interval():
                 r, iv = read_rows(rows, snr)
                 assert r == ref, (split, k, ch, snr)
                 assert iv == reading_interval(rows, split, int(k), snr, ch, ref), (split, k, ch, snr)
+
+
+def test_a_plan_prepares_a_table_once_and_reads_the_same_numbers():
+    # what a plan derives from a table that the SNR does not change (groups, sorted rows) is prepared once per
+    # table object (`plan.readings.prepared`): plans on one shared table at many SNRs must equal plans on fresh
+    # copies, and a copied or changed table must be prepared afresh, never read off another table's groups
+    from semcom_core.plan import readings as PR
+    shared = toy_table()
+    for snr in (5.0, 2.5, 7.5, -3.0, 12.0, 5.0):
+        a, b = toy_plan(snr=snr, table=shared), toy_plan(snr=snr, table=toy_table())
+        assert [(key(c), c.accuracy, c.accuracy_interval, c.accuracy_how) for c in a.candidates] == \
+               [(key(c), c.accuracy, c.accuracy_interval, c.accuracy_how) for c in b.candidates]
+        assert a.reason == b.reason and (a.choice is None) == (b.choice is None)
+        assert a.choice is None or key(a.choice) == key(b.choice)
+    assert len(PR._PREPARED[id(shared)]) == 1  # one channel, one preparation
+    changed = shared.copy()
+    changed.loc[changed.split == "SP-2", "accuracy"] = 0.2
+    p = toy_plan(table=changed)
+    assert {c.accuracy for c in p.candidates if c.split == "SP-2"} == {0.2}
+    calls = []
+    frame = toy_table()
+    for _ in range(3):
+        PR.prepared(frame, ("x",), lambda t: calls.append(1) or len(t))
+    assert calls == [1]
+    fid = id(frame)
+    del frame
+    import gc
+    gc.collect()
+    assert fid not in PR._PREPARED  # dropped with its table

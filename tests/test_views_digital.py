@@ -81,3 +81,18 @@ def test_digital_view_refuses_what_is_not_measured():
 
 def test_digital_options_from_the_table():
     assert V.digital_options(TOY_QUANT) == {"SP-1": {16: (1, 4)}}
+
+
+def test_digital_view_on_prebuilt_curves_equals_a_fresh_one():
+    # the page builds the SNR-free curves once per (split, k, b, channel) and the view per SNR on them
+    q = TOY_QUANT.assign(float_accuracy=0.905, side_bits=16)
+    snrs = (0.0, 2.5, 3.0, 10.0)
+    cv = V.digital_curves(toy_sweep(), q, TOY_BLER, "SP-1", 16, 4, "awgn", snrs=snrs)
+    for snr in (10.0, 2.7, -4.0):
+        a = V.digital_view(toy_sweep(), q, TOY_BLER, "SP-1", 16, 4, "awgn", snr, snrs=snrs, curves=cv)
+        b = V.digital_view(toy_sweep(), q, TOY_BLER, "SP-1", 16, 4, "awgn", snr, snrs=snrs)
+        assert a.summary == b.summary and a.metrics == b.metrics and a.cliff_db == b.cliff_db
+        pd.testing.assert_frame_equal(a.accuracy, b.accuracy)
+        pd.testing.assert_frame_equal(a.uses, b.uses)
+        pd.testing.assert_frame_equal(a.table, b.table)
+        assert a.figures["accuracy"].to_plotly_json() == b.figures["accuracy"].to_plotly_json()

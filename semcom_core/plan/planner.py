@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import partial
 
 import pandas as pd
 
@@ -52,7 +53,7 @@ from semcom_core.plan.core import (
     reason,
     violations,
 )
-from semcom_core.plan.readings import read_rows, reading_kind
+from semcom_core.plan.readings import ReadingRows, prepared, reading_kind
 from semcom_core.plan.toc import TocCostFn
 
 # (split, k) -> (device MACs, edge MACs, real numbers sent)
@@ -201,17 +202,20 @@ def split_model_decompress(backbone: str, dataset: str) -> int:
     return int(cfg.get("decompress_stages", 2)) if isinstance(cfg, dict) else 2
 
 
-def build_candidates(inp: PlanInputs, table: pd.DataFrame, costs: CostFn) -> list[Candidate]:
-    """Every (split, k) the table has for the channel, with its accuracy at the SNR, latency and energy."""
-    sub = table[table.channel == inp.channel]
-    out = []
+def _split_groups(channel: str, table: pd.DataFrame) -> tuple[tuple[tuple[str, int], ReadingRows], ...]:
+    """((split, k), its rows at `channel` sorted by SNR) for every pair of the table, in split then k order: what
+    every plan on this table and channel reads (prepared once per table, `plan.readings.prepared`)."""
+    sub = table[table.channel == channel]
     groups = {(str(s), int(k)): g for (s, k), g in sub.groupby(["split", "k"])}  # one pass, not one filter per pair
     pairs = sorted(groups, key=lambda p: (int(p[0].split("-")[1]), p[1]))
-    for split, k in pairs:
-        rows = groups[(split, k)]
-        if not len(rows):
-            continue
-        r, iv = read_rows(rows, inp.snr_db)  # = accuracy_at and reading_interval on these rows, read once
+    return tuple((p, ReadingRows.of(groups[p])) for p in pairs if len(groups[p]))
+
+
+def build_candidates(inp: PlanInputs, table: pd.DataFrame, costs: CostFn) -> list[Candidate]:
+    """Every (split, k) the table has for the channel, with its accuracy at the SNR, latency and energy."""
+    out = []
+    for (split, k), rows in prepared(table, ("split groups", inp.channel), partial(_split_groups, inp.channel)):
+        r, iv = rows.read(inp.snr_db)  # = accuracy_at and reading_interval on these rows
         tx, rx, z = costs(split, k)
         uses = complex_channel_uses(int(z))
         if inp.analog_air == "bits":

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -31,7 +33,7 @@ import pandas as pd
 from semcom_core.channels.core import complex_channel_uses
 from semcom_core.costs.compute import latency
 from semcom_core.plan.core import Candidate
-from semcom_core.plan.readings import read_rows, reading_kind
+from semcom_core.plan.readings import ReadingRows, prepared, reading_kind
 
 # model -> (transmitter MACs per exit C_k, receiver MACs per exit, real numbers sent)
 TocCostFn = Callable[[str], tuple[tuple[int, ...], tuple[int, ...], int]]
@@ -56,9 +58,19 @@ def toc_model_costs(num_classes: int = 10, convention: str = "true") -> TocCostF
     return fn
 
 
-def _reading_table(rows: pd.DataFrame, name: str, k: int) -> pd.DataFrame:
-    """The TOC rows of one model (and budget) in the sweep table's shape, for `eval.readings` (one row per PSNR;
-    a repeated PSNR: the mean accuracy on the fewest images)."""
+@dataclass(frozen=True)
+class _TocGroup:
+    """One TOC model (and budget) of the results table at one channel: what its candidate needs at any SNR."""
+    model: str
+    budget: float | None  # the dynamic model's budget B (MACs); None: a static model
+    rows: ReadingRows  # one row per PSNR (a repeated PSNR: the mean accuracy on the fewest images)
+    mean_macs: float  # the dynamic model's measured mean device MACs per image (NaN for a static one)
+    exit_fractions: dict  # exit j (1-based) -> the mean measured fraction of images leaving there (dynamic)
+
+
+def _reading_rows(rows: pd.DataFrame) -> ReadingRows:
+    """The rows of one TOC model (and budget) as `plan.readings.ReadingRows` (one row per PSNR; a repeated PSNR:
+    the mean accuracy on the fewest images)."""
     snr = rows.snr_db.to_numpy(float)
     acc = rows.accuracy.to_numpy(float)
     n = rows.n.to_numpy(float)
@@ -69,22 +81,50 @@ def _reading_table(rows: pd.DataFrame, name: str, k: int) -> pd.DataFrame:
     else:
         a = np.array([acc[snr == s].mean() for s in u])
         m = np.array([n[snr == s].min() for s in u])
-    return pd.DataFrame({"split": name, "k": k, "channel": str(rows.channel.iloc[0]), "snr_db": u,
-                         "accuracy": a, "n": m.astype(int)})
+    return ReadingRows.from_arrays(u, a, m.astype(int))
 
 
-def _edge_macs(rows: pd.DataFrame, rx: tuple[int, ...]) -> tuple[float, int]:
+def _exit_fractions(rows: pd.DataFrame) -> dict:
+    """Exit j (1-based) -> the mean of the rows' `exit_fraction_j` (NaN where not recorded)."""
+    out = {}
+    for col in rows.columns:
+        if col.startswith("exit_fraction_") and col.removeprefix("exit_fraction_").isdigit():
+            out[int(col.removeprefix("exit_fraction_"))] = float(pd.to_numeric(rows[col], errors="coerce").mean())
+    return out
+
+
+def _edge_macs(fractions: dict, rx: tuple[int, ...]) -> tuple[float, int]:
     """(mean receiver MACs over the measured exit fractions, the deepest exit any image used (1-based))."""
-    fr = []
-    for j in range(len(rx)):
-        col = f"exit_fraction_{j + 1}"
-        fr.append(float(pd.to_numeric(rows[col], errors="coerce").mean()) if col in rows else math.nan)
-    fr = np.nan_to_num(np.array(fr, float), nan=0.0)
+    fr = np.nan_to_num(np.array([fractions.get(j + 1, math.nan) for j in range(len(rx))], float), nan=0.0)
     if fr.sum() <= 0:  # no exit fractions recorded: charge the deepest exit
         return float(max(rx)), len(rx)
     fr = fr / fr.sum()
     deepest = int(np.nonzero(fr > 0)[0].max()) + 1
     return float(np.dot(fr, rx)), deepest
+
+
+def _toc_groups(channel: str, dataset: str, models: tuple[str, ...] | None, results: pd.DataFrame
+                ) -> tuple[_TocGroup, ...]:
+    """Every TOC model (and every budget of the dynamic one) the results table has at `channel`, in the order
+    offered (the dynamic model first): what every plan on this table reads (prepared once per table,
+    `plan.readings.prepared`)."""
+    t = results[(results.channel == channel)]
+    if "dataset" in t.columns:
+        t = t[t.dataset.isna() | (t.dataset == dataset)]
+    out = []
+    for model in sorted(t.model.unique(), key=lambda m: (m != DYNAMIC, m)):
+        if models is not None and model not in models:
+            continue
+        rows = t[t.model == model]
+        groups = ([(None, rows)] if model != DYNAMIC
+                  else [(float(b), g) for b, g in rows[rows.budget.notna()].groupby("budget")])
+        for budget, g in groups:
+            if not len(g):
+                continue
+            mean_macs = float(pd.to_numeric(g.mean_macs, errors="coerce").mean()) if budget is not None else math.nan
+            out.append(_TocGroup(str(model), budget, _reading_rows(g), mean_macs,
+                                 _exit_fractions(g) if budget is not None else {}))
+    return tuple(out)
 
 
 def toc_candidates(inp, results: pd.DataFrame | None, costs: TocCostFn, models: tuple[str, ...] | None = None
@@ -94,56 +134,47 @@ def toc_candidates(inp, results: pd.DataFrame | None, costs: TocCostFn, models: 
     the TOC models were not measured on, or without a table."""
     if results is None or not len(results) or inp.dataset not in TOC_DATASETS:
         return []
-    t = results[(results.channel == inp.channel)]
-    if "dataset" in t.columns:
-        t = t[t.dataset.isna() | (t.dataset == inp.dataset)]
-    out = []
-    order = sorted(t.model.unique(), key=lambda m: (m != DYNAMIC, m))
-    for model in order:
-        if models is not None and model not in models:
-            continue
-        rows = t[t.model == model]
-        exit_macs, rx, k = costs(model)
+    out, model_costs = [], {}
+    for grp in prepared(results, ("toc groups", inp.channel, inp.dataset, None if models is None else tuple(models)),
+                        partial(_toc_groups, inp.channel, inp.dataset, None if models is None else tuple(models))):
+        model, budget = grp.model, grp.budget
+        if model not in model_costs:  # once per model (the dynamic model has a group per budget)
+            model_costs[model] = costs(model)
+        exit_macs, rx, k = model_costs[model]
         name = display_name(model)
-        groups = ([(None, rows)] if model != DYNAMIC
-                  else [(float(b), g) for b, g in rows[rows.budget.notna()].groupby("budget")])
-        for budget, g in groups:
-            table = _reading_table(g, name, k)
-            if not len(table):
-                continue
-            r, iv = read_rows(table, inp.snr_db)  # = accuracy_at and reading_interval on this model's rows
-            if budget is None:
-                tx, edge, deepest = float(exit_macs[0]), float(rx[0]), 1
-                cost_how = f"{tx / 1e6:,.2f} M MACs on the device (encoder + channel encoder, the cost model)"
-            else:
-                tx = float(pd.to_numeric(g.mean_macs, errors="coerce").mean())
-                edge, deepest = _edge_macs(g, rx)
-                cost_how = (f"{tx / 1e6:,.2f} M MACs on the device: the measured mean per image at B = "
-                            f"{budget / 1e6:,.3g} M (images leave at exits 1..{deepest}; the deepest costs "
-                            f"{exit_macs[deepest - 1] / 1e6:,.2f} M)")
-            uses = complex_channel_uses(k)
-            if inp.analog_air == "bits":
-                lat = latency(tx, edge, k, inp.device_flops, inp.edge_flops, inp.link_bps, inp.bits_per_number)
-                bits = k * inp.bits_per_number
-            else:
-                lat = latency(tx, edge, uses, inp.device_flops, inp.edge_flops, inp.link_bps, 1)
-                bits = uses
-            worst_macs = worst_lat = worst_e = None
-            if budget is not None:  # the worst image: the exit (up to the deepest used) with the longest latency
-                n_air, b_air = (k, inp.bits_per_number) if inp.analog_air == "bits" else (uses, 1)
-                worst_lat = max(latency(float(exit_macs[j]), float(rx[j]), n_air, inp.device_flops, inp.edge_flops,
-                                        inp.link_bps, b_air).total_s for j in range(deepest))
-                worst_macs = int(max(exit_macs[:deepest]))
-                worst_e = inp.energy(worst_macs, bits)  # the same bits for every image: the MACs decide
-            how = f"{r.how} (TOC results table; paper 001's PSNR = this SNR)"
-            out.append(Candidate(
-                name, k, r.accuracy, lat.tx_compute_s, lat.air_s, lat.rx_compute_s, round(tx), round(edge),
-                bits, inp.energy(tx, bits), how, r.exact, iv, r.n, accuracy_reading=reading_kind(r),
-                family="toc-dynamic" if budget is not None else "toc-static", budget_macs=budget,
-                worst_device_macs=worst_macs, worst_latency_s=worst_lat, worst_energy_j=worst_e,
-                extra={"numbers_sent": k, "complex_channel_uses": uses, "toc_model": model, "device_macs_how": cost_how,
-                       "snr_reading": r.how, "measured_snrs": tuple(float(x) for x in table.snr_db),
-                       "max_device_macs_per_image": int(exit_macs[deepest - 1])}))
+        r, iv = grp.rows.read(inp.snr_db)  # = accuracy_at and reading_interval on this model's rows
+        if budget is None:
+            tx, edge, deepest = float(exit_macs[0]), float(rx[0]), 1
+            cost_how = f"{tx / 1e6:,.2f} M MACs on the device (encoder + channel encoder, the cost model)"
+        else:
+            tx = grp.mean_macs
+            edge, deepest = _edge_macs(grp.exit_fractions, rx)
+            cost_how = (f"{tx / 1e6:,.2f} M MACs on the device: the measured mean per image at B = "
+                        f"{budget / 1e6:,.3g} M (images leave at exits 1..{deepest}; the deepest costs "
+                        f"{exit_macs[deepest - 1] / 1e6:,.2f} M)")
+        uses = complex_channel_uses(k)
+        if inp.analog_air == "bits":
+            lat = latency(tx, edge, k, inp.device_flops, inp.edge_flops, inp.link_bps, inp.bits_per_number)
+            bits = k * inp.bits_per_number
+        else:
+            lat = latency(tx, edge, uses, inp.device_flops, inp.edge_flops, inp.link_bps, 1)
+            bits = uses
+        worst_macs = worst_lat = worst_e = None
+        if budget is not None:  # the worst image: the exit (up to the deepest used) with the longest latency
+            n_air, b_air = (k, inp.bits_per_number) if inp.analog_air == "bits" else (uses, 1)
+            worst_lat = max(latency(float(exit_macs[j]), float(rx[j]), n_air, inp.device_flops, inp.edge_flops,
+                                    inp.link_bps, b_air).total_s for j in range(deepest))
+            worst_macs = int(max(exit_macs[:deepest]))
+            worst_e = inp.energy(worst_macs, bits)  # the same bits for every image: the MACs decide
+        how = f"{r.how} (TOC results table; paper 001's PSNR = this SNR)"
+        out.append(Candidate(
+            name, k, r.accuracy, lat.tx_compute_s, lat.air_s, lat.rx_compute_s, round(tx), round(edge),
+            bits, inp.energy(tx, bits), how, r.exact, iv, r.n, accuracy_reading=reading_kind(r),
+            family="toc-dynamic" if budget is not None else "toc-static", budget_macs=budget,
+            worst_device_macs=worst_macs, worst_latency_s=worst_lat, worst_energy_j=worst_e,
+            extra={"numbers_sent": k, "complex_channel_uses": uses, "toc_model": model, "device_macs_how": cost_how,
+                   "snr_reading": r.how, "measured_snrs": tuple(float(x) for x in grp.rows.snr_db),
+                   "max_device_macs_per_image": int(exit_macs[deepest - 1])}))
     return out
 
 

@@ -704,16 +704,28 @@ def _analog_points(sweep: pd.DataFrame, split: str, k: int, channel: str) -> pd.
                          "ci_low": [100 * i[0] for i in ivs], "ci_high": [100 * i[1] for i in ivs]})
 
 
-def digital_view(sweep: pd.DataFrame, quant: pd.DataFrame, bler: pd.DataFrame, split: str, k: int, bits: int,
-                 channel: str = "awgn", snr_db: float = 5.0, num_classes: int = 10, snrs=DIGITAL_SNRS,
-                 build_figures: bool = True) -> DigitalView:
-    """Analog vs digital for one (split, k, b): accuracy against SNR of the analog link (the sweep table's
-    measured points), of the digital link over LDPC + QPSK (quantized accuracy x (1 - frame loss) + chance x
-    frame loss, frame loss from the measured BLER) and over an ideal code at Shannon capacity with the same
-    channel uses as the LDPC frame (the bits arrive iff bits <= uses x capacity: AWGN log2(1 + SNR), Rayleigh the
-    ergodic capacity, `link.capacity`); and complex channel uses
-    per image of each. ValueError when (split, k, b) is not in the quantization table or the BLER table has no
-    rows for the channel."""
+@dataclass(frozen=True)
+class DigitalCurves:
+    """What `digital_view` shows that does not depend on the page's SNR (one (split, k, b, channel)): built once and
+    shared, so that a new SNR only reads the point there."""
+    split: str
+    k: int
+    bits: int
+    row: pd.Series  # the quantization table's row
+    payload: float  # bits per image (measured mean)
+    frame_uses: int
+    analog_uses: int
+    accuracy: pd.DataFrame
+    uses: pd.DataFrame
+    need_db: float  # the least SNR at which an ideal code carries the payload in frame_uses
+    cliff_db: float | None
+    codewords: tuple[int, int]  # (number of codewords, information bits each)
+    table: pd.DataFrame
+
+
+def digital_curves(sweep: pd.DataFrame, quant: pd.DataFrame, bler: pd.DataFrame, split: str, k: int, bits: int,
+                   channel: str = "awgn", num_classes: int = 10, snrs=DIGITAL_SNRS) -> DigitalCurves:
+    """The SNR-free part of `digital_view` (its curves, channel uses, cliff and table); ValueError as it raises."""
     from semcom_core.costs.compute import shannon_min_channel_uses
     from semcom_core.digital import link as DL
     row = quant[(quant.split == split) & (quant.k == int(k)) & (quant.bits == int(bits))]
@@ -744,12 +756,44 @@ def digital_view(sweep: pd.DataFrame, quant: pd.DataFrame, bler: pd.DataFrame, s
         pd.DataFrame({"series": "shannon_label", "snr_db": snrs,
                       "channel_uses": [shannon_min_channel_uses(num_classes, s) for s in snrs]}),
     ], ignore_index=True)
-    n_cw, cw = DL.codewords(payload)
     cliff = None
     for s in snrs:  # the lowest grid SNR from which the frame loss stays at or below the target
         if all(p <= BLER_TARGET for t, p in zip(snrs, loss) if t >= s):
             cliff = s
             break
+    tab = quant[(quant.split == split) & (quant.k == int(k))].sort_values("bits")
+    cols = [c for c in ("bits", "scale", "accuracy", "ci_low", "ci_high", "bits_per_image", "bits_p95", "raw_bits",
+                        "side_bits", "sqnr_db", "n") if c in tab.columns]
+    tab = tab[cols].copy()
+    for c in ("accuracy", "ci_low", "ci_high"):
+        if c in tab.columns:
+            tab[c] = 100 * tab[c]
+    tab = tab.rename(columns={"bits": "bits per number", "accuracy": "accuracy %", "ci_low": "95 % low %",
+                              "ci_high": "95 % high %", "bits_per_image": "bits per image (mean)",
+                              "bits_p95": "bits per image (95th pct)", "raw_bits": "raw bits", "side_bits": "side bits",
+                              "sqnr_db": "SQNR dB", "n": "test images"})
+    return DigitalCurves(split, int(k), int(bits), r, payload, frame_uses, analog_uses, acc, uses, need_db, cliff,
+                         DL.codewords(payload), tab)
+
+
+def digital_view(sweep: pd.DataFrame, quant: pd.DataFrame, bler: pd.DataFrame, split: str, k: int, bits: int,
+                 channel: str = "awgn", snr_db: float = 5.0, num_classes: int = 10, snrs=DIGITAL_SNRS,
+                 build_figures: bool = True, curves: DigitalCurves | None = None) -> DigitalView:
+    """Analog vs digital for one (split, k, b): accuracy against SNR of the analog link (the sweep table's
+    measured points), of the digital link over LDPC + QPSK (quantized accuracy x (1 - frame loss) + chance x
+    frame loss, frame loss from the measured BLER) and over an ideal code at Shannon capacity with the same
+    channel uses as the LDPC frame (the bits arrive iff bits <= uses x capacity: AWGN log2(1 + SNR), Rayleigh the
+    ergodic capacity, `link.capacity`); and complex channel uses
+    per image of each. ValueError when (split, k, b) is not in the quantization table or the BLER table has no
+    rows for the channel. `curves`: `digital_curves` of the same arguments, built once (else built here)."""
+    from semcom_core.digital import link as DL
+    cv = curves if curves is not None else digital_curves(sweep, quant, bler, split, k, bits, channel, num_classes,
+                                                          snrs)
+    r, payload, frame_uses, analog_uses, need_db, cliff = (cv.row, cv.payload, cv.frame_uses, cv.analog_uses,
+                                                           cv.need_db, cv.cliff_db)
+    acc_q = float(r.accuracy)
+    chance = 100.0 / num_classes
+    n_cw, cw = cv.codewords
     from semcom_core.eval.readings import accuracy_at
     a_now = accuracy_at(sweep, split, int(k), snr_db, channel)
     p_now = DL.frame_bler(bler, payload, snr_db, channel)
@@ -781,22 +825,11 @@ def digital_view(sweep: pd.DataFrame, quant: pd.DataFrame, bler: pd.DataFrame, s
                f"{100 * p_now:.1f} % of the time, then a uniform guess: {chance:.0f} %), "
                f"{short_pct(acc_q) if snr_db >= need_db else short_pct(chance / 100)} with an ideal code in the same "
                "channel uses.")
-    tab = quant[(quant.split == split) & (quant.k == int(k))].sort_values("bits")
-    cols = [c for c in ("bits", "scale", "accuracy", "ci_low", "ci_high", "bits_per_image", "bits_p95", "raw_bits",
-                        "side_bits", "sqnr_db", "n") if c in tab.columns]
-    tab = tab[cols].copy()
-    for c in ("accuracy", "ci_low", "ci_high"):
-        if c in tab.columns:
-            tab[c] = 100 * tab[c]
-    tab = tab.rename(columns={"bits": "bits per number", "accuracy": "accuracy %", "ci_low": "95 % low %",
-                              "ci_high": "95 % high %", "bits_per_image": "bits per image (mean)",
-                              "bits_p95": "bits per image (95th pct)", "raw_bits": "raw bits", "side_bits": "side bits",
-                              "sqnr_db": "SQNR dB", "n": "test images"})
-    v = DigitalView(split, int(k), int(bits), acc, uses, metrics, summary, tab, cliff)
+    v = DigitalView(split, int(k), int(bits), cv.accuracy, cv.uses, metrics, summary, cv.table, cliff)
     if build_figures:
         from semcom_ui import plots_digital
         sh = DL.capacity_label(channel)
-        v.figures = {"accuracy": plots_digital.accuracy_vs_snr_figure(acc, chance=chance, snr_db=snr_db,
+        v.figures = {"accuracy": plots_digital.accuracy_vs_snr_figure(cv.accuracy, chance=chance, snr_db=snr_db,
                                                                       shannon_name=sh),
-                     "uses": plots_digital.channel_uses_figure(uses, shannon_name=sh)}
+                     "uses": plots_digital.channel_uses_figure(cv.uses, shannon_name=sh)}
     return v
