@@ -35,9 +35,12 @@ def test_quantization_table_8_bits_matches_float_and_1_bit_is_reported():
         tol = float(sampling_tolerance(np.array(f.accuracy), np.array(f.n)))
         assert abs(a8.accuracy - f.accuracy) <= tol, (sp, k, a8.accuracy, f.accuracy)
         assert abs(a8.accuracy - f.accuracy) <= 0.01, (sp, k)  # and in fact within a point
-        # 1 bit is reported as it is: a measured row with its interval, below float, above chance
+        # 1 bit is reported as it is: a measured row with its interval, not above float; above chance wherever
+        # the float features are clearly above it (at k = 1 a split can be at chance unquantized already)
         a1 = g.loc[1]
-        assert 0.1 < a1.accuracy <= f.accuracy + tol and a1.ci_low <= a1.accuracy <= a1.ci_high
+        assert a1.accuracy <= f.accuracy + tol and a1.ci_low <= a1.accuracy <= a1.ci_high
+        if f.accuracy >= 0.2:
+            assert a1.accuracy > 0.1, (sp, k, a1.accuracy)
         # bits per image: what is sent never exceeds the raw bits, and coarser quantization sends fewer
         q = g.loc[list(range(1, 9))]
         assert (q.bits_per_image <= q.raw_bits + 1e-9).all()

@@ -3,7 +3,7 @@
     python -m semcom_core digital bler [--channels awgn rayleigh] [--frames 300]
         -> pretrained/split/ldpc_bler.csv: block error rate of the rate-1/2 LDPC + QPSK chain per codeword
            size and SNR
-    python -m semcom_core digital quantize-sweep --backbone resnet18 --splits SP-2 SP-3 SP-4 --ks 16 32 64 128 256 --n 2000
+    python -m semcom_core digital quantize-sweep --backbone resnet18 --splits SP-2 SP-3 SP-4 --n 2000
         -> pretrained/split/quant_resnet18_cifar10.csv: accuracy after b-bit quantization (b = 1..8), noiseless
            bits, and the measured entropy-coded bits per image
 
@@ -64,7 +64,8 @@ def register(sub) -> None:
     q.add_argument("--backbone", default="resnet18", choices=BACKBONES)
     q.add_argument("--dataset", default="cifar10")
     q.add_argument("--splits", nargs="+", default=["SP-2", "SP-3", "SP-4"])
-    q.add_argument("--ks", nargs="+", type=int, default=[16, 32, 64, 128, 256])
+    q.add_argument("--ks", nargs="+", type=int, default=[2 ** i for i in range(11)],
+                   help="k values (default: every k of the sweep table, 1..1024)")
     q.add_argument("--bits", nargs="+", type=int, default=list(range(1, 9)))
     q.add_argument("--n", type=int, default=2000, help="test images (the first n)")
     q.add_argument("--n-fit", type=int, default=2000, help="validation images the entropy model is fitted on")
