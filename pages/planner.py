@@ -189,7 +189,7 @@ def shared_sweep(bb: str):
 @st.cache_data(show_spinner=False)
 def costs_for(bb: str):
     """(split, k) -> (device MACs, edge MACs, numbers sent): the slow part (MACs counted once per backbone)."""
-    return V.cost_lookup(bb, cached.sweep_table(bb, V.DATASET))
+    return V.cost_lookup(bb, shared_sweep(bb))
 
 
 def _toc_stamp() -> tuple:

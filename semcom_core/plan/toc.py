@@ -135,8 +135,9 @@ def toc_candidates(inp, results: pd.DataFrame | None, costs: TocCostFn, models: 
     if results is None or not len(results) or inp.dataset not in TOC_DATASETS:
         return []
     out, model_costs = [], {}
-    for grp in prepared(results, ("toc groups", inp.channel, inp.dataset, None if models is None else tuple(models)),
-                        partial(_toc_groups, inp.channel, inp.dataset, None if models is None else tuple(models))):
+    only = None if models is None else tuple(models)
+    for grp in prepared(results, ("toc groups", inp.channel, inp.dataset, only),
+                        partial(_toc_groups, inp.channel, inp.dataset, only)):
         model, budget = grp.model, grp.budget
         if model not in model_costs:  # once per model (the dynamic model has a group per budget)
             model_costs[model] = costs(model)
