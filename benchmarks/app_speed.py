@@ -6,8 +6,9 @@ under 0.3 s, five users at once").
 Starts `streamlit run app.py` (unless --url is given), opens the split explorer in Chromium (Playwright)
 and, for each control (k, SNR, split, γ, channel), changes it with the real widget `--rounds` times,
 alternating between two values. A change counts as settled when the script has finished (no status
-widget), nothing on the page is stale, and the DOM has been quiet for 0.5 s; its time is from the input
-event to the last DOM change. Also: first load of the explorer (navigation → settled), one live-inference
+widget), nothing on the page is stale, and the app's DOM has been quiet for 0.5 s; its time is from the
+input event to the app's last DOM change (a tooltip the resting pointer opens, or the screen-reader
+announcer under <body>, is not the app answering). Also: first load of the explorer (navigation → settled), one live-inference
 step (the "Re-draw the noise" button), and "Measure now" on 2,000 images against the backbone's batch
 throughput measured in this process.
 
@@ -32,14 +33,24 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CONTROLS = ("k", "snr", "split", "gamma", "channel")
 
-OBSERVER = """() => {
-  window.__lastMut = performance.now();
-  new MutationObserver(() => { window.__lastMut = performance.now(); })
-    .observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+# Only what the app shows counts: mutations inside Streamlit's app view. Left out: what lives outside it
+# under <body>, i.e. a hover tooltip that opens because the pointer rests on the control just clicked, and
+# the browser's screen-reader announcer (a role="log" region that may rewrite its text some 0.5 s later).
+IN_APP = """(n) => {
+  const el = n.nodeType === 1 ? n : n.parentElement;
+  return !!(el && el.closest('[data-testid="stApp"]'));
 }"""
+OBSERVER = """() => {
+  const inApp = %s;
+  window.__lastMut = performance.now();
+  new MutationObserver((records) => {
+    if (records.some(r => inApp(r.target))) window.__lastMut = performance.now();
+  }).observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+}""" % IN_APP
 # --profile: the same observer, also noting per page element (its Streamlit key, else its test id) the time
 # of its last DOM change and how many records touched it, so a report can say what settles last
 PROFILE_OBSERVER = """() => {
+  const inApp = %s;
   window.__lastMut = performance.now();
   window.__mutBy = {};
   const label = (n) => {
@@ -48,18 +59,22 @@ PROFILE_OBSERVER = """() => {
     const keyed = el.closest('[class*="st-key-"]');
     if (keyed) return 'key:' + [...keyed.classList].find(c => c.startsWith('st-key-')).slice(7);
     const tid = el.closest('[data-testid]');
-    return tid ? tid.getAttribute('data-testid') : el.tagName.toLowerCase();
+    if (tid) return tid.getAttribute('data-testid');
+    // outside Streamlit's elements (e.g. a portal under <body>): say what it is
+    const cls = (el.getAttribute('class') || '').split(' ')[0];
+    const role = el.getAttribute('role') || el.getAttribute('data-baseweb') || '';
+    return el.tagName.toLowerCase() + (cls ? '.' + cls : '') + (role ? '[' + role + ']' : '');
   };
   new MutationObserver((records) => {
     const t = performance.now();
-    window.__lastMut = t;
+    if (records.some(r => inApp(r.target))) window.__lastMut = t;
     for (const r of records) {
       const l = label(r.target);
       const e = window.__mutBy[l] || (window.__mutBy[l] = {first: t, last: t, n: 0});
       e.last = t; e.n += 1;
     }
   }).observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
-}"""
+}""" % IN_APP
 SETTLED = """(quiet) => !document.querySelector('[data-testid="stStatusWidget"]')
   && !document.querySelector('[data-stale="true"]')
   && performance.now() - window.__lastMut > quiet"""
@@ -149,10 +164,17 @@ def select_option(page, label: str, option: str) -> float:
     return settle(page, t0)
 
 
+def rest_pointer(page) -> None:
+    """Move the pointer off the control just clicked, as a user's hand does: left on a button, it opens the
+    button's help tooltip 0.5 s later, which is hover, not the app answering."""
+    page.mouse.move(700, 2)
+
+
 def radio(page, label: str, option: str) -> float:
     group = page.locator('[data-testid="stRadio"]').filter(has_text=label)
     t0 = now_js(page)
     group.get_by_text(option, exact=True).click()
+    rest_pointer(page)
     return settle(page, t0)
 
 
@@ -182,6 +204,7 @@ def user_session(browser, base: str, rounds: int, out: dict, errors: list) -> No
         btn = page.get_by_role("button", name="Re-draw the noise")
         t0 = now_js(page)
         btn.click()
+        rest_pointer(page)
         return settle(page, t0)
     try:
         out.setdefault("first load", []).append(open_explorer(page, base))
