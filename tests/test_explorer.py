@@ -99,6 +99,16 @@ def test_training_note_names_the_budget_and_explains_a_far_ceiling():
     retrained = X.training_note(own, "SP-1", 1024, 0.8895)
     assert says(retrained.text, "SP-1", "5 epochs", "1.0 h", "GPU (cuda), bf16 autocast", "14.67 %")
     assert "3 epochs" not in retrained.text and "1.8 h" not in retrained.text
+    assert says(retrained.text, "from the unsplit backbone") and "checkpoint" not in retrained.text
+    # started from another checkpoint of the backbone than the shipped one (the card records both): said
+    ref = {"backbone_from": {"name": "resnet34_cifar10", "sha256": "e1ec473c" + "0" * 56}}
+    same = own | ref | {"split_training": {"SP-1": own["split_training"]["SP-1"]
+                                           | {"init_from": {"path": "x", "sha256": "e1ec473c" + "0" * 56}}}}
+    assert "checkpoint" not in X.training_note(same, "SP-1", 1024, 0.8895).text
+    other = same | {"split_training": {"SP-1": own["split_training"]["SP-1"]
+                                       | {"init_from": {"path": "x", "sha256": "b805dbe9" + "1" * 56}}}}
+    assert says(X.training_note(other, "SP-1", 1024, 0.8895).text,
+                "further-trained checkpoint of the unsplit backbone", "b805dbe9", "not the shipped one")
     # continued with a re-drawn schedule (a warm restart): said, with where and how high the learning rate went
     changes = [{"after_epoch": 5, "epochs_before": 5, "epochs_after": 12, "lr_fraction_of_peak": 0.633},
                {"after_epoch": 6, "epochs_before": 12, "epochs_after": 10, "lr_fraction_of_peak": 0.3484}]
