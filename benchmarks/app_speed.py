@@ -161,6 +161,7 @@ def select_option(page, label: str, option: str) -> float:
     opt.wait_for()
     t0 = now_js(page)
     opt.click()
+    rest_pointer(page)
     return settle(page, t0)
 
 

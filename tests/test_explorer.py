@@ -108,7 +108,13 @@ def test_training_note_names_the_budget_and_explains_a_far_ceiling():
     other = same | {"split_training": {"SP-1": own["split_training"]["SP-1"]
                                        | {"init_from": {"path": "x", "sha256": "b805dbe9" + "1" * 56}}}}
     assert says(X.training_note(other, "SP-1", 1024, 0.8895).text,
-                "further-trained checkpoint of the unsplit backbone", "b805dbe9", "not the shipped one")
+                "another checkpoint of the unsplit backbone", "b805dbe9", "not the shipped one")
+    # the backbone embedded in the file, or only the card's own init_from: the same comparison
+    embedded = {k: v for k, v in other.items() if k != "backbone_from"} | {"backbone_embedded_from": ref["backbone_from"]}
+    assert "b805dbe9" in X.training_note(embedded, "SP-1", 1024, 0.8895).text
+    bare = {k: v for k, v in other.items() if k != "backbone_from"}
+    assert "checkpoint" not in X.training_note(bare, "SP-1", 1024, 0.8895).text  # nothing to compare with
+    assert "b805dbe9" in X.training_note(bare | {"init_from": ref["backbone_from"]}, "SP-1", 1024, 0.8895).text
     # continued with a re-drawn schedule (a warm restart): said, with where and how high the learning rate went
     changes = [{"after_epoch": 5, "epochs_before": 5, "epochs_after": 12, "lr_fraction_of_peak": 0.633},
                {"after_epoch": 6, "epochs_before": 12, "epochs_after": 10, "lr_fraction_of_peak": 0.3484}]

@@ -80,9 +80,10 @@ def training_note(card: dict, split: str, k_max: int, unsplit_acc: float | None,
                                    ", ".join(str(src.get("device", "")).split(", ")[:2])) if p)
     if own and own.get("end_to_end"):
         start = (own.get("init_from") or {}).get("sha256")
-        shipped = (card.get("backbone_from") or card.get("backbone_embedded_from") or {}).get("sha256")
+        shipped = (card.get("backbone_from") or card.get("backbone_embedded_from") or card.get("init_from")
+                   or {}).get("sha256")
         source = ("the unsplit backbone" if not start or not shipped or start == shipped else
-                  f"a further-trained checkpoint of the unsplit backbone (sha256 {start[:8]}…, not the shipped one)")
+                  f"another checkpoint of the unsplit backbone (sha256 {start[:8]}…, not the shipped one)")
         how = (f"The {split} model (every stage fine-tuned end to end from {source}, with distillation "
                f"from it) was trained for {budget or 'an unrecorded budget'}")
     elif own:
