@@ -41,16 +41,16 @@ IN_APP = """(n) => {
   return !!(el && el.closest('[data-testid="stApp"]'));
 }"""
 OBSERVER = """() => {
-  const inApp = %s;
+  const inApp = IN_APP;
   window.__lastMut = performance.now();
   new MutationObserver((records) => {
     if (records.some(r => inApp(r.target))) window.__lastMut = performance.now();
   }).observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
-}""" % IN_APP
+}""".replace("IN_APP", IN_APP, 1)
 # --profile: the same observer, also noting per page element (its Streamlit key, else its test id) the time
 # of its last DOM change and how many records touched it, so a report can say what settles last
 PROFILE_OBSERVER = """() => {
-  const inApp = %s;
+  const inApp = IN_APP;
   window.__lastMut = performance.now();
   window.__mutBy = {};
   const label = (n) => {
@@ -74,7 +74,7 @@ PROFILE_OBSERVER = """() => {
       e.last = t; e.n += 1;
     }
   }).observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
-}""" % IN_APP
+}""".replace("IN_APP", IN_APP, 1)
 SETTLED = """(quiet) => !document.querySelector('[data-testid="stStatusWidget"]')
   && !document.querySelector('[data-stale="true"]')
   && performance.now() - window.__lastMut > quiet"""

@@ -79,9 +79,10 @@ def training_note(card: dict, split: str, k_max: int, unsplit_acc: float | None,
                                    f"{secs / 3600:.1f} h" if secs else "",
                                    ", ".join(str(src.get("device", "")).split(", ")[:2])) if p)
     if own and own.get("end_to_end"):
-        start = (own.get("init_from") or {}).get("sha256")
-        shipped = (card.get("backbone_from") or card.get("backbone_embedded_from") or card.get("init_from")
-                   or {}).get("sha256")
+        def sha(ref):  # a card's weights reference: {"path"/"name", "sha256"}
+            return ref.get("sha256") if isinstance(ref, dict) else None
+        start = sha(own.get("init_from"))
+        shipped = sha(card.get("backbone_from") or card.get("backbone_embedded_from") or card.get("init_from"))
         source = ("the unsplit backbone" if not start or not shipped or start == shipped else
                   f"another checkpoint of the unsplit backbone (sha256 {start[:8]}…, not the shipped one)")
         how = (f"The {split} model (every stage fine-tuned end to end from {source}, with distillation "
