@@ -252,7 +252,8 @@ if error is None and mode == "digital" and (QUANT is None or bler_table() is Non
     error = (f"Digital is not measured for {backbone}: no quantization table (pretrained/split/quant_{backbone}_"
              f"{V.DATASET}.csv)" + ("" if bler_table() is not None else " or LDPC block error rates "
                                     "(pretrained/split/ldpc_bler.csv)")
-             + ". The quantization table measures ResNet-18 only, at SP-2/3/4 and k = 1..1024. Choose analog "
+             + f". The quantization table measures ResNet-18 only, at SP-2/3/4 and k = {V.DIGITAL_KS[0]}.."
+             f"{V.DIGITAL_KS[-1]}. Choose analog "
              "symbols, or both (then every candidate is analog, and the page says so).")
     inp = None
 view = None

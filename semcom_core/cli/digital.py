@@ -64,7 +64,8 @@ def register(sub) -> None:
     q.add_argument("--backbone", default="resnet18", choices=BACKBONES)
     q.add_argument("--dataset", default="cifar10")
     q.add_argument("--splits", nargs="+", default=["SP-2", "SP-3", "SP-4"])
-    q.add_argument("--ks", nargs="+", type=int, default=[2 ** i for i in range(11)],
+    from semcom_core.nets.split import K_CHOICES
+    q.add_argument("--ks", nargs="+", type=int, default=list(K_CHOICES),
                    help="k values (default: every k of the sweep table, 1..1024)")
     q.add_argument("--bits", nargs="+", type=int, default=list(range(1, 9)))
     q.add_argument("--n", type=int, default=2000, help="test images (the first n)")

@@ -60,6 +60,11 @@ class TrainingNote:
     far_below: bool  # the split's best accuracy is far below the unsplit model's: say why, prominently
 
 
+def _sha256(ref) -> str | None:
+    """The sha256 of a card's weights reference ({"path" or "name", "sha256"}), None when there is none."""
+    return ref.get("sha256") if isinstance(ref, dict) else None
+
+
 def training_note(card: dict, split: str, k_max: int, unsplit_acc: float | None, far: float = 0.05
                   ) -> TrainingNote | None:
     """What the page says of the trained model behind a split's accuracies, from its model card: the
@@ -79,10 +84,8 @@ def training_note(card: dict, split: str, k_max: int, unsplit_acc: float | None,
                                    f"{secs / 3600:.1f} h" if secs else "",
                                    ", ".join(str(src.get("device", "")).split(", ")[:2])) if p)
     if own and own.get("end_to_end"):
-        def sha(ref):  # a card's weights reference: {"path"/"name", "sha256"}
-            return ref.get("sha256") if isinstance(ref, dict) else None
-        start = sha(own.get("init_from"))
-        shipped = sha(card.get("backbone_from") or card.get("backbone_embedded_from") or card.get("init_from"))
+        start = _sha256(own.get("init_from"))
+        shipped = _sha256(card.get("backbone_from") or card.get("backbone_embedded_from") or card.get("init_from"))
         source = ("the unsplit backbone" if not start or not shipped or start == shipped else
                   f"another checkpoint of the unsplit backbone (sha256 {start[:8]}…, not the shipped one)")
         how = (f"The {split} model (every stage fine-tuned end to end from {source}, with distillation "

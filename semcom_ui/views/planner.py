@@ -664,8 +664,7 @@ def planner_view(p: Plan, last_split: str | None = None, build_figures: bool = T
 # ----------------------------------------------------------------------------- analog vs digital
 # the splits, k and b the shipped ResNet-18 quantization table measures (every k of the sweep table): the page's
 # choices for a backbone without a quantization table (a test checks them against the table)
-DIGITAL_SPLITS, DIGITAL_KS, DIGITAL_BITS = (("SP-2", "SP-3", "SP-4"), tuple(2 ** i for i in range(11)),
-                                            tuple(range(1, 9)))
+DIGITAL_SPLITS, DIGITAL_KS, DIGITAL_BITS = ("SP-2", "SP-3", "SP-4"), K_CHOICES, tuple(range(1, 9))
 DIGITAL_SNRS = tuple(x / 2 for x in range(int(2 * SNR_RANGE[0]), int(2 * SNR_RANGE[1]) + 1))  # the explorer's range, 0.5 dB
 BLER_TARGET = 0.1  # "the cliff": the lowest SNR from which the frame loss stays at or below 10 %
 
