@@ -151,3 +151,37 @@ def test_restore_stores_one_split_compactly_and_measures_only_it(tmp_path, cache
     load_shipped("split_resnet20_mnist")
     with pytest.raises(ValueError, match="does not serve"):
         merge_split_runs("split_resnet20_mnist", [], "int8", restore=["SP-5"])
+
+
+@pytest.mark.slow
+def test_a_merged_split_run_continues_from_the_shipped_file(tmp_path, cache_dir, monkeypatch):
+    """`train CONFIG --continue-shipped` for a split run that `zoo merge` put into a multi-split model (no card
+    of its own, its run folder gone): it starts from that split's stored codec and stages, keeps the backbone
+    its config names, and the next merge records what trained the split before."""
+    from dataclasses import replace
+
+    from semcom_core.data.registry import DatasetError
+    from semcom_core.nets.factory import build_model
+    from semcom_core.zoo.store import load_init_weights, merged_into, start_from_shipped
+    pt, backbone_file, data, common = tiny_split_zoo(tmp_path, cache_dir, monkeypatch)
+    e2e = TrainConfig(name="e2e", kind="split", init_from=str(backbone_file), freeze_backbone=True, splits=["SP-3"],
+                      k_max=8, adapt={"SP-3": ["conv3_x", "head"]}, **common)
+    assert merged_into("e2e") is None
+    train(e2e, tmp_path / "e2e", data=data, progress=False)
+    first = merge_split_runs("split_resnet20_mnist", [tmp_path / "e2e"], "int8")
+    assert merged_into("e2e") == ("split_resnet20_mnist", ["SP-3"])
+    shipped, _ = load_shipped("split_resnet20_mnist")
+    cont = replace(e2e, continue_from="e2e")
+    fresh = build_model(cont, 10, 1, load_init_weights(backbone_file))
+    untouched = {k: v.clone() for k, v in fresh.state_dict().items() if k.startswith(("backbone.", "teacher."))}
+    history = start_from_shipped(fresh, "e2e")
+    ours = {k: v for k, v in fresh.state_dict().items() if k.startswith(("codecs.SP_3.", "adapted.SP_3."))}
+    assert ours and all(torch.equal(v, shipped.state_dict()[k]) for k, v in ours.items())
+    assert all(torch.equal(fresh.state_dict()[k], v) for k, v in untouched.items())  # backbone as the config says
+    assert len(history) == 1 and history[0]["merged_into"] == "split_resnet20_mnist"
+    assert history[0]["sha256"] == first["sha256"] and history[0]["epochs"] == 1 and history[0]["split"] == "SP-3"
+    with pytest.raises(DatasetError, match="does not fit"):  # another codec width: refused, not half-loaded
+        start_from_shipped(build_model(replace(cont, k_max=16), 10, 1, load_init_weights(backbone_file)), "e2e")
+    train(cont, tmp_path / "e2e2", data=data, progress=False)
+    card = merge_split_runs("split_resnet20_mnist", [tmp_path / "e2e2"], "int8")
+    assert card["split_training"]["SP-3"]["history"] == history and card["sha256"] != first["sha256"]

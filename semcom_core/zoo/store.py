@@ -113,10 +113,55 @@ def load_shipped(name: str, device: torch.device | str = "cpu") -> tuple[nn.Modu
     return model.to(device).eval(), card
 
 
+def merged_into(run_name: str) -> tuple[str, list[str]] | None:
+    """(shipped multi-split model, its split points) that `zoo merge` put a run of config `run_name` into,
+    by the cards' `split_training` records; None if no shipped card says so."""
+    for card_file in sorted(paths.pretrained_dir().rglob("*.json")):
+        try:
+            card = json.loads(card_file.read_text())
+        except (OSError, ValueError):
+            continue
+        if not isinstance(card, dict) or not isinstance(card.get("split_training"), dict):
+            continue
+        splits = [s for s, rec in card["split_training"].items() if rec.get("config", {}).get("name") == run_name]
+        if splits:
+            return card["name"], splits
+    return None
+
+
+def _start_from_merged(model: nn.Module, name: str, merged: str, splits: list[str]) -> list[dict]:
+    """Load into `model` (a split run's network) the split points `splits` that the shipped `merged`
+    model holds as trained by a run of config `name`: their codecs and adapted stages. The backbone
+    (frozen, and the distillation teacher) stays the one the config's `init_from` names."""
+    shipped, card = load_shipped(merged)
+    prefixes = tuple(p for s in splits for p in (f"codecs.{split_key(s)}.", f"adapted.{split_key(s)}."))
+    mine = {k for k in model.state_dict() if k.startswith(prefixes)}
+    theirs = {k: v for k, v in shipped.state_dict().items() if k.startswith(prefixes)}
+    missing, extra = sorted(mine - set(theirs)), sorted(set(theirs) - mine)
+    if missing or extra or any(model.state_dict()[k].shape != v.shape for k, v in theirs.items()):
+        first = (missing or extra or ["a tensor of another shape"])[0]
+        raise DatasetError(f"the shipped {merged} ({', '.join(splits)}) does not fit this config ({first}); "
+                           "continue only with the config it was trained with")
+    model.load_state_dict(theirs, strict=False)
+    history = []
+    for s in splits:
+        rec = card["split_training"][s]
+        history += list(rec.get("history", [])) + [{
+            "merged_into": merged, "split": s, "sha256": card.get("sha256"),
+            **{k: rec.get(k) for k in ("command", "epochs", "best_val_acc", "wall_seconds", "machine", "device",
+                                       "init_from", "schedule_changes") if k in rec},
+            "test_accuracy": card.get("split_test_accuracy", {}).get(s)}]
+    return history
+
+
 def start_from_shipped(model: nn.Module, name: str) -> list[dict]:
     """Load the shipped model `name` into `model`, so that training continues from it (a session may end
     and its run folder vanish, but a shipped file is in git); returns the training history the new card
-    carries: the shipped card's own history plus one entry for the shipped card itself."""
+    carries: the shipped card's own history plus one entry for the shipped card itself. A split run
+    that `zoo merge` put into a multi-split model (no card of its own) continues from its split points
+    there."""
+    if not shipped_card(name) and (found := merged_into(name)):
+        return _start_from_merged(model, name, *found)
     shipped, card = load_shipped(name)
     try:
         model.load_state_dict(shipped.state_dict())
@@ -175,11 +220,6 @@ def export_run(run_dir: Path, name: str, subdir: str, command: str, dtype: str =
             **_run_record(cfg_d, summary, command),
             "weights_dtype": dtype, "file": weights.name,
             "sha256": sha256_file(weights), "exported_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-    if summary.get("history"):  # continued from shipped weights: what trained them, oldest first
-        card["history"] = summary["history"]
-        card["epochs_total"] = card["epochs"] + sum(h.get("epochs") or 0 for h in summary["history"])
-        card["wall_seconds_total"] = round(card["wall_seconds"] + sum(h.get("wall_seconds") or 0
-                                                                      for h in summary["history"]), 1)
     if backbone_from:
         card["backbone_from"] = backbone_from  # the file holds the codecs; the backbone is that artifact
     return _finish_card(card, weights.with_suffix(".json"), measure)
@@ -196,6 +236,11 @@ def _run_record(cfg_d: dict, summary: dict, command: str) -> dict:
         rec["schedule_changes"] = summary["schedule_changes"]
     if cfg_d.get("init_from"):
         rec["init_from"] = {"path": cfg_d["init_from"], "sha256": summary.get("init_from_sha256")}
+    if summary.get("history"):  # continued from shipped weights (`--continue-shipped`): what trained them, oldest first
+        rec["history"] = summary["history"]
+        rec["epochs_total"] = rec["epochs"] + sum(h.get("epochs") or 0 for h in summary["history"])
+        rec["wall_seconds_total"] = round(rec["wall_seconds"] + sum(h.get("wall_seconds") or 0
+                                                                    for h in summary["history"]), 1)
     return rec
 
 

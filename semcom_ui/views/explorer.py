@@ -83,8 +83,9 @@ def training_note(card: dict, split: str, k_max: int, unsplit_acc: float | None,
     budget = ", ".join(p for p in (f"{epochs} epoch{'s' if epochs != 1 else ''}" if epochs else "",
                                    f"{secs / 3600:.1f} h" if secs else "",
                                    ", ".join(str(src.get("device", "")).split(", ")[:2])) if p)
+    before = list((own or {}).get("history") or ())  # earlier runs it was continued from, oldest first
     if own and own.get("end_to_end"):
-        start = _sha256(own.get("init_from"))
+        start = _sha256(next((h["init_from"] for h in before if h.get("init_from")), own.get("init_from")))
         shipped = _sha256(card.get("backbone_from") or card.get("backbone_embedded_from") or card.get("init_from"))
         source = ("the unsplit backbone" if not start or not shipped or start == shipped else
                   f"another checkpoint of the unsplit backbone (sha256 {start[:8]}…, not the shipped one)")
@@ -95,6 +96,11 @@ def training_note(card: dict, split: str, k_max: int, unsplit_acc: float | None,
     else:
         how = (f"The {split} codec of `{card.get('name', 'this model')}` (the backbone frozen) was trained for "
                f"{budget or 'an unrecorded budget'}")
+    if before:  # continued from a shipped earlier version of itself, on a schedule of its own
+        first = sum(h.get("epochs") or 0 for h in before)
+        restarts = sum(len(h.get("schedule_changes") or ()) for h in before)
+        how += (f" ({first} epochs" + (f" with {restarts} warm restarts" if restarts else "")
+                + f", then continued from that model on a new cosine schedule of {own.get('epochs')} epochs)")
     for ch in (own or {}).get("schedule_changes") or ():  # continued with its cosine re-drawn: a warm restart
         how += (f" (after epoch {ch['after_epoch']} its cosine schedule was re-drawn over {ch['epochs_after']} epochs, "
                 f"continuing at {100 * ch['lr_fraction_of_peak']:.0f} % of the peak learning rate)")
