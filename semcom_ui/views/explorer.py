@@ -96,14 +96,16 @@ def training_note(card: dict, split: str, k_max: int, unsplit_acc: float | None,
     else:
         how = (f"The {split} codec of `{card.get('name', 'this model')}` (the backbone frozen) was trained for "
                f"{budget or 'an unrecorded budget'}")
+    said = []  # what the schedule did: earlier runs continued from, warm restarts of this one
     if before:  # continued from a shipped earlier version of itself, on a schedule of its own
         first = sum(h.get("epochs") or 0 for h in before)
         restarts = sum(len(h.get("schedule_changes") or ()) for h in before)
-        how += (f" ({first} epochs" + (f" with {restarts} warm restarts" if restarts else "")
-                + f", then continued from that model on a new cosine schedule of {own.get('epochs')} epochs)")
+        said.append(f"{first} epochs" + (f" with {restarts} warm restarts" if restarts else "")
+                    + f", then continued from that model on a new cosine schedule of {own.get('epochs')} epochs")
     for ch in (own or {}).get("schedule_changes") or ():  # continued with its cosine re-drawn: a warm restart
-        how += (f" (after epoch {ch['after_epoch']} its cosine schedule was re-drawn over {ch['epochs_after']} epochs, "
-                f"continuing at {100 * ch['lr_fraction_of_peak']:.0f} % of the peak learning rate)")
+        said.append(f"after epoch {ch['after_epoch']} its cosine schedule was re-drawn over {ch['epochs_after']} "
+                    f"epochs, continuing at {100 * ch['lr_fraction_of_peak']:.0f} % of the peak learning rate")
+    how += f" ({'; '.join(said)})" if said else ""
     text = f"{how}. Over a noiseless channel with all {k_max} numbers it reaches {100 * acc:.2f} %"
     gap = unsplit_acc is not None and acc < unsplit_acc - far
     text += f", the unsplit model {100 * unsplit_acc:.2f} %." if unsplit_acc is not None else "."
