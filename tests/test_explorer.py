@@ -121,18 +121,21 @@ def test_training_note_names_the_budget_and_explains_a_far_ceiling():
     restarted = X.training_note(card | {"split_training": {"SP-1": {"epochs": 10, "end_to_end": True,
                                                                      "schedule_changes": changes}}}, "SP-1", 1024, 0.8895)
     assert says(restarted.text, "10 epochs", "after epoch 5", "over 12 epochs", "63 %", "after epoch 6",
-                "over 10 epochs", "35 %")
+                "shortened to 10 epochs", "35 %") and "re-drawn over 10" not in restarted.text
     assert "re-drawn" not in retrained.text
     # continued from its shipped earlier version (`--continue-shipped`): all the epochs, both stages, and the
     # backbone checkpoint the first run started from
     first_run = {"epochs": 29, "wall_seconds": 20783.0, "schedule_changes": changes,
                  "init_from": {"path": "x", "sha256": "b805dbe9" + "1" * 56}}
-    cont_own = same | {"split_training": {"SP-1": {"epochs": 10, "end_to_end": True, "epochs_total": 39,
+    shortened = [{"after_epoch": 1, "epochs_before": 10, "epochs_after": 8, "lr_fraction_of_peak": 0.9651}]
+    cont_own = same | {"split_training": {"SP-1": {"epochs": 8, "end_to_end": True, "epochs_total": 37,
+                                                   "schedule_changes": shortened,
                                                    "wall_seconds": 3600.0, "wall_seconds_total": 24383.0,
                                                    "init_from": {"path": "y", "sha256": "e1ec473c" + "0" * 56},
                                                    "history": [first_run]}}}
     twice = X.training_note(cont_own, "SP-1", 1024, 0.8895).text
-    assert says(twice, "39 epochs", "6.8 h", "29 epochs with 2 warm restarts", "new cosine schedule of 10 epochs",
+    assert says(twice, "37 epochs", "6.8 h", "29 epochs with 1 warm restart and 1 shortening",
+                "new cosine schedule of 10 epochs", "after epoch 30 it was shortened to 8 epochs", "97 %",
                 "another checkpoint of the unsplit backbone", "b805dbe9")
     # no codec at the image or the label, no measurement in the card: nothing to say
     assert X.training_note(card, "SP-0", 1024, 0.8895) is None

@@ -173,15 +173,30 @@ def test_a_merged_split_run_continues_from_the_shipped_file(tmp_path, cache_dir,
     shipped, _ = load_shipped("split_resnet20_mnist")
     cont = replace(e2e, continue_from="e2e")
     fresh = build_model(cont, 10, 1, load_init_weights(backbone_file))
-    untouched = {k: v.clone() for k, v in fresh.state_dict().items() if k.startswith(("backbone.", "teacher."))}
+    with torch.no_grad():  # a backbone unlike the shipped one's: it must stay as it is (not overwritten)
+        next(p for n, p in fresh.named_parameters() if n.startswith("backbone.")).add_(1.0)
+    untouched = {k: v.clone() for k, v in fresh.state_dict().items() if k.startswith("backbone.")}
+    assert any(not torch.equal(v, shipped.state_dict()[k]) for k, v in untouched.items())
     history = start_from_shipped(fresh, "e2e")
     ours = {k: v for k, v in fresh.state_dict().items() if k.startswith(("codecs.SP_3.", "adapted.SP_3."))}
     assert ours and all(torch.equal(v, shipped.state_dict()[k]) for k, v in ours.items())
     assert all(torch.equal(fresh.state_dict()[k], v) for k, v in untouched.items())  # backbone as the config says
     assert len(history) == 1 and history[0]["merged_into"] == "split_resnet20_mnist"
-    assert history[0]["sha256"] == first["sha256"] and history[0]["epochs"] == 1 and history[0]["split"] == "SP-3"
+    assert history[0]["sha256"] == first["sha256"] and history[0]["epochs"] == 1 and history[0]["splits"] == ["SP-3"]
     with pytest.raises(DatasetError, match="does not fit"):  # another codec width: refused, not half-loaded
         start_from_shipped(build_model(replace(cont, k_max=16), 10, 1, load_init_weights(backbone_file)), "e2e")
     train(cont, tmp_path / "e2e2", data=data, progress=False)
     card = merge_split_runs("split_resnet20_mnist", [tmp_path / "e2e2"], "int8")
-    assert card["split_training"]["SP-3"]["history"] == history and card["sha256"] != first["sha256"]
+    rec = card["split_training"]["SP-3"]
+    assert rec["history"] == history and card["sha256"] != first["sha256"] and rec["epochs_total"] == 2
+    # continued again: both earlier runs, oldest first, and all epochs counted once
+    again = start_from_shipped(build_model(cont, 10, 1, load_init_weights(backbone_file)), "e2e")
+    assert [h["sha256"] for h in again] == [first["sha256"], card["sha256"]] and sum(h["epochs"] for h in again) == 2
+    # a second shipped model naming the same run: ambiguous, said so
+    clash = json.loads((pt / "split" / "split_resnet20_mnist.json").read_text()) | {"name": "other"}
+    (pt / "split" / "other.json").write_text(json.dumps(clash))
+    with pytest.raises(DatasetError, match="several shipped models"):
+        merged_into("e2e")
+    (pt / "split" / "other.json").write_text("{not json")  # unreadable and nothing else names the run: named
+    with pytest.raises(DatasetError, match="unreadable: other.json"):
+        merged_into("never_merged")

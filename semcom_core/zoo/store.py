@@ -115,18 +115,28 @@ def load_shipped(name: str, device: torch.device | str = "cpu") -> tuple[nn.Modu
 
 def merged_into(run_name: str) -> tuple[str, list[str]] | None:
     """(shipped multi-split model, its split points) that `zoo merge` put a run of config `run_name` into,
-    by the cards' `split_training` records; None if no shipped card says so."""
+    by the cards' `split_training` records; None if no shipped card says so. DatasetError if several do
+    (ambiguous), or if none does and some card could not be read (it may be the one)."""
+    found, unreadable = [], []
     for card_file in sorted(paths.pretrained_dir().rglob("*.json")):
         try:
             card = json.loads(card_file.read_text())
         except (OSError, ValueError):
+            unreadable.append(card_file.name)
             continue
-        if not isinstance(card, dict) or not isinstance(card.get("split_training"), dict):
+        trained = card.get("split_training") if isinstance(card, dict) else None
+        if not isinstance(trained, dict):
             continue
-        splits = [s for s, rec in card["split_training"].items() if rec.get("config", {}).get("name") == run_name]
+        splits = [s for s, rec in trained.items()
+                  if isinstance(rec, dict) and (rec.get("config") or {}).get("name") == run_name]
         if splits:
-            return card["name"], splits
-    return None
+            found.append((card_file.stem, splits))
+    if len(found) > 1:
+        raise DatasetError(f"runs of {run_name} were merged into several shipped models "
+                           f"({', '.join(f[0] for f in found)}); continue one of them explicitly")
+    if not found and unreadable:
+        raise DatasetError(f"no readable shipped card names a run of {run_name}; unreadable: {', '.join(unreadable)}")
+    return found[0] if found else None
 
 
 def _start_from_merged(model: nn.Module, name: str, merged: str, splits: list[str]) -> list[dict]:
@@ -143,15 +153,13 @@ def _start_from_merged(model: nn.Module, name: str, merged: str, splits: list[st
         raise DatasetError(f"the shipped {merged} ({', '.join(splits)}) does not fit this config ({first}); "
                            "continue only with the config it was trained with")
     model.load_state_dict(theirs, strict=False)
-    history = []
-    for s in splits:
-        rec = card["split_training"][s]
-        history += list(rec.get("history", [])) + [{
-            "merged_into": merged, "split": s, "sha256": card.get("sha256"),
-            **{k: rec.get(k) for k in ("command", "epochs", "best_val_acc", "wall_seconds", "machine", "device",
-                                       "init_from", "schedule_changes") if k in rec},
-            "test_accuracy": card.get("split_test_accuracy", {}).get(s)}]
-    return history
+    rec = card["split_training"][splits[0]]  # one run trained all of `splits`: one record of it
+    return list(rec.get("history", [])) + [{
+        "merged_into": merged, "splits": list(splits), "sha256": card.get("sha256"),
+        **{k: rec.get(k) for k in ("command", "epochs", "best_epoch", "best_val_acc", "wall_seconds", "machine",
+                                   "device", "init_from", "schedule_changes") if k in rec},
+        "exported_at": card.get("exported_at"),
+        "test_accuracy": {s: card.get("split_test_accuracy", {}).get(s) for s in splits}}]
 
 
 def start_from_shipped(model: nn.Module, name: str) -> list[dict]:

@@ -97,14 +97,23 @@ def training_note(card: dict, split: str, k_max: int, unsplit_acc: float | None,
         how = (f"The {split} codec of `{card.get('name', 'this model')}` (the backbone frozen) was trained for "
                f"{budget or 'an unrecorded budget'}")
     said = []  # what the schedule did: earlier runs continued from, warm restarts of this one
+    first = sum(h.get("epochs") or 0 for h in before)  # epochs before this run (0 for a first run)
     if before:  # continued from a shipped earlier version of itself, on a schedule of its own
-        first = sum(h.get("epochs") or 0 for h in before)
-        restarts = sum(len(h.get("schedule_changes") or ()) for h in before)
-        said.append(f"{first} epochs" + (f" with {restarts} warm restarts" if restarts else "")
-                    + f", then continued from that model on a new cosine schedule of {own.get('epochs')} epochs")
-    for ch in (own or {}).get("schedule_changes") or ():  # continued with its cosine re-drawn: a warm restart
-        said.append(f"after epoch {ch['after_epoch']} its cosine schedule was re-drawn over {ch['epochs_after']} "
-                    f"epochs, continuing at {100 * ch['lr_fraction_of_peak']:.0f} % of the peak learning rate")
+        changes = [c for h in before for c in h.get("schedule_changes") or ()]
+        longer = sum(c["epochs_after"] > c["epochs_before"] for c in changes)
+        shorter = len(changes) - longer
+        mine = (own.get("schedule_changes") or [{}])[0].get("epochs_before") or own.get("epochs")
+        said.append(f"{first} epochs" + (f" with {longer} warm restart{'s' if longer != 1 else ''}" if longer else "")
+                    + (f" and {shorter} shortening{'s' if shorter != 1 else ''}" if shorter else "")
+                    + f", then continued from that model on a new cosine schedule of {mine} epochs")
+    for ch in (own or {}).get("schedule_changes") or ():  # its cosine re-drawn: a warm restart if longer
+        at = f"after epoch {first + ch['after_epoch']}"
+        if ch["epochs_after"] > ch["epochs_before"]:
+            said.append(f"{at} its cosine schedule was re-drawn over {ch['epochs_after']} epochs, continuing at "
+                        f"{100 * ch['lr_fraction_of_peak']:.0f} % of the peak learning rate")
+        else:
+            said.append(f"{at} it was shortened to {ch['epochs_after']} epochs, continuing at "
+                        f"{100 * ch['lr_fraction_of_peak']:.0f} % of the peak learning rate")
     how += f" ({'; '.join(said)})" if said else ""
     text = f"{how}. Over a noiseless channel with all {k_max} numbers it reaches {100 * acc:.2f} %"
     gap = unsplit_acc is not None and acc < unsplit_acc - far
