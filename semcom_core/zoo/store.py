@@ -143,10 +143,13 @@ def _start_from_merged(model: nn.Module, name: str, merged: str, splits: list[st
     """Load into `model` (a split run's network) the split points `splits` that the shipped `merged`
     model holds as trained by a run of config `name`: their codecs and adapted stages. The backbone
     (frozen, and the distillation teacher) stays the one the config's `init_from` names."""
-    shipped, card = load_shipped(merged)
+    card_file = card_path(merged)
+    card = json.loads(card_file.read_text())
     prefixes = tuple(p for s in splits for p in (f"codecs.{split_key(s)}.", f"adapted.{split_key(s)}."))
     mine = {k for k in model.state_dict() if k.startswith(prefixes)}
-    theirs = {k: v for k, v in shipped.state_dict().items() if k.startswith(prefixes)}
+    # only these splits' tensors (an int8 tensor's `::scale` shares its prefix): no whole model, no backbone
+    theirs = expand({k: v for k, v in load_file(str(card_file.with_suffix(".safetensors"))).items()
+                     if k.startswith(prefixes)})
     missing, extra = sorted(mine - set(theirs)), sorted(set(theirs) - mine)
     if missing or extra or any(model.state_dict()[k].shape != v.shape for k, v in theirs.items()):
         first = (missing or extra or ["a tensor of another shape"])[0]

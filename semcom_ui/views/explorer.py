@@ -107,13 +107,10 @@ def training_note(card: dict, split: str, k_max: int, unsplit_acc: float | None,
                     + (f" and {shorter} shortening{'s' if shorter != 1 else ''}" if shorter else "")
                     + f", then continued from that model on a new cosine schedule of {mine} epochs")
     for ch in (own or {}).get("schedule_changes") or ():  # its cosine re-drawn: a warm restart if longer
-        at = f"after epoch {first + ch['after_epoch']}"
-        if ch["epochs_after"] > ch["epochs_before"]:
-            said.append(f"{at} its cosine schedule was re-drawn over {ch['epochs_after']} epochs, continuing at "
-                        f"{100 * ch['lr_fraction_of_peak']:.0f} % of the peak learning rate")
-        else:
-            said.append(f"{at} it was shortened to {ch['epochs_after']} epochs, continuing at "
-                        f"{100 * ch['lr_fraction_of_peak']:.0f} % of the peak learning rate")
+        what = ("its cosine schedule was re-drawn over" if ch["epochs_after"] > ch["epochs_before"]
+                else "it was shortened to")
+        said.append(f"after epoch {first + ch['after_epoch']} {what} {ch['epochs_after']} epochs, continuing at "
+                    f"{100 * ch['lr_fraction_of_peak']:.0f} % of the peak learning rate")
     how += f" ({'; '.join(said)})" if said else ""
     text = f"{how}. Over a noiseless channel with all {k_max} numbers it reaches {100 * acc:.2f} %"
     gap = unsplit_acc is not None and acc < unsplit_acc - far
