@@ -270,3 +270,36 @@ def test_digital_coverage_note_follows_the_digital_bits_filter():
     text, n = note((8,))
     assert n == 0 and text.startswith("No digital candidate: no measured b among --digital-bits (8)")
     assert "block error rates" not in text and "b = 1, 4" in text
+
+
+def test_quantize_sweep_into_an_existing_table_replaces_only_the_rows_it_measured(tmp_path, monkeypatch):
+    """Re-measuring one split (after it was retrained) must not drop the other splits' rows from the shipped
+    table: the new rows take the place of the rows of the same (split, k, bits), the rest stay, in order."""
+    from semcom_core.plan import measure
+    from semcom_core.plan.measure import merge_rows
+
+    def row(sp, k, b, acc):
+        return {"split": sp, "k": k, "bits": b, "scale": "vector", "accuracy": acc}
+    table = pd.DataFrame([row("SP-2", 4, 1, 0.1), row("SP-3", 4, 1, 0.2), row("SP-2", 4, 8, 0.3),
+                          row("SP-4", 4, 8, 0.4)])
+    new = pd.DataFrame([{**row("SP-2", 4, 8, 0.5), "scale": "fixed"}, row("SP-2", 4, 1, 0.6),
+                        row("SP-2", 8, 1, 0.7)])
+    merged = merge_rows(table, new)
+    assert merged.accuracy.tolist() == [0.6, 0.2, 0.5, 0.4, 0.7]  # in place; a new key at the end
+    assert merged.scale.tolist()[2] == "fixed" and len(table) == 4  # the whole row replaced; input untouched
+
+    out = tmp_path / "quant.csv"
+    table.to_csv(out, index=False)
+    seen = {}
+
+    def fake_sweep(dataset, backbone, splits, ks, bits, n, n_fit, seed, out):  # writes row by row, as the real one
+        seen["out"] = out
+        df = new[new.split.isin(splits)]
+        df.to_csv(out, index=False)
+        return df
+    monkeypatch.setattr(measure, "quantize_sweep", fake_sweep)
+    args = ["digital", "quantize-sweep", "--splits", "SP-2", "--out", str(out)]
+    assert cli_main(args) == 0
+    assert seen["out"] != out and not seen["out"].exists()  # rows went to a side file, removed at the end
+    assert pd.read_csv(out).accuracy.tolist() == [0.6, 0.2, 0.5, 0.4, 0.7]
+    assert cli_main([*args, "--replace"]) == 0 and pd.read_csv(out).accuracy.tolist() == [0.5, 0.6, 0.7]

@@ -88,3 +88,35 @@ def test_evaluate_unsplit_and_errors(shipped, capsys):
     assert cli_main(["evaluate", "--backbone", "resnet34", "--n", "5"]) == 1
     err = capsys.readouterr().err
     assert "configs/split_resnet34_cifar10.toml" in err and "Traceback" not in err
+
+
+def test_sweep_refresh_remeasures_a_splits_rows_in_place(shipped, capsys):
+    """After a split's model is retrained, `sweep --splits SP --refresh` measures that split's rows again,
+    each at its own n and seed (a table mixes 1,000-image rows with 10,000-image target points), in
+    place; the other splits' rows are left as they are."""
+    csv = shipped / "sweep.csv"
+    run_cli(["sweep", *BB, "--n", "24", "--seed", "3", "--out", str(csv), "--splits", "SP-2", "SP-4"])
+    run_cli(["sweep", *BB, "--n", "12", "--seed", "1", "--out", str(csv), "--resume", "--splits", "SP-2",
+             "--channels", "rayleigh"])
+    truth = pd.read_csv(csv)
+    # one point of SP-2 measured on another number of images, as a target point is
+    _, out = run_cli(["evaluate", *BB, "--split", "SP-2", "--k", "8", "--snr", "5", "--n", "20", "--seed", "3",
+                      "--json"])
+    target = (truth.split == "SP-2") & (truth.k == 8) & (truth.snr_db == 5.0) & (truth.channel == "awgn")
+    assert target.sum() == 1
+    truth.loc[target, ["n", "accuracy"]] = [20, json.loads(out)["accuracy"]]
+    stale = truth.copy()
+    stale["accuracy"] = -1.0  # what a retrained model would make out of date (SP-4's rows too: kept stale)
+    stale.to_csv(csv, index=False)
+    rc, _ = run_cli(["sweep", *BB, "--out", str(csv), "--splits", "SP-2", "--refresh"])
+    got = pd.read_csv(csv)
+    assert rc == 0 and len(got) == len(truth)
+    key = ["split", "k", "channel", "snr_db", "n", "seed"]
+    assert got[key].equals(truth[key])  # same rows, same order, same n and seed each
+    sp2 = got.split == "SP-2"
+    assert sp2.sum() == 5 * 6 * 2 and (got[sp2].accuracy == truth[sp2].accuracy).all()
+    assert (got[~sp2].accuracy == -1.0).all()
+    assert cli_main(["sweep", *BB, "--out", str(csv), "--refresh"]) == 2  # which splits?
+    assert cli_main(["sweep", *BB, "--out", str(csv), "--splits", "SP-3", "--refresh"]) == 2
+    assert "no rows of SP-3" in capsys.readouterr().err
+    assert cli_main(["sweep", *BB, "--out", str(shipped / "none.csv"), "--splits", "SP-2", "--refresh"]) == 2

@@ -185,9 +185,20 @@ def test_a_merged_split_run_continues_from_the_shipped_file(tmp_path, cache_dir,
     assert history[0]["sha256"] == first["sha256"] and history[0]["epochs"] == 1 and history[0]["splits"] == ["SP-3"]
     with pytest.raises(DatasetError, match="does not fit"):  # another codec width: refused, not half-loaded
         start_from_shipped(build_model(replace(cont, k_max=16), 10, 1, load_init_weights(backbone_file)), "e2e")
-    train(cont, tmp_path / "e2e2", data=data, progress=False)
-    card = merge_split_runs("split_resnet20_mnist", [tmp_path / "e2e2"], "int8")
+    train(cont, tmp_path / "e2e2", data=data, progress=False, command="train e2e --continue-shipped")
+    summary = train(cont, tmp_path / "e2e2", resume=True, data=data, progress=False, command="train e2e --resume")
+    assert summary["commands"] == ["train e2e --continue-shipped", "train e2e --resume"]  # each invocation kept
+    # a continuation that validates below the shipped split (same config, same measure) is refused
+    card_file = pt / "split" / "split_resnet20_mnist.json"
+    shipped_card = json.loads(card_file.read_text())
+    shipped_card["split_training"]["SP-3"]["best_val_acc"] = summary["best_val_acc"] + 0.01
+    card_file.write_text(json.dumps(shipped_card))
+    with pytest.raises(ValueError, match="worse model"):
+        merge_split_runs("split_resnet20_mnist", [tmp_path / "e2e2"], "int8")
+    assert json.loads(card_file.read_text()) == shipped_card  # nothing written
+    card = merge_split_runs("split_resnet20_mnist", [tmp_path / "e2e2"], "int8", allow_worse=True)
     rec = card["split_training"]["SP-3"]
+    assert rec["command"] == "train e2e --continue-shipped; resumed with: train e2e --resume"
     assert rec["history"] == history and card["sha256"] != first["sha256"] and rec["epochs_total"] == 2
     # continued again: both earlier runs, oldest first, and all epochs counted once
     again = start_from_shipped(build_model(cont, 10, 1, load_init_weights(backbone_file)), "e2e")

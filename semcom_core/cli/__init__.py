@@ -84,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     from semcom_core.data.registry import DatasetError
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # what was asked, for the records that keep it
     try:
         return args.func(args)
     except UsageError as e:

@@ -39,13 +39,24 @@ def cmd_digital_bler(a) -> int:
 
 
 def cmd_digital_quantize_sweep(a) -> int:
-    from semcom_core.plan.measure import quantize_sweep
-    from semcom_core.paths import pretrained_dir
+    import pandas as pd
+
+    from semcom_core.plan.measure import merge_rows, quantize_sweep
+    from semcom_core.paths import atomic_write_text, pretrained_dir
     out = Path(a.out) if a.out else pretrained_dir() / "split" / f"quant_{a.backbone}_{a.dataset}.csv"
+    table = pd.read_csv(out) if out.is_file() and not a.replace else None
+    # into an existing table: rows go to a side file as they come (a crash loses one row, never the table),
+    # then replace the table's rows of the same (split, k, b); every other row is kept
+    work = out if table is None else out.with_name(out.stem + ".partial.csv")
     t0 = time.process_time()
     df = quantize_sweep(a.dataset, a.backbone, a.splits, tuple(a.ks), tuple(a.bits), n=a.n, n_fit=a.n_fit,
-                        seed=a.seed, out=out)
-    print(f"{len(df)} rows -> {out} ({time.process_time() - t0:.0f} s CPU)")
+                        seed=a.seed, out=work)
+    if table is not None:
+        merged = merge_rows(table, df)
+        atomic_write_text(out, merged.to_csv(index=False))
+        work.unlink()
+        print(f"{len(df)} rows measured, {len(merged) - len(df)} kept from the table")
+    print(f"{len(df) if table is None else len(merged)} rows -> {out} ({time.process_time() - t0:.0f} s CPU)")
     return 0
 
 
@@ -71,5 +82,7 @@ def register(sub) -> None:
     q.add_argument("--n", type=int, default=2000, help="test images (the first n)")
     q.add_argument("--n-fit", type=int, default=2000, help="validation images the entropy model is fitted on")
     q.add_argument("--seed", type=int, default=0)
-    q.add_argument("--out", help="CSV to write")
+    q.add_argument("--out", help="CSV to write (default pretrained/split/quant_<backbone>_<dataset>.csv); if it exists, "
+                                 "the rows measured replace its rows of the same (split, k, bits), the rest are kept")
+    q.add_argument("--replace", action="store_true", help="overwrite --out with only the rows measured now")
     q.set_defaults(func=cmd_digital_quantize_sweep)

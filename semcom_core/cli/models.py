@@ -21,8 +21,10 @@ def cmd_train(a) -> int:
         cfg.init_from = ""
     if a.continue_shipped:
         cfg.continue_from = cfg.name
+    import shlex
+    command = "python -m semcom_core " + shlex.join(getattr(a, "argv", []))
     summary = train(cfg, Path(a.out) if a.out else None, resume=a.resume,
-                    max_epochs_this_run=a.max_epochs, limit_train=a.limit_train)
+                    max_epochs_this_run=a.max_epochs, limit_train=a.limit_train, command=command)
     print(json.dumps(summary, indent=2))
     return 0
 
@@ -77,9 +79,13 @@ def cmd_sweep(a) -> int:
     from semcom_core.cli.common import UsageError
     from semcom_core.eval.split import sweep
     from semcom_core.zoo.naming import sweep_path
-    if a.redo and not a.splits:
-        raise UsageError("--redo needs --splits (the split points whose models changed)")
+    if (a.redo or a.refresh) and not a.splits:
+        raise UsageError(f"--{'redo' if a.redo else 'refresh'} needs --splits (the split points whose models changed)")
+    if a.refresh and (a.redo or a.resume):
+        raise UsageError("--refresh re-measures the table's own rows: it goes without --redo and --resume")
     out = Path(a.out) if a.out else sweep_path(a.backbone, a.dataset)
+    if a.refresh:
+        return _refresh_sweep(a, out)
     rows = pd.read_csv(out).to_dict("records") if ((a.resume or a.redo) and out.is_file()) else []
     if a.redo:  # those splits' models changed: their rows are measured again, the others are kept
         rows = [r for r in rows if r["split"] not in a.splits]
@@ -90,6 +96,46 @@ def cmd_sweep(a) -> int:
         out.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(out, pd.DataFrame(rows).to_csv(index=False))  # after every row: a crash loses one point
     sweep(a.dataset, a.backbone, a.n, a.seed, splits=a.splits, channels=tuple(a.channels), done=done, on_row=save)
+    print(f"{len(rows)} rows -> {out}")
+    return 0
+
+
+def _refresh_sweep(a, out: Path) -> int:
+    """`sweep --splits ... --refresh`: measure every row of those splits again at its own point, n and seed
+    (the table keeps its shape: a 1,000-image row stays a 1,000-image row, a 10,000-image target point stays
+    one), in place; the other splits' rows are kept as they are."""
+    import pandas as pd
+
+    from semcom_core.cli.common import UsageError
+    from semcom_core.eval.split import sweep
+    if not out.is_file():
+        raise UsageError(f"--refresh re-measures the rows of {out}, which does not exist (measure it with sweep)")
+    rows = pd.read_csv(out).to_dict("records")
+    where = {_point(r): i for i, r in enumerate(rows)}
+    groups: dict[tuple, set] = {}  # (split, n, seed) -> its points (k, channel, snr_db)
+    for r in rows:
+        if r["split"] in a.splits:
+            groups.setdefault((r["split"], int(r["n"]), int(r["seed"])), set()).add(_point(r)[1:])
+    missing = sorted(set(a.splits) - {g[0] for g in groups})
+    if missing:
+        raise UsageError(f"{out} has no rows of {', '.join(missing)}: nothing to refresh "
+                         f"(add them with sweep --splits {' '.join(missing)} --resume)")
+    before = {i: rows[i]["accuracy"] for i, r in enumerate(rows) if r["split"] in a.splits}
+
+    def save(row):  # in place: the table's order and every other row stay as they were
+        rows[where[_point(row)]] = row
+        atomic_write_text(out, pd.DataFrame(rows).to_csv(index=False))
+    for (sp, n, seed), points in sorted(groups.items()):
+        ks, channels, snrs = (sorted({p[i] for p in points}) for i in range(3))
+        skip = {(sp, k, c, s, n, seed) for k in ks for c in channels for s in snrs} - \
+               {(sp, k, c, s, n, seed) for k, c, s in points}  # the grid's points the table does not hold
+        print(f"{sp}: {len(points)} rows on the first {n:,} test images (seed {seed})", flush=True)
+        sweep(a.dataset, a.backbone, n, seed, splits=[sp], ks=tuple(ks), snrs=tuple(snrs),
+              channels=tuple(channels), done=skip, on_row=save)
+    for sp in a.splits:
+        changes = [100 * (rows[i]["accuracy"] - before[i]) for i in before if rows[i]["split"] == sp]
+        print(f"{sp}: {len(changes)} rows re-measured, accuracy change mean {sum(changes) / len(changes):+.2f} "
+              f"points (min {min(changes):+.2f}, max {max(changes):+.2f})")
     print(f"{len(rows)} rows -> {out}")
     return 0
 
@@ -119,6 +165,9 @@ def register(sub) -> None:
     sw.add_argument("--redo", action="store_true",
                     help="with --splits: drop those splits' rows from the table and measure them again (other rows kept)")
     sw.add_argument("--resume", action="store_true", help="keep rows already in the CSV that were measured with this --n and --seed")
+    sw.add_argument("--refresh", action="store_true",
+                    help="with --splits: measure those splits' rows of the table again, each at its own n and seed "
+                         "(after their model was retrained); --n, --seed and --channels are not used")
     sw.set_defaults(func=cmd_sweep)
 
     c = sub.add_parser("costs", help="per-part MACs, parameters and z size of a split model")

@@ -22,8 +22,15 @@ def cmd_zoo_export(a) -> int:
 def cmd_zoo_merge(a) -> int:
     from semcom_core.eval.cards import measure_for_card
     from semcom_core.zoo.store import merge_split_runs
-    card = merge_split_runs(a.name, [Path(r) for r in a.runs], a.dtype, measure=measure_for_card,
-                            base_dtype=a.base_dtype, embed_backbone=a.embed_backbone, restore=a.restore)
+    from semcom_core.cli.common import UsageError
+    if a.command and len(a.command) != len(a.runs):
+        raise UsageError(f"--command is given once per run: {len(a.command)} for {len(a.runs)} runs")
+    try:
+        card = merge_split_runs(a.name, [Path(r) for r in a.runs], a.dtype, commands=a.command,
+                                measure=measure_for_card, base_dtype=a.base_dtype, embed_backbone=a.embed_backbone,
+                                restore=a.restore, allow_worse=a.allow_worse)
+    except ValueError as e:  # a run that does not fit, or would ship a worse model: one line, nothing written
+        raise UsageError(str(e)) from None
     print(json.dumps({k: card.get(k) for k in ("name", "sha256", "weights_dtype", "split_test_accuracy",
                                                 "test_accuracy", "parameters")}, indent=2))
     return 0
@@ -133,7 +140,8 @@ def register(sub) -> None:
     ze.add_argument("run", help="run folder (with best.safetensors, config.json, summary.json)")
     ze.add_argument("--name", required=True)
     ze.add_argument("--subdir", default="", help="folder under pretrained/")
-    ze.add_argument("--command", required=True, help="the command that trained it (recorded in the card)")
+    ze.add_argument("--command", help="the command that trained it, for the card (default: the command lines the "
+                                      "run recorded, first and each resume)")
     ze.add_argument("--dtype", default="float32", choices=DTYPES, help="storage (see semcom_core/zoo/storage.py)")
     ze.add_argument("--half", action="store_true", help="same as --dtype float16")
     ze.add_argument("--measure", action="store_true", help="measure test accuracy on the shipped file")
@@ -148,6 +156,11 @@ def register(sub) -> None:
                     help="also re-store the rest (backbone, other splits) as this dtype; every split is re-measured")
     zm.add_argument("--restore", nargs="+", default=[], metavar="SPLIT",
                     help="re-store these split points' weights as --dtype (not retrained; they are measured again)")
+    zm.add_argument("--command", action="append", metavar="CMD",
+                    help="how a run was trained, for the card (once per run, in order; default: the command lines "
+                         "each run recorded)")
+    zm.add_argument("--allow-worse", action="store_true",
+                    help="merge a run of the shipped split's own config even if its best validation accuracy is lower")
     zm.set_defaults(func=cmd_zoo_merge)
     zt = zoo.add_parser("targets", help="the accuracy targets against the shipped cards and sweep table")
     zt.add_argument("--backbone", default="resnet18", choices=BACKBONES)

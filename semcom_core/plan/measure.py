@@ -32,6 +32,23 @@ from semcom_core.eval.stats import wilson_interval
 FLOAT_BITS = 32  # the float reference row's bits per number (fp32, the cost model's default)
 
 
+QUANT_KEY = ("split", "k", "bits")  # one row of the quantization table per (split, k, b)
+
+
+def merge_rows(table: pd.DataFrame, new: pd.DataFrame, key=QUANT_KEY) -> pd.DataFrame:
+    """`table` with each row of `new` in place of its row of the same key (order kept), new keys appended."""
+    index = {tuple(r): i for i, r in enumerate(table[list(key)].itertuples(index=False))}
+    out = table.to_dict("records")
+    for r in new.to_dict("records"):
+        i = index.get(tuple(r[c] for c in key))
+        if i is None:
+            index[tuple(r[c] for c in key)] = len(out)
+            out.append(r)
+        else:
+            out[i] = r
+    return pd.DataFrame(out, columns=list(dict.fromkeys([*table.columns, *new.columns])))
+
+
 @torch.no_grad()
 def _features(view, data, split_name: str, n: int, policy, batch: int = 500) -> torch.Tensor:
     out = []

@@ -107,13 +107,16 @@ def distributed() -> tuple[int, int]:
 def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
           max_epochs_this_run: int | None = None, limit_train: int | None = None,
           data: ImageData | None = None, progress: bool = True,
-          checkpoint_seconds: float = 600.0) -> dict:
+          checkpoint_seconds: float = 600.0, command: str | None = None) -> dict:
     """Train per `cfg`; returns a summary dict (best val accuracy, epochs done, wall time).
 
     `last.pt` is written at the end of every epoch and also every `checkpoint_seconds` inside one
     (a CPU epoch can take most of an hour); `resume=True` continues from the exact batch it names:
     the batch order and augmentation are drawn from a per-epoch seed, so the skipped batches are
     re-drawn (not trained on) and the run continues as if it had never stopped.
+
+    `command`: the command line of this invocation; the run keeps every one it was given (first, then each
+    resume), in its checkpoint and its summary (`commands`), so its card can say how it was trained.
 
     Under `torchrun --nproc_per_node N` the same call trains data-parallel (DistributedDataParallel): every
     process draws the same global batch and trains on its share (rows rank, rank + N, ...), gradients are
@@ -192,6 +195,8 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
         print(f"no checkpoint in {out}; starting {cfg.name} afresh from {start}")
     if history is not None:
         state["history"] = history
+    if command:
+        state["commands"] = [*state.get("commands", []), command]
     if cfg.init_from and "init_from_sha256" not in state:  # the weights it started from, for the card
         state["init_from_sha256"] = sha256_file(Path(cfg.init_from))
     if lead:
@@ -273,7 +278,8 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
                "wall_seconds": state["wall_seconds"], "device": policy.description,
                "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cpus",
                "finished": state["epoch"] >= cfg.epochs, "run_dir": str(out),
-               "init_from_sha256": state.get("init_from_sha256"), "history": state.get("history", [])}
+               "init_from_sha256": state.get("init_from_sha256"), "history": state.get("history", []),
+               "commands": state.get("commands", [])}
     if state.get("schedule_changes"):
         summary["schedule_changes"] = state["schedule_changes"]
     if lead:

@@ -203,14 +203,15 @@ def shared_backbone(state: dict, cfg_d: dict) -> tuple[dict, dict | None]:
     return rest, {"name": json.loads(ref_card.read_text())["name"], "sha256": sha256_file(ref_weights)}
 
 
-def export_run(run_dir: Path, name: str, subdir: str, command: str, dtype: str = "float32",
+def export_run(run_dir: Path, name: str, subdir: str, command: str | None, dtype: str = "float32",
                measure: Callable[[nn.Module, TrainConfig], dict] | None = None, kind: str | None = None,
                keep_metadata: bool = False) -> dict:
     """Copy a run's best weights into pretrained/<subdir>/<name>.safetensors, stored as `dtype`
     (`storage.DTYPES`), and write the model card; `measure` evaluates the *shipped file* and returns
     accuracy fields. `kind`: the card's kind when the run's config names none (a TOC run: "toc", whose
     `measure` is given the config as a dict). `keep_metadata`: the shipped file keeps the run file's
-    safetensors metadata (a TOC file's validation split, which the dynamic model's thresholds are fitted on)."""
+    safetensors metadata (a TOC file's validation split, which the dynamic model's thresholds are fitted on).
+    `command`: how it was trained, for the card; None: the command lines the run kept (`run_command`)."""
     run_dir = Path(run_dir)
     cfg_d = json.loads((run_dir / "config.json").read_text())
     summary = json.loads((run_dir / "summary.json").read_text())
@@ -228,12 +229,22 @@ def export_run(run_dir: Path, name: str, subdir: str, command: str, dtype: str =
     with paths.atomic_path(weights) as tmp:
         save_file(state, str(tmp), metadata=metadata)
     card = {"name": name, "kind": cfg_d.get("kind", kind), "dataset": cfg_d["dataset"],
-            **_run_record(cfg_d, summary, command),
+            **_run_record(cfg_d, summary, command or run_command(
+                summary, f"python -m semcom_core train {cfg_d.get('source_path', '')}")),
             "weights_dtype": dtype, "file": weights.name,
             "sha256": sha256_file(weights), "exported_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     if backbone_from:
         card["backbone_from"] = backbone_from  # the file holds the codecs; the backbone is that artifact
     return _finish_card(card, weights.with_suffix(".json"), measure)
+
+
+def run_command(summary: dict, fallback: str) -> str:
+    """How a run was trained, from the command lines its summary kept (the first, then each resume with its
+    options), else `fallback`."""
+    cmds = summary.get("commands") or []
+    if not cmds:
+        return fallback
+    return cmds[0] + "".join(f"; resumed with: {c}" for c in cmds[1:])
 
 
 def _run_record(cfg_d: dict, summary: dict, command: str) -> dict:
@@ -270,7 +281,7 @@ def _finish_card(card: dict, card_file: Path, measure) -> dict:
 def merge_split_runs(name: str, run_dirs: list[Path], dtype: str = "int8", commands: list[str] | None = None,
                      measure: Callable[[nn.Module, TrainConfig], dict] | None = None,
                      base_dtype: str | None = None, embed_backbone: bool = False,
-                     restore: list[str] | tuple[str, ...] = ()) -> dict:
+                     restore: list[str] | tuple[str, ...] = (), allow_worse: bool = False) -> dict:
     """Replace split points of the shipped multi-split model `name` by the ones trained in `run_dirs`
     (split runs, typically one split each with every stage its own trained copy: `adapt`), stored as
     `dtype`. Everything else stays byte for byte: the split points not retrained, and the shared backbone,
@@ -280,7 +291,8 @@ def merge_split_runs(name: str, run_dirs: list[Path], dtype: str = "int8", comma
     `base_dtype`: also re-store everything that is not merged (backbone, other splits) as this dtype; then
     no split is as it was, and every split point is measured again. `restore`: split points whose stored
     weights are re-stored as `dtype` (not retrained: the file shrinks, the numbers change a little), measured
-    again like a merged split."""
+    again like a merged split. A run of the config that trained the shipped split (e.g. a continuation) must
+    beat its best validation accuracy (measured alike), unless `allow_worse`."""
     card_file = card_path(name)
     card = json.loads(card_file.read_text())
     weights = card_file.with_suffix(".safetensors")
@@ -312,10 +324,17 @@ def merge_split_runs(name: str, run_dirs: list[Path], dtype: str = "int8", comma
             if split not in cfg["splits"]:
                 raise ValueError(f"{run} trains {split}, which {name} does not serve ({', '.join(cfg['splits'])})")
             prefixes = (f"codecs.{split_key(split)}.", f"adapted.{split_key(split)}.")
+            prev = trained.get(split) or {}
+            if (not allow_worse and (prev.get("config") or {}).get("name") == rcfg.get("name")
+                    and summary["best_val_acc"] < (prev.get("best_val_acc") or 0.0)):
+                raise ValueError(f"{run} reaches {100 * summary['best_val_acc']:.2f} % validation accuracy at {split}, "
+                                 f"below the shipped {split}'s {100 * prev['best_val_acc']:.2f} % (the same config, "
+                                 "measured alike): merging it would ship a worse model (--allow-worse merges it anyway)")
             stored = {k: v for k, v in stored.items() if not k.startswith(prefixes)}
             stored.update(compact({k: v for k, v in best.items() if k.startswith(prefixes)}, dtype))
             cfg["adapt"][split] = rcfg.get("adapt", {}).get(split, [])
-            command = commands[i] if commands else f"python -m semcom_core train {rcfg.get('source_path', '')}"
+            command = commands[i] if commands else run_command(
+                summary, f"python -m semcom_core train {rcfg.get('source_path', '')}")
             trained[split] = {**_run_record(rcfg, summary, command), "weights_dtype": dtype,
                               "end_to_end": set(cfg["adapt"][split]) >= whole}
             retrained.append(split)
