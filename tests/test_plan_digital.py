@@ -303,3 +303,17 @@ def test_quantize_sweep_into_an_existing_table_replaces_only_the_rows_it_measure
     assert seen["out"] != out and not seen["out"].exists()  # rows went to a side file, removed at the end
     assert pd.read_csv(out).accuracy.tolist() == [0.6, 0.2, 0.5, 0.4, 0.7]
     assert cli_main([*args, "--replace"]) == 0 and pd.read_csv(out).accuracy.tolist() == [0.5, 0.6, 0.7]
+
+
+def test_a_quantize_sweep_that_stops_midway_keeps_its_rows_and_the_table(tmp_path, monkeypatch):
+    from semcom_core.plan import measure
+    out = tmp_path / "quant.csv"
+    pd.DataFrame([{"split": "SP-3", "k": 4, "bits": 1, "accuracy": 0.2},
+                  {"split": "SP-2", "k": 4, "bits": 1, "accuracy": 0.1}]).to_csv(out, index=False)
+
+    def stops(dataset, backbone, splits, ks, bits, n, n_fit, seed, out):
+        pd.DataFrame([{"split": "SP-2", "k": 4, "bits": 1, "accuracy": 0.6}]).to_csv(out, index=False)
+        raise KeyboardInterrupt  # Ctrl-C after one row
+    monkeypatch.setattr(measure, "quantize_sweep", stops)
+    assert cli_main(["digital", "quantize-sweep", "--splits", "SP-2", "--out", str(out)]) == 130
+    assert pd.read_csv(out).accuracy.tolist() == [0.2, 0.6] and list(tmp_path.iterdir()) == [out]

@@ -120,3 +120,18 @@ def test_sweep_refresh_remeasures_a_splits_rows_in_place(shipped, capsys):
     assert cli_main(["sweep", *BB, "--out", str(csv), "--splits", "SP-3", "--refresh"]) == 2
     assert "no rows of SP-3" in capsys.readouterr().err
     assert cli_main(["sweep", *BB, "--out", str(shipped / "none.csv"), "--splits", "SP-2", "--refresh"]) == 2
+
+
+def test_sweep_refresh_refuses_another_backbones_table_and_rows_it_cannot_measure(shipped, capsys):
+    csv = shipped / "sweep.csv"
+    run_cli(["sweep", *BB, "--n", "12", "--out", str(csv), "--splits", "SP-2"])
+    table = pd.read_csv(csv)
+    table.assign(backbone="resnet34").to_csv(csv, index=False)
+    assert cli_main(["sweep", *BB, "--out", str(csv), "--splits", "SP-2", "--refresh"]) == 2
+    assert "resnet34" in capsys.readouterr().err  # not filled with ResNet-20's numbers
+    beyond = table.iloc[[0]].assign(k=32, accuracy=-1.0)  # a k above this model's k_max (16)
+    pd.concat([table, beyond]).to_csv(csv, index=False)
+    assert cli_main(["sweep", *BB, "--out", str(csv), "--splits", "SP-2", "--refresh"]) == 2
+    assert "1 rows could not be measured again" in capsys.readouterr().err
+    got = pd.read_csv(csv)
+    assert (got.accuracy.iloc[:-1] == table.accuracy).all() and got.accuracy.iloc[-1] == -1.0

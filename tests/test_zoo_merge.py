@@ -185,9 +185,11 @@ def test_a_merged_split_run_continues_from_the_shipped_file(tmp_path, cache_dir,
     assert history[0]["sha256"] == first["sha256"] and history[0]["epochs"] == 1 and history[0]["splits"] == ["SP-3"]
     with pytest.raises(DatasetError, match="does not fit"):  # another codec width: refused, not half-loaded
         start_from_shipped(build_model(replace(cont, k_max=16), 10, 1, load_init_weights(backbone_file)), "e2e")
-    train(cont, tmp_path / "e2e2", data=data, progress=False, command="train e2e --continue-shipped")
-    summary = train(cont, tmp_path / "e2e2", resume=True, data=data, progress=False, command="train e2e --resume")
-    assert summary["commands"] == ["train e2e --continue-shipped", "train e2e --resume"]  # each invocation kept
+    cont2 = replace(cont, epochs=2)
+    train(cont2, tmp_path / "e2e2", data=data, progress=False, command="A", max_epochs_this_run=1)
+    summary = train(cont2, tmp_path / "e2e2", resume=True, data=data, progress=False, command="B")
+    again = train(cont2, tmp_path / "e2e2", resume=True, data=data, progress=False, command="C")
+    assert summary["commands"] == again["commands"] == ["A", "B"]  # each invocation that trained, not C
     # a continuation that validates below the shipped split (same config, same measure) is refused
     card_file = pt / "split" / "split_resnet20_mnist.json"
     shipped_card = json.loads(card_file.read_text())
@@ -198,11 +200,11 @@ def test_a_merged_split_run_continues_from_the_shipped_file(tmp_path, cache_dir,
     assert json.loads(card_file.read_text()) == shipped_card  # nothing written
     card = merge_split_runs("split_resnet20_mnist", [tmp_path / "e2e2"], "int8", allow_worse=True)
     rec = card["split_training"]["SP-3"]
-    assert rec["command"] == "train e2e --continue-shipped; resumed with: train e2e --resume"
-    assert rec["history"] == history and card["sha256"] != first["sha256"] and rec["epochs_total"] == 2
+    assert rec["command"] == "A; resumed with: B" and rec["epochs_total"] == 3
+    assert rec["history"] == history and card["sha256"] != first["sha256"]
     # continued again: both earlier runs, oldest first, and all epochs counted once
     again = start_from_shipped(build_model(cont, 10, 1, load_init_weights(backbone_file)), "e2e")
-    assert [h["sha256"] for h in again] == [first["sha256"], card["sha256"]] and sum(h["epochs"] for h in again) == 2
+    assert [h["sha256"] for h in again] == [first["sha256"], card["sha256"]] and sum(h["epochs"] for h in again) == 3
     # a second shipped model naming the same run: ambiguous, said so
     clash = json.loads((pt / "split" / "split_resnet20_mnist.json").read_text()) | {"name": "other"}
     (pt / "split" / "other.json").write_text(json.dumps(clash))
@@ -211,3 +213,17 @@ def test_a_merged_split_run_continues_from_the_shipped_file(tmp_path, cache_dir,
     (pt / "split" / "other.json").write_text("{not json")  # unreadable and nothing else names the run: named
     with pytest.raises(DatasetError, match="unreadable: other.json"):
         merged_into("never_merged")
+
+
+def test_a_checkpoint_that_kept_no_command_lines_says_so(tmp_path, cache_dir):
+    """A run resumed from a checkpoint written before runs kept their command lines must not pass its resume
+    off as the command that started it."""
+    from semcom_core.train.loop import UNRECORDED_COMMANDS
+    easy_mnist_like(cache_dir)
+    data = ImageData("mnist", n_val=100)
+    cfg = TrainConfig(name="old", **{**COMMON, "epochs": 2})
+    train(cfg, tmp_path / "old", data=data, progress=False, max_epochs_this_run=1)  # no command: as before
+    ckpt = torch.load(tmp_path / "old" / "last.pt", weights_only=True)
+    assert "commands" not in ckpt["state"]
+    summary = train(cfg, tmp_path / "old", resume=True, data=data, progress=False, command="train old --resume")
+    assert summary["commands"] == [UNRECORDED_COMMANDS, "train old --resume"]

@@ -49,13 +49,16 @@ def cmd_digital_quantize_sweep(a) -> int:
     # then replace the table's rows of the same (split, k, b); every other row is kept
     work = out if table is None else out.with_name(out.stem + ".partial.csv")
     t0 = time.process_time()
-    df = quantize_sweep(a.dataset, a.backbone, a.splits, tuple(a.ks), tuple(a.bits), n=a.n, n_fit=a.n_fit,
-                        seed=a.seed, out=work)
-    if table is not None:
-        merged = merge_rows(table, df)
-        atomic_write_text(out, merged.to_csv(index=False))
-        work.unlink()
-        print(f"{len(df)} rows measured, {len(merged) - len(df)} kept from the table")
+    try:
+        df = quantize_sweep(a.dataset, a.backbone, a.splits, tuple(a.ks), tuple(a.bits), n=a.n, n_fit=a.n_fit,
+                            seed=a.seed, out=work)
+    finally:  # also after a crash or Ctrl-C: the rows measured so far go into the table
+        if table is not None and work.is_file():
+            df = pd.read_csv(work)
+            merged = merge_rows(table, df)
+            atomic_write_text(out, merged.to_csv(index=False))
+            work.unlink()
+            print(f"{len(df)} rows measured, {len(merged) - len(df)} kept from the table")
     print(f"{len(df) if table is None else len(merged)} rows -> {out} ({time.process_time() - t0:.0f} s CPU)")
     return 0
 

@@ -22,7 +22,8 @@ def cmd_train(a) -> int:
     if a.continue_shipped:
         cfg.continue_from = cfg.name
     import shlex
-    command = "python -m semcom_core " + shlex.join(getattr(a, "argv", []))
+    argv = getattr(a, "argv", None)
+    command = "python -m semcom_core " + shlex.join(argv) if argv else None
     summary = train(cfg, Path(a.out) if a.out else None, resume=a.resume,
                     max_epochs_this_run=a.max_epochs, limit_train=a.limit_train, command=command)
     print(json.dumps(summary, indent=2))
@@ -110,7 +111,15 @@ def _refresh_sweep(a, out: Path) -> int:
     from semcom_core.eval.split import sweep
     if not out.is_file():
         raise UsageError(f"--refresh re-measures the rows of {out}, which does not exist (measure it with sweep)")
-    rows = pd.read_csv(out).to_dict("records")
+    table = pd.read_csv(out)
+    key = ["backbone", "dataset", "split", "k", "channel", "snr_db", "n", "seed"]
+    if set(key) - set(table.columns) or table[key].isna().any().any():
+        raise UsageError(f"{out} is not a sweep table with every row's {', '.join(key)}")
+    other = table[(table.backbone != a.backbone) | (table.dataset != a.dataset)]
+    if len(other):
+        raise UsageError(f"{out} holds rows of {other.backbone.iloc[0]} on {other.dataset.iloc[0]}, not "
+                         f"--backbone {a.backbone} --dataset {a.dataset}")
+    rows = table.to_dict("records")
     where = {_point(r): i for i, r in enumerate(rows)}
     groups: dict[tuple, set] = {}  # (split, n, seed) -> its points (k, channel, snr_db)
     for r in rows:
@@ -122,9 +131,14 @@ def _refresh_sweep(a, out: Path) -> int:
                          f"(add them with sweep --splits {' '.join(missing)} --resume)")
     before = {i: rows[i]["accuracy"] for i, r in enumerate(rows) if r["split"] in a.splits}
 
+    fresh = set()
+
     def save(row):  # in place: the table's order and every other row stay as they were
-        rows[where[_point(row)]] = row
-        atomic_write_text(out, pd.DataFrame(rows).to_csv(index=False))
+        i = where.get(_point(row))
+        if i is not None:
+            rows[i] = row
+            fresh.add(i)
+            atomic_write_text(out, pd.DataFrame(rows).to_csv(index=False))
     for (sp, n, seed), points in sorted(groups.items()):
         ks, channels, snrs = (sorted({p[i] for p in points}) for i in range(3))
         skip = {(sp, k, c, s, n, seed) for k in ks for c in channels for s in snrs} - \
@@ -132,6 +146,10 @@ def _refresh_sweep(a, out: Path) -> int:
         print(f"{sp}: {len(points)} rows on the first {n:,} test images (seed {seed})", flush=True)
         sweep(a.dataset, a.backbone, n, seed, splits=[sp], ks=tuple(ks), snrs=tuple(snrs),
               channels=tuple(channels), done=skip, on_row=save)
+    stale = sorted(set(before) - fresh)
+    if stale:  # e.g. a k the retrained model no longer serves: not left looking re-measured
+        raise UsageError(f"{len(stale)} rows could not be measured again (first: {_point(rows[stale[0]])}); "
+                         f"the other {len(fresh)} were re-measured in {out}")
     for sp in a.splits:
         changes = [100 * (rows[i]["accuracy"] - before[i]) for i in before if rows[i]["split"] == sp]
         print(f"{sp}: {len(changes)} rows re-measured, accuracy change mean {sum(changes) / len(changes):+.2f} "

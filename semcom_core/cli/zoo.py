@@ -141,7 +141,7 @@ def register(sub) -> None:
     ze.add_argument("--name", required=True)
     ze.add_argument("--subdir", default="", help="folder under pretrained/")
     ze.add_argument("--command", help="the command that trained it, for the card (default: the command lines the "
-                                      "run recorded, first and each resume)")
+                                      "run recorded, the first and each resume that trained)")
     ze.add_argument("--dtype", default="float32", choices=DTYPES, help="storage (see semcom_core/zoo/storage.py)")
     ze.add_argument("--half", action="store_true", help="same as --dtype float16")
     ze.add_argument("--measure", action="store_true", help="measure test accuracy on the shipped file")

@@ -104,6 +104,9 @@ def distributed() -> tuple[int, int]:
     return dist.get_rank(), dist.get_world_size()
 
 
+UNRECORDED_COMMANDS = "(earlier command lines not recorded)"
+
+
 def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
           max_epochs_this_run: int | None = None, limit_train: int | None = None,
           data: ImageData | None = None, progress: bool = True,
@@ -115,8 +118,9 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
     the batch order and augmentation are drawn from a per-epoch seed, so the skipped batches are
     re-drawn (not trained on) and the run continues as if it had never stopped.
 
-    `command`: the command line of this invocation; the run keeps every one it was given (first, then each
-    resume), in its checkpoint and its summary (`commands`), so its card can say how it was trained.
+    `command`: the command line of this invocation; the run keeps every one that trained it (first, then each
+    resume that had epochs left), in its checkpoint and its summary (`commands`), so its card can say how it
+    was trained.
 
     Under `torchrun --nproc_per_node N` the same call trains data-parallel (DistributedDataParallel): every
     process draws the same global batch and trains on its share (rows rank, rank + N, ...), gradients are
@@ -195,8 +199,11 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
         print(f"no checkpoint in {out}; starting {cfg.name} afresh from {start}")
     if history is not None:
         state["history"] = history
-    if command:
-        state["commands"] = [*state.get("commands", []), command]
+    if command and state["epoch"] < cfg.epochs and max_epochs_this_run != 0:  # an invocation that trains
+        # a checkpoint from before commands were kept: say that its earlier command lines are unknown
+        earlier = state.get("commands", [] if state["epoch"] == 0 and not state.get("partial")
+                            else [UNRECORDED_COMMANDS])
+        state["commands"] = [*earlier, command]
     if cfg.init_from and "init_from_sha256" not in state:  # the weights it started from, for the card
         state["init_from_sha256"] = sha256_file(Path(cfg.init_from))
     if lead:

@@ -229,8 +229,7 @@ def export_run(run_dir: Path, name: str, subdir: str, command: str | None, dtype
     with paths.atomic_path(weights) as tmp:
         save_file(state, str(tmp), metadata=metadata)
     card = {"name": name, "kind": cfg_d.get("kind", kind), "dataset": cfg_d["dataset"],
-            **_run_record(cfg_d, summary, command or run_command(
-                summary, f"python -m semcom_core train {cfg_d.get('source_path', '')}")),
+            **_run_record(cfg_d, summary, command or run_command(summary, cfg_d)),
             "weights_dtype": dtype, "file": weights.name,
             "sha256": sha256_file(weights), "exported_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     if backbone_from:
@@ -238,12 +237,12 @@ def export_run(run_dir: Path, name: str, subdir: str, command: str | None, dtype
     return _finish_card(card, weights.with_suffix(".json"), measure)
 
 
-def run_command(summary: dict, fallback: str) -> str:
+def run_command(summary: dict, cfg_d: dict) -> str:
     """How a run was trained, from the command lines its summary kept (the first, then each resume with its
-    options), else `fallback`."""
+    options); a run that kept none (trained before they were kept): its config, options unknown."""
     cmds = summary.get("commands") or []
     if not cmds:
-        return fallback
+        return f"python -m semcom_core train {cfg_d.get('source_path', '')} (its options were not recorded)"
     return cmds[0] + "".join(f"; resumed with: {c}" for c in cmds[1:])
 
 
@@ -312,6 +311,7 @@ def merge_split_runs(name: str, run_dirs: list[Path], dtype: str = "int8", comma
     spec = get_spec(cfg["dataset"])
     whole = set(build_backbone(cfg["backbone"], spec.num_classes, spec.image_shape[2]).stage_names) | {"head"}
     trained = card.setdefault("split_training", {})
+    shipped_before = {sp: dict(rec) for sp, rec in trained.items() if isinstance(rec, dict)}
     retrained = []
     for i, run in enumerate(map(Path, run_dirs)):
         rcfg = json.loads((run / "config.json").read_text())
@@ -324,7 +324,7 @@ def merge_split_runs(name: str, run_dirs: list[Path], dtype: str = "int8", comma
             if split not in cfg["splits"]:
                 raise ValueError(f"{run} trains {split}, which {name} does not serve ({', '.join(cfg['splits'])})")
             prefixes = (f"codecs.{split_key(split)}.", f"adapted.{split_key(split)}.")
-            prev = trained.get(split) or {}
+            prev = shipped_before.get(split, {})  # the shipped split, not a run merged before in this call
             if (not allow_worse and (prev.get("config") or {}).get("name") == rcfg.get("name")
                     and summary["best_val_acc"] < (prev.get("best_val_acc") or 0.0)):
                 raise ValueError(f"{run} reaches {100 * summary['best_val_acc']:.2f} % validation accuracy at {split}, "
@@ -333,8 +333,7 @@ def merge_split_runs(name: str, run_dirs: list[Path], dtype: str = "int8", comma
             stored = {k: v for k, v in stored.items() if not k.startswith(prefixes)}
             stored.update(compact({k: v for k, v in best.items() if k.startswith(prefixes)}, dtype))
             cfg["adapt"][split] = rcfg.get("adapt", {}).get(split, [])
-            command = commands[i] if commands else run_command(
-                summary, f"python -m semcom_core train {rcfg.get('source_path', '')}")
+            command = commands[i] if commands else run_command(summary, rcfg)
             trained[split] = {**_run_record(rcfg, summary, command), "weights_dtype": dtype,
                               "end_to_end": set(cfg["adapt"][split]) >= whole}
             retrained.append(split)
