@@ -137,6 +137,15 @@ def test_training_note_names_the_budget_and_explains_a_far_ceiling():
     assert says(twice, "37 epochs", "6.8 h", "29 epochs with 1 warm restart and 1 shortening",
                 "new cosine schedule of 10 epochs", "after epoch 30 it was shortened to 8 epochs", "97 %",
                 "another checkpoint of the unsplit backbone", "b805dbe9")
+    # continued a second time: each earlier run said in turn, the epochs numbered after all of them
+    second = {"epochs": 8, "wall_seconds": 3600.0, "schedule_changes": shortened}
+    cont_again = same | {"split_training": {"SP-1": {"epochs": 8, "end_to_end": True, "epochs_total": 45,
+                                                     "schedule_changes": shortened, "wall_seconds": 3600.0,
+                                                     "history": [first_run, second]}}}
+    thrice = X.training_note(cont_again, "SP-1", 1024, 0.8895).text
+    assert says(thrice, "45 epochs", "29 epochs with 1 warm restart and 1 shortening, then 8 more on a new cosine "
+                "schedule with 1 shortening, then continued from that model on a new cosine schedule of 10 epochs",
+                "after epoch 38 it was shortened to 8 epochs")
     # no codec at the image or the label, no measurement in the card: nothing to say
     assert X.training_note(card, "SP-0", 1024, 0.8895) is None
     assert X.training_note({"name": "x"}, "SP-1", 16, 0.5) is None

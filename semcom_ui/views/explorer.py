@@ -99,13 +99,18 @@ def training_note(card: dict, split: str, k_max: int, unsplit_acc: float | None,
     said = []  # what the schedule did: earlier runs continued from, warm restarts of this one
     first = sum(h.get("epochs") or 0 for h in before)  # epochs before this run (0 for a first run)
     if before:  # continued from a shipped earlier version of itself, on a schedule of its own
-        changes = [c for h in before for c in h.get("schedule_changes") or ()]
-        longer = sum(c["epochs_after"] > c["epochs_before"] for c in changes)
-        shorter = len(changes) - longer
+        runs = []  # each earlier run: the first, then each continuation before this one
+        for j, h in enumerate(before):
+            changes = h.get("schedule_changes") or ()
+            longer = sum(c["epochs_after"] > c["epochs_before"] for c in changes)
+            shorter = len(changes) - longer
+            runs.append((f"{h.get('epochs') or 0} epochs" if j == 0 else
+                         f"{h.get('epochs') or 0} more on a new cosine schedule")
+                        + (f" with {longer} warm restart{'s' if longer != 1 else ''}" if longer else "")
+                        + (f"{' and' if longer else ' with'} {shorter} shortening{'s' if shorter != 1 else ''}"
+                           if shorter else ""))
         mine = (own.get("schedule_changes") or [{}])[0].get("epochs_before") or own.get("epochs")
-        said.append(f"{first} epochs" + (f" with {longer} warm restart{'s' if longer != 1 else ''}" if longer else "")
-                    + (f" and {shorter} shortening{'s' if shorter != 1 else ''}" if shorter else "")
-                    + f", then continued from that model on a new cosine schedule of {mine} epochs")
+        said.append(", then ".join(runs) + f", then continued from that model on a new cosine schedule of {mine} epochs")
     for ch in (own or {}).get("schedule_changes") or ():  # its cosine re-drawn: a warm restart if longer
         what = ("its cosine schedule was re-drawn over" if ch["epochs_after"] > ch["epochs_before"]
                 else "it was shortened to")
