@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 from semcom_core.paths import atomic_write_text
@@ -21,7 +22,6 @@ def cmd_train(a) -> int:
         cfg.init_from = ""
     if a.continue_shipped:
         cfg.continue_from = cfg.name
-    import shlex
     argv = getattr(a, "argv", None)
     command = "python -m semcom_core " + shlex.join(argv) if argv else None
     summary = train(cfg, Path(a.out) if a.out else None, resume=a.resume,
@@ -108,7 +108,9 @@ def _refresh_sweep(a, out: Path) -> int:
     import pandas as pd
 
     from semcom_core.cli.common import UsageError
-    from semcom_core.eval.split import sweep
+    from semcom_core.data.loader import ImageData
+    from semcom_core.device import get_policy
+    from semcom_core.eval.split import MEASURE_PRECISION, load_split, sweep
     if not out.is_file():
         raise UsageError(f"--refresh re-measures the rows of {out}, which does not exist (measure it with sweep)")
     table = pd.read_csv(out)
@@ -132,6 +134,8 @@ def _refresh_sweep(a, out: Path) -> int:
     before = {i: rows[i]["accuracy"] for i, r in enumerate(rows) if r["split"] in a.splits}
 
     fresh = set()
+    policy = get_policy(precision=MEASURE_PRECISION)  # model and images read once for every group below
+    data, model = ImageData(a.dataset, policy.device, n_val=0), load_split(a.backbone, a.dataset, policy.device)
 
     def save(row):  # in place: the table's order and every other row stay as they were
         i = where.get(_point(row))
@@ -145,7 +149,7 @@ def _refresh_sweep(a, out: Path) -> int:
                {(sp, k, c, s, n, seed) for k, c, s in points}  # the grid's points the table does not hold
         print(f"{sp}: {len(points)} rows on the first {n:,} test images (seed {seed})", flush=True)
         sweep(a.dataset, a.backbone, n, seed, splits=[sp], ks=tuple(ks), snrs=tuple(snrs),
-              channels=tuple(channels), done=skip, on_row=save)
+              channels=tuple(channels), done=skip, on_row=save, data=data, model=model)
     stale = sorted(set(before) - fresh)
     if stale:  # e.g. a k the retrained model no longer serves: not left looking re-measured
         raise UsageError(f"{len(stale)} rows could not be measured again (first: {_point(rows[stale[0]])}); "

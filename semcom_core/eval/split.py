@@ -126,15 +126,17 @@ def sweep(dataset: str, backbone: str, n: int = 10000, seed: int = 0, splits: li
           ks: tuple[int, ...] = K_CHOICES, snrs: tuple[float, ...] = SWEEP_SNRS,
           channels: tuple[str, ...] = SWEEP_CHANNELS, done: set | None = None,
           on_row: Callable[[dict], None] | None = None, progress: bool = True,
-          precision: str = MEASURE_PRECISION) -> pd.DataFrame:
+          precision: str = MEASURE_PRECISION, data: ImageData | None = None,
+          model: tuple | None = None) -> pd.DataFrame:
     """Accuracy for every split x k x channel x SNR (SP-0 and SP-6 have a fixed k). `done` holds
-    (split, k, channel, snr_db, n, seed) points to skip: rows measured with another n or seed are redone."""
+    (split, k, channel, snr_db, n, seed) points to skip: rows measured with another n or seed are redone.
+    `data` and `model` as for `evaluate` (already loaded; by default read from disk)."""
     from tqdm.auto import tqdm
     policy = get_policy(precision=precision)
-    data = ImageData(dataset, policy.device, n_val=0)
+    data = data or ImageData(dataset, policy.device, n_val=0)
     n = min(n, len(data.test))
     labels = data.test.labels[:n]
-    multi, card = load_split(backbone, dataset, policy.device)
+    multi, card = model or load_split(backbone, dataset, policy.device)
     splits = splits or multi.all_splits
     done = done or set()
     rows = []

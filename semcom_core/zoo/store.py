@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Callable
 
 import torch
+from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 from torch import nn
 
@@ -148,8 +149,8 @@ def _start_from_merged(model: nn.Module, name: str, merged: str, splits: list[st
     prefixes = tuple(p for s in splits for p in (f"codecs.{split_key(s)}.", f"adapted.{split_key(s)}."))
     mine = {k for k in model.state_dict() if k.startswith(prefixes)}
     # only these splits' tensors (an int8 tensor's `::scale` shares its prefix): no whole model, no backbone
-    theirs = expand({k: v for k, v in load_file(str(card_file.with_suffix(".safetensors"))).items()
-                     if k.startswith(prefixes)})
+    with safe_open(str(card_file.with_suffix(".safetensors")), "pt") as f:  # reads these tensors alone
+        theirs = expand({k: f.get_tensor(k) for k in f.keys() if k.startswith(prefixes)})
     missing, extra = sorted(mine - set(theirs)), sorted(set(theirs) - mine)
     if missing or extra or any(model.state_dict()[k].shape != v.shape for k, v in theirs.items()):
         first = (missing or extra or ["a tensor of another shape"])[0]
