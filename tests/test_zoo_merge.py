@@ -227,3 +227,43 @@ def test_a_checkpoint_that_kept_no_command_lines_says_so(tmp_path, cache_dir):
     assert "commands" not in ckpt["state"]
     summary = train(cfg, tmp_path / "old", resume=True, data=data, progress=False, command="train old --resume")
     assert summary["commands"] == [UNRECORDED_COMMANDS, "train old --resume"]
+
+
+def test_merge_changes_says_better_worse_or_within_noise_per_split():
+    from semcom_core.eval.cards import merge_changes
+    before = {"split_test_accuracy": {"SP-2": 0.7924, "SP-3": 0.8617, "SP-4": 0.8859}}
+    after = {"split_test_accuracy": {"SP-2": 0.8100, "SP-3": 0.8618, "SP-4": 0.8700, "SP-5": 0.88},
+             "test_images": 10000, "config": {"k_max": 1024}}
+    lines = merge_changes(before, after, ["SP-2", "SP-3", "SP-4", "SP-5", "SP-3"])
+    assert len(lines) == 4  # each split once, in the order given
+    sp2, sp3, sp4, sp5 = lines
+    # two standard errors of a difference of two accuracies near 0.86 on 10,000 images: about 0.98 points
+    assert sp3.startswith("SP-3: test accuracy (noiseless, k = 1024, 10,000 images) 86.17 % -> 86.18 %")
+    assert "+0.01 points; within sampling noise: noise is ±0.98" in sp3
+    assert "+1.76 points; better" in sp2 and "-1.59 points; WORSE" in sp4
+    assert sp5 == "SP-5: test accuracy (noiseless, k = 1024) 88.00 % (nothing to compare with)"
+    assert merge_changes(before, {"split_test_accuracy": {}}, ["SP-3"]) == []  # not measured: nothing said
+
+
+@pytest.mark.slow
+def test_zoo_merge_on_the_command_line_reports_the_test_accuracy_change(tmp_path, cache_dir, monkeypatch, capsys):
+    from semcom_core.cli import main as cli_main
+    pt, backbone_file, data, common = tiny_split_zoo(tmp_path, cache_dir, monkeypatch)
+    e2e = TrainConfig(name="e2e", kind="split", init_from=str(backbone_file), freeze_backbone=True, splits=["SP-3"],
+                      k_max=8, adapt={"SP-3": ["conv3_x", "head"]}, **common)
+    train(e2e, tmp_path / "e2e", data=data, progress=False)
+    card_file = pt / "split" / "split_resnet20_mnist.json"
+    card = json.loads(card_file.read_text())
+    card["split_test_accuracy"] = {"SP-2": 0.5, "SP-3": 0.0}  # a shipped SP-3 that guessed nothing right
+    card_file.write_text(json.dumps(card))
+    capsys.readouterr()
+    assert cli_main(["zoo", "merge", "split_resnet20_mnist", str(tmp_path / "e2e"), "--dtype", "int8"]) == 0
+    err = capsys.readouterr().err
+    after = json.loads(card_file.read_text())
+    acc, n = after["split_test_accuracy"]["SP-3"], after["test_images"]
+    assert after["split_test_accuracy"]["SP-2"] == 0.5 and acc > 0  # SP-2 not merged: not measured, not reported
+    assert f"SP-3: test accuracy (noiseless, k = 8, {n:,} images) 0.00 % -> {100 * acc:.2f} % (+{100 * acc:.2f} points; better" in err
+    assert "SP-2:" not in err and f"weights and card replaced in {pt}" in err
+    # the same run merged again: the same weights, the same accuracy, within noise
+    assert cli_main(["zoo", "merge", "split_resnet20_mnist", str(tmp_path / "e2e"), "--dtype", "int8"]) == 0
+    assert f"{100 * acc:.2f} % -> {100 * acc:.2f} % (+0.00 points; within sampling noise" in capsys.readouterr().err

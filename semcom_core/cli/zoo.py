@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from semcom_core import paths
+
 
 def cmd_zoo_export(a) -> int:
     from semcom_core.zoo.store import export_run
@@ -25,6 +27,9 @@ def cmd_zoo_merge(a) -> int:
     from semcom_core.cli.common import UsageError
     if a.command and len(a.command) != len(a.runs):
         raise UsageError(f"--command is given once per run: {len(a.command)} for {len(a.runs)} runs")
+    from semcom_core.eval.cards import merge_changes
+    from semcom_core.zoo.store import shipped_card
+    before = shipped_card(a.name)
     try:
         card = merge_split_runs(a.name, [Path(r) for r in a.runs], a.dtype, commands=a.command,
                                 measure=measure_for_card, base_dtype=a.base_dtype, embed_backbone=a.embed_backbone,
@@ -33,6 +38,13 @@ def cmd_zoo_merge(a) -> int:
         raise UsageError(str(e)) from None
     print(json.dumps({k: card.get(k) for k in ("name", "sha256", "weights_dtype", "split_test_accuracy",
                                                 "test_accuracy", "parameters")}, indent=2))
+    merged = [sp for r in a.runs for sp in json.loads((Path(r) / "config.json").read_text()).get("splits", [])]
+    for line in merge_changes(before, card, merged + list(a.restore or [])):
+        print(line, file=sys.stderr)
+    if merged or a.restore:
+        where = paths.pretrained_dir()
+        print(f"{a.name}: weights and card replaced in {where} (a committed copy comes back with "
+              f"`git checkout -- {where}`)", file=sys.stderr)
     return 0
 
 

@@ -2,6 +2,7 @@
 (after compact storage), in fp32 (`eval.split.MEASURE_PRECISION`)."""
 from __future__ import annotations
 
+import numpy as np
 from torch import nn
 
 from semcom_core.config import TrainConfig
@@ -9,6 +10,7 @@ from semcom_core.data.loader import ImageData
 from semcom_core.device import get_policy
 from semcom_core.eval.accuracy import evaluate_accuracy
 from semcom_core.eval.split import MEASURE_PRECISION, noiseless_split_accuracy
+from semcom_core.eval.stats import sampling_tolerance
 
 
 def measure_for_card(model: nn.Module, cfg: TrainConfig) -> dict:
@@ -25,3 +27,27 @@ def measure_for_card(model: nn.Module, cfg: TrainConfig) -> dict:
     acc = evaluate_accuracy(model, data, "test", get_policy(precision=MEASURE_PRECISION), 1000)
     return {"test_accuracy": acc, "test_accuracy_note": "measured on the shipped file, no channel (noiseless)",
             **common}
+
+
+def merge_changes(before: dict, after: dict, splits: list[str]) -> list[str]:
+    """What a merge changed, one line per split point in `splits`: its card accuracy (noiseless, k = k_max,
+    on the shipped file) before and after, and whether the difference is beyond sampling noise (two standard
+    errors of a difference of two accuracies on that many images). A higher validation accuracy does not
+    promise a higher test accuracy; this says which one the merge got."""
+    old, new = before.get("split_test_accuracy") or {}, after.get("split_test_accuracy") or {}
+    n = after.get("test_images")
+    k_max = (after.get("config") or {}).get("k_max")
+    lines = []
+    for sp in dict.fromkeys(splits):
+        if new.get(sp) is None:
+            continue
+        where = f"noiseless, k = {k_max}" if k_max else "noiseless, k_max"
+        if old.get(sp) is None or not n:
+            lines.append(f"{sp}: test accuracy ({where}) {100 * new[sp]:.2f} % (nothing to compare with)")
+            continue
+        d = new[sp] - old[sp]
+        noise = float(sampling_tolerance(np.float64(old[sp]), np.float64(n)))
+        verdict = ("within sampling noise" if abs(d) <= noise else "better" if d > 0 else "WORSE")
+        lines.append(f"{sp}: test accuracy ({where}, {n:,} images) {100 * old[sp]:.2f} % -> {100 * new[sp]:.2f} % "
+                     f"({100 * d:+.2f} points; {verdict}: noise is ±{100 * noise:.2f})")
+    return lines
