@@ -239,10 +239,16 @@ def test_merge_changes_says_better_worse_or_within_noise_per_split():
     sp2, sp3, sp4, sp5 = lines
     # two standard errors of a difference of two accuracies near 0.86 on 10,000 images: about 0.98 points
     assert sp3.startswith("SP-3: test accuracy (noiseless, k = 1024, 10,000 images) 86.17 % -> 86.18 %")
-    assert "+0.01 points; within sampling noise: noise is ±0.98" in sp3
+    assert "+0.01 points; within that noise: ±0.98 is two standard errors" in sp3
     assert "+1.76 points; better" in sp2 and "-1.59 points; WORSE" in sp4
     assert sp5 == "SP-5: test accuracy (noiseless, k = 1024) 88.00 % (nothing to compare with)"
     assert merge_changes(before, {"split_test_accuracy": {}}, ["SP-3"]) == []  # not measured: nothing said
+    unknown_n = merge_changes(before, {"split_test_accuracy": {"SP-3": 0.9}}, ["SP-3"])
+    assert unknown_n == ["SP-3: test accuracy (noiseless, k_max) 86.17 % -> 90.00 % (the number of test images is "
+                         "not recorded: no noise bound)"]
+    # measured on fewer images before: the bound is that of the smaller count, and the line says both counts
+    (fewer,) = merge_changes({**before, "test_images": 1000}, after, ["SP-3"])
+    assert "1,000 then 10,000 images" in fewer and "±3.09" in fewer
 
 
 @pytest.mark.slow
@@ -263,7 +269,11 @@ def test_zoo_merge_on_the_command_line_reports_the_test_accuracy_change(tmp_path
     acc, n = after["split_test_accuracy"]["SP-3"], after["test_images"]
     assert after["split_test_accuracy"]["SP-2"] == 0.5 and acc > 0  # SP-2 not merged: not measured, not reported
     assert f"SP-3: test accuracy (noiseless, k = 8, {n:,} images) 0.00 % -> {100 * acc:.2f} % (+{100 * acc:.2f} points; better" in err
-    assert "SP-2:" not in err and f"weights and card replaced in {pt}" in err
+    assert "SP-2:" not in err and f"replaced {card_file.with_suffix('.safetensors')} and {card_file}" in err
     # the same run merged again: the same weights, the same accuracy, within noise
     assert cli_main(["zoo", "merge", "split_resnet20_mnist", str(tmp_path / "e2e"), "--dtype", "int8"]) == 0
-    assert f"{100 * acc:.2f} % -> {100 * acc:.2f} % (+0.00 points; within sampling noise" in capsys.readouterr().err
+    assert f"{100 * acc:.2f} % -> {100 * acc:.2f} % (+0.00 points; within that noise" in capsys.readouterr().err
+    # every split stored again (--base-dtype): every split measured again and reported
+    assert cli_main(["zoo", "merge", "split_resnet20_mnist", "--base-dtype", "int8", "--dtype", "int8"]) == 0
+    err = capsys.readouterr().err
+    assert "SP-2: test accuracy" in err and "SP-3: test accuracy" in err

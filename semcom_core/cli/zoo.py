@@ -7,8 +7,6 @@ import json
 import sys
 from pathlib import Path
 
-from semcom_core import paths
-
 
 def cmd_zoo_export(a) -> int:
     from semcom_core.zoo.store import export_run
@@ -28,7 +26,7 @@ def cmd_zoo_merge(a) -> int:
     if a.command and len(a.command) != len(a.runs):
         raise UsageError(f"--command is given once per run: {len(a.command)} for {len(a.runs)} runs")
     from semcom_core.eval.cards import merge_changes
-    from semcom_core.zoo.store import shipped_card
+    from semcom_core.zoo.store import card_path, shipped_card
     before = shipped_card(a.name)
     try:
         card = merge_split_runs(a.name, [Path(r) for r in a.runs], a.dtype, commands=a.command,
@@ -39,12 +37,13 @@ def cmd_zoo_merge(a) -> int:
     print(json.dumps({k: card.get(k) for k in ("name", "sha256", "weights_dtype", "split_test_accuracy",
                                                 "test_accuracy", "parameters")}, indent=2))
     merged = [sp for r in a.runs for sp in json.loads((Path(r) / "config.json").read_text()).get("splits", [])]
-    for line in merge_changes(before, card, merged + list(a.restore or [])):
+    # with --base-dtype every split was stored again and measured again: all are reported
+    changed = list(card.get("config", {}).get("splits", [])) if a.base_dtype else merged + list(a.restore or [])
+    for line in merge_changes(before, card, changed):
         print(line, file=sys.stderr)
-    if merged or a.restore:
-        where = paths.pretrained_dir()
-        print(f"{a.name}: weights and card replaced in {where} (a committed copy comes back with "
-              f"`git checkout -- {where}`)", file=sys.stderr)
+    files = [card_path(a.name).with_suffix(".safetensors"), card_path(a.name)]
+    print(f"replaced {' and '.join(map(str, files))} (if they are in git, `git checkout -- FILE` brings back the "
+          "committed ones)", file=sys.stderr)
     return 0
 
 

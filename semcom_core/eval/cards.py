@@ -31,23 +31,32 @@ def measure_for_card(model: nn.Module, cfg: TrainConfig) -> dict:
 
 def merge_changes(before: dict, after: dict, splits: list[str]) -> list[str]:
     """What a merge changed, one line per split point in `splits`: its card accuracy (noiseless, k = k_max,
-    on the shipped file) before and after, and whether the difference is beyond sampling noise (two standard
-    errors of a difference of two accuracies on that many images). A higher validation accuracy does not
-    promise a higher test accuracy; this says which one the merge got."""
+    on the shipped file) before and after, and whether the difference is beyond sampling noise, taken as two
+    standard errors of the difference of two independent accuracies on that many images. Both are measured
+    on the same test images, so this bound is conservative: a real change smaller than it can exist (a paired
+    test would need both models' per-image answers). A higher validation accuracy does not promise a higher
+    test accuracy; this says which one the merge got."""
     old, new = before.get("split_test_accuracy") or {}, after.get("split_test_accuracy") or {}
-    n = after.get("test_images")
+    n_old, n = before.get("test_images"), after.get("test_images")
     k_max = (after.get("config") or {}).get("k_max")
+    where = f"noiseless, k = {k_max}" if k_max else "noiseless, k_max"
     lines = []
     for sp in dict.fromkeys(splits):
         if new.get(sp) is None:
             continue
-        where = f"noiseless, k = {k_max}" if k_max else "noiseless, k_max"
-        if old.get(sp) is None or not n:
+        if old.get(sp) is None:
             lines.append(f"{sp}: test accuracy ({where}) {100 * new[sp]:.2f} % (nothing to compare with)")
             continue
+        if not n:
+            lines.append(f"{sp}: test accuracy ({where}) {100 * old[sp]:.2f} % -> {100 * new[sp]:.2f} % "
+                         "(the number of test images is not recorded: no noise bound)")
+            continue
         d = new[sp] - old[sp]
-        noise = float(sampling_tolerance(np.float64(old[sp]), np.float64(n)))
-        verdict = ("within sampling noise" if abs(d) <= noise else "better" if d > 0 else "WORSE")
-        lines.append(f"{sp}: test accuracy ({where}, {n:,} images) {100 * old[sp]:.2f} % -> {100 * new[sp]:.2f} % "
-                     f"({100 * d:+.2f} points; {verdict}: noise is ±{100 * noise:.2f})")
+        m = min(n, n_old) if n_old else n
+        noise = float(sampling_tolerance(np.float64(old[sp]), np.float64(m)))
+        verdict = "within that noise" if abs(d) <= noise else "better" if d > 0 else "WORSE"
+        images = f"{n:,} images" if not n_old or n_old == n else f"{n_old:,} then {n:,} images"
+        lines.append(f"{sp}: test accuracy ({where}, {images}) {100 * old[sp]:.2f} % -> {100 * new[sp]:.2f} % "
+                     f"({100 * d:+.2f} points; {verdict}: ±{100 * noise:.2f} is two standard errors of two "
+                     "independent measurements, conservative on the same images)")
     return lines
