@@ -20,26 +20,26 @@ def cmd_zoo_export(a) -> int:
 
 
 def cmd_zoo_merge(a) -> int:
-    from semcom_core.eval.cards import measure_for_card
-    from semcom_core.zoo.store import merge_split_runs
     from semcom_core.cli.common import UsageError
+    from semcom_core.eval.cards import measure_for_card, merge_changes
+    from semcom_core.zoo.store import card_path, merge_split_runs, shipped_card
     if a.command and len(a.command) != len(a.runs):
         raise UsageError(f"--command is given once per run: {len(a.command)} for {len(a.runs)} runs")
-    from semcom_core.eval.cards import merge_changes
-    from semcom_core.zoo.store import card_path, shipped_card
     before = shipped_card(a.name)
+    measured: list[str] = []  # the split points the merge measured again (merged, re-stored, or all with --base-dtype)
+
+    def measure(model, mcfg):
+        measured.extend(mcfg.splits)
+        return measure_for_card(model, mcfg)
     try:
         card = merge_split_runs(a.name, [Path(r) for r in a.runs], a.dtype, commands=a.command,
-                                measure=measure_for_card, base_dtype=a.base_dtype, embed_backbone=a.embed_backbone,
+                                measure=measure, base_dtype=a.base_dtype, embed_backbone=a.embed_backbone,
                                 restore=a.restore, allow_worse=a.allow_worse)
     except ValueError as e:  # a run that does not fit, or would ship a worse model: one line, nothing written
         raise UsageError(str(e)) from None
     print(json.dumps({k: card.get(k) for k in ("name", "sha256", "weights_dtype", "split_test_accuracy",
                                                 "test_accuracy", "parameters")}, indent=2))
-    merged = [sp for r in a.runs for sp in json.loads((Path(r) / "config.json").read_text()).get("splits", [])]
-    # with --base-dtype every split was stored again and measured again: all are reported
-    changed = list(card.get("config", {}).get("splits", [])) if a.base_dtype else merged + list(a.restore or [])
-    for line in merge_changes(before, card, changed):
+    for line in merge_changes(before, card, measured):
         print(line, file=sys.stderr)
     files = [card_path(a.name).with_suffix(".safetensors"), card_path(a.name)]
     print(f"replaced {' and '.join(map(str, files))} (if they are in git, `git checkout -- FILE` brings back the "
