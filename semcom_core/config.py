@@ -21,6 +21,7 @@ class TrainConfig:
     nesterov: bool = True
     weight_decay: float = 5e-4
     label_smoothing: float = 0.1
+    cutout: int = 0  # side in pixels of the square Cutout zeroes in each training image (0: none)
     warmup_epochs: float = 1.0
     schedule: str = "cosine"  # linear warm-up, then cosine to zero (per step)
     n_val: int = 5000  # carved from train by `seed`, used for model selection

@@ -4,6 +4,7 @@ import torch
 
 from semcom_core.data.loader import (
     ImageData,
+    cutout,
     normalize,
     random_crop_flip,
     split_indices,
@@ -53,6 +54,26 @@ def test_flip_really_flips_about_half():
     assert torch.equal(random_crop_flip(x, 0, False), x)
 
 
+def test_cutout_zeroes_one_square_per_image_clipped_at_the_border():
+    torch.manual_seed(0)
+    x = torch.randn(256, 3, 8, 8) + 5.0  # no zeros of its own
+    out = cutout(x, 4, torch.Generator().manual_seed(3))
+    assert out.shape == x.shape and torch.equal(cutout(x, 4, torch.Generator().manual_seed(3)), out)
+    holes = out == 0
+    assert torch.equal(holes.all(1), holes.any(1))  # every channel of a pixel, or none
+    kept = ~holes
+    assert torch.equal(out[kept], x[kept])  # the rest untouched
+    sizes = set()
+    for m in holes[:, 0]:
+        r, c = m.any(1).nonzero().flatten(), m.any(0).nonzero().flatten()
+        assert len(r) >= 2 and len(c) >= 2  # the centre is inside the image: at least half of 4 each way
+        assert int(m.sum()) == len(r) * len(c)  # one axis-aligned rectangle
+        assert r[-1] - r[0] + 1 == len(r) and c[-1] - c[0] + 1 == len(c)  # contiguous
+        sizes.add((len(r), len(c)))
+    assert (4, 4) in sizes and any(s != (4, 4) for s in sizes)  # whole squares and squares cut by the border
+    assert torch.equal(cutout(x, 0), x)
+
+
 def test_normalize_matches_definition():
     x = torch.full((1, 3, 2, 2), 255, dtype=torch.uint8)
     m, s = torch.tensor([0.5, 0.25, 0.0]), torch.tensor([0.5, 0.25, 1.0])
@@ -82,5 +103,11 @@ def test_image_data_batches(tmp_path, cache_dir):
     assert x.dtype == torch.float32 and x.shape == (16, 3, 32, 32)
     again = list(d.batches("train", 16, shuffle=True, augment=True, seed=1))
     assert all(torch.equal(a[0], b[0]) for a, b in zip(batches, again))
+    plain = list(d.batches("train", 16, shuffle=True, augment=True, seed=1, cutout_size=0))
+    assert all(torch.equal(a[0], b[0]) for a, b in zip(batches, plain))  # off by default: the same draws
+    cut = list(d.batches("train", 16, shuffle=True, augment=True, seed=1, cutout_size=8))
+    zeros = [(c[0] == 0).all(1).flatten(1).sum(1) for c in cut]
+    assert all(((z >= 16) & (z <= 64)).all() for z in zeros)  # 4x4 at a corner up to the whole 8x8
+    assert not any((c[0] == 0).all(1).any() for c in d.batches("test", 20))  # never outside training
     first = next(d.batches("test", 5, limit=5))
     assert torch.equal(first[1], d.test.labels[:5])  # `limit` takes the first n, in order

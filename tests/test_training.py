@@ -175,3 +175,16 @@ def test_torch_schedule_follows_the_closed_form_in_every_group():
             assert abs(opt.param_groups[1]["lr"] - 5 * want) < 1e-8, (warmup, step)
             opt.step()
             sched.step()
+
+
+def test_cutout_reaches_the_training_batches_and_the_run_record(tmp_path, cache_dir):
+    easy_mnist_like(cache_dir)
+    data = ImageData("mnist", n_val=100, seed=0)
+    runs = {}
+    for size in (0, 8):
+        cfg = TrainConfig(name="tiny", dataset="mnist", backbone="resnet20", epochs=1, batch_size=50, lr=0.05,
+                          n_val=100, warmup_epochs=0.5, eval_batch_size=100, cutout=size)
+        train(cfg, tmp_path / f"c{size}", data=data, progress=False, limit_train=100)
+        runs[size] = load_file(str(tmp_path / f"c{size}" / "best.safetensors"))
+        assert json.loads((tmp_path / f"c{size}" / "config.json").read_text())["cutout"] == size
+    assert any(not torch.equal(runs[0][k], runs[8][k]) for k in runs[0])  # other images, other weights

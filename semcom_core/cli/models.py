@@ -16,6 +16,8 @@ def cmd_train(a) -> int:
         cfg.epochs = a.epochs
     if a.lr is not None:
         cfg.lr = a.lr
+    if a.cutout is not None:
+        cfg.cutout = a.cutout
     if a.init_from:
         cfg.init_from = a.init_from
     if a.scratch:
@@ -209,6 +211,8 @@ def register(sub) -> None:
     t.add_argument("--resume", action="store_true", help="continue from the run folder's last.pt")
     t.add_argument("--epochs", type=int, help="override the config's epoch count (e.g. 100 on a GPU)")
     t.add_argument("--lr", type=float, help="override the config's peak learning rate")
+    t.add_argument("--cutout", type=int, help="override the config's Cutout square side in pixels (0: none); "
+                   "give it again with --resume")
     t.add_argument("--init-from", help="start from these weights instead of the config's init_from")
     t.add_argument("--scratch", action="store_true",
                    help="ignore the config's init_from: start from random weights (e.g. the paper's recipe on a GPU)")

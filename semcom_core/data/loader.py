@@ -1,6 +1,6 @@
 """Batches from a prepared cache, kept as in-memory uint8 tensors on the model's device.
 
-Augmentation (random crop with zero padding, horizontal flip) and normalization run on whole
+Augmentation (random crop with zero padding, horizontal flip, optionally Cutout) and normalization run on whole
 batches with tensor ops, so they cost almost nothing next to the model and run on the GPU too.
 """
 from __future__ import annotations
@@ -33,6 +33,25 @@ def random_crop_flip(x: torch.Tensor, pad: int, flip: bool, generator: torch.Gen
         m = (torch.rand(b, generator=generator, device="cpu") < 0.5).to(dev)
         x = torch.where(m[:, None, None, None], x.flip(3), x)
     return x.contiguous()
+
+
+def cutout(x: torch.Tensor, size: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Cutout (DeVries & Taylor 2017, arXiv:1708.04552): zero one `size` x `size` square per image,
+    centred at a uniformly drawn pixel (so it may hang over the border and cover less).
+    x: (B, C, H, W) normalized float images, so zero is the dataset's mean colour. `size` <= 0: x as is."""
+    if size <= 0:
+        return x
+    b, _, h, w = x.shape
+    dev = x.device
+    cy = torch.randint(0, h, (b,), generator=generator, device="cpu").to(dev)
+    cx = torch.randint(0, w, (b,), generator=generator, device="cpu").to(dev)
+    lo = size // 2
+    rows = torch.arange(h, device=dev)[None, :]
+    cols = torch.arange(w, device=dev)[None, :]
+    in_rows = (rows >= (cy - lo)[:, None]) & (rows < (cy - lo + size)[:, None])  # (B, H)
+    in_cols = (cols >= (cx - lo)[:, None]) & (cols < (cx - lo + size)[:, None])  # (B, W)
+    hole = in_rows[:, :, None] & in_cols[:, None, :]  # (B, H, W)
+    return x.masked_fill(hole[:, None], 0.0)
 
 
 def normalize(x_uint8: torch.Tensor, mean: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
@@ -94,9 +113,10 @@ class ImageData:
         return normalize(x_uint8, self.mean, self.std)
 
     def batches(self, split: str, batch_size: int, shuffle: bool = False, augment: bool = False,
-                seed: int = 0, limit: int | None = None, pad: int = 4
+                seed: int = 0, limit: int | None = None, pad: int = 4, cutout_size: int = 0
                 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        """Yield (normalized float images, labels). `limit` takes the first n images (in order)."""
+        """Yield (normalized float images, labels). `limit` takes the first n images (in order).
+        `augment`: random crop and flip, then (if `cutout_size` > 0) one square of that side cut out."""
         s: Split = getattr(self, split)
         n = len(s) if limit is None else min(limit, len(s))
         g = torch.Generator().manual_seed(seed)
@@ -106,4 +126,7 @@ class ImageData:
             x = s.images[idx]
             if augment:
                 x = random_crop_flip(x, pad, self.spec.hflip, g)
-            yield self.normalize(x), s.labels[idx]
+            x = self.normalize(x)
+            if augment and cutout_size > 0:
+                x = cutout(x, cutout_size, g)
+            yield x, s.labels[idx]

@@ -222,7 +222,7 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
         last_save = time.time()
         random.seed(cfg.seed * 1000 + epoch)  # the split drawn per batch: the same in every process
         bar = tqdm(data.batches("train", cfg.batch_size, shuffle=True, augment=True,
-                                seed=cfg.seed * 1000 + epoch, limit=limit_train),
+                                seed=cfg.seed * 1000 + epoch, limit=limit_train, cutout_size=cfg.cutout),
                    total=steps_per_epoch, desc=f"{cfg.name} epoch {epoch + 1}/{cfg.epochs}",
                    disable=not progress, mininterval=2.0)
         for i, (x, y) in enumerate(bar):
