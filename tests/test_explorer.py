@@ -146,6 +146,14 @@ def test_training_note_names_the_budget_and_explains_a_far_ceiling():
     assert says(thrice, "45 epochs", "29 epochs with 1 warm restart and 1 shortening, then 8 more on a new cosine "
                 "schedule with 1 shortening, then continued from that model on a new cosine schedule of 10 epochs",
                 "after epoch 38 it was shortened to 8 epochs")
+    # its last run with Cutout: said, for that run's epochs; a first run with Cutout says it of all of them
+    cut = cont_again | {"split_training": {"SP-1": cont_again["split_training"]["SP-1"] | {"config": {"cutout": 12}}}}
+    assert says(X.training_note(cut, "SP-1", 1024, 0.8895).text, "its last 8 epochs with Cutout",
+                "one 12 x 12-pixel square of each training image zeroed", "after epoch 38")
+    first_cut = X.training_note(own | {"split_training": {"SP-1": own["split_training"]["SP-1"]
+                                                          | {"config": {"cutout": 8}}}}, "SP-1", 1024, 0.8895).text
+    assert says(first_cut, "5 epochs", "(with Cutout, one 8 x 8-pixel square") and "its last" not in first_cut
+    assert "Cutout" not in thrice and "Cutout" not in retrained.text
     # no codec at the image or the label, no measurement in the card: nothing to say
     assert X.training_note(card, "SP-0", 1024, 0.8895) is None
     assert X.training_note({"name": "x"}, "SP-1", 16, 0.5) is None

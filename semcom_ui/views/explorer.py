@@ -116,6 +116,11 @@ def training_note(card: dict, split: str, k_max: int, unsplit_acc: float | None,
                 else "it was shortened to")
         said.append(f"after epoch {first + ch['after_epoch']} {what} {ch['epochs_after']} epochs, continuing at "
                     f"{100 * ch['lr_fraction_of_peak']:.0f} % of the peak learning rate")
+    cut = (src.get("config") or {}).get("cutout") or 0  # Cutout in this split's (last) run
+    if cut:
+        said.append(("its last " + f"{src.get('epochs')} epochs" if before else "")
+                    + f"{' with' if before else 'with'} Cutout, one {cut} x {cut}-pixel square of each training "
+                    "image zeroed")
     how += f" ({'; '.join(said)})" if said else ""
     text = f"{how}. Over a noiseless channel with all {k_max} numbers it reaches {100 * acc:.2f} %"
     gap = unsplit_acc is not None and acc < unsplit_acc - far
