@@ -65,6 +65,8 @@ class TrainConfig:
         if "snr_db_range" in data:
             data["snr_db_range"] = tuple(data["snr_db_range"])
         cfg = cls(**data)
+        if not isinstance(cfg.cutout, int) or isinstance(cfg.cutout, bool) or cfg.cutout < 0:
+            raise ValueError(f"{path}: cutout is a square's side in pixels (0: none), got {cfg.cutout!r}")
         cfg.source_path = str(path)
         cfg.source_sha256 = hashlib.sha256(raw).hexdigest()
         return cfg

@@ -146,14 +146,22 @@ def test_training_note_names_the_budget_and_explains_a_far_ceiling():
     assert says(thrice, "45 epochs", "29 epochs with 1 warm restart and 1 shortening, then 8 more on a new cosine "
                 "schedule with 1 shortening, then continued from that model on a new cosine schedule of 10 epochs",
                 "after epoch 38 it was shortened to 8 epochs")
-    # its last run with Cutout: said, for that run's epochs; a first run with Cutout says it of all of them
+    # runs trained with Cutout: said with their epochs; a first run with Cutout says it of all of them
     cut = cont_again | {"split_training": {"SP-1": cont_again["split_training"]["SP-1"] | {"config": {"cutout": 12}}}}
-    assert says(X.training_note(cut, "SP-1", 1024, 0.8895).text, "its last 8 epochs with Cutout",
-                "one 12 x 12-pixel square of each training image zeroed", "after epoch 38")
+    assert says(X.training_note(cut, "SP-1", 1024, 0.8895).text, "epochs 38-45 with Cutout",
+                "one 12 x 12-pixel square of each training image set to the mean colour", "after epoch 38")
+    earlier = cont_again["split_training"]["SP-1"] | {"history": [first_run, second | {"cutout": 16}]}
+    both = X.training_note(cont_again | {"split_training": {"SP-1": earlier}}, "SP-1", 1024, 0.8895).text
+    assert says(both, "epochs 30-37 with Cutout, one 16 x 16") and "epochs 38-45 with Cutout" not in both
     first_cut = X.training_note(own | {"split_training": {"SP-1": own["split_training"]["SP-1"]
                                                           | {"config": {"cutout": 8}}}}, "SP-1", 1024, 0.8895).text
-    assert says(first_cut, "5 epochs", "(with Cutout, one 8 x 8-pixel square") and "its last" not in first_cut
+    assert says(first_cut, "5 epochs", "(with Cutout, one 8 x 8-pixel square") and "epochs 1-5" not in first_cut
     assert "Cutout" not in thrice and "Cutout" not in retrained.text
+    # a card continued as a whole (no per-split record): its own history and Cutout
+    whole = X.training_note(card | {"config": {"cutout": 8}, "epochs_total": 11, "history": [{"epochs": 3}]},
+                            "SP-4", 1024, 0.8895).text
+    assert says(whole, "11 epochs", "then continued from that model on a new cosine schedule of 3 epochs",
+                "epochs 4-6 with Cutout, one 8 x 8")
     # no codec at the image or the label, no measurement in the card: nothing to say
     assert X.training_note(card, "SP-0", 1024, 0.8895) is None
     assert X.training_note({"name": "x"}, "SP-1", 16, 0.5) is None

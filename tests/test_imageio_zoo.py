@@ -122,6 +122,7 @@ def test_split_model_ships_without_its_frozen_backbone(tmp_path, cache_dir, monk
     for k, v in model.state_dict().items():
         assert torch.equal(fresh.state_dict()[k], v), k
     assert [h["sha256"] for h in history] == [first["sha256"]] and history[0]["epochs"] == 1
+    assert "cutout" not in history[0]  # crop and flip alone: nothing to add
     with pytest.raises(DatasetError, match="does not fit this config"):
         start_from_shipped(build_model(replace(cont, k_max=16), 10, 1), "split_resnet20_mnist")
     train(cont, tmp_path / "sp2", resume=True, data=data, progress=False)

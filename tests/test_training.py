@@ -121,6 +121,10 @@ def test_config_files_load_and_reject_unknown_keys(tmp_path):
         assert "learning_rate" in str(e)
     else:
         raise AssertionError("unknown key accepted")
+    for side in ("-3", "8.0", "true"):
+        bad.write_text(f'name = "x"\ncutout = {side}\n')
+        with pytest.raises(ValueError, match="cutout"):
+            TrainConfig.load(bad)
 
 
 class _StopAfter(Exception):
@@ -188,3 +192,21 @@ def test_cutout_reaches_the_training_batches_and_the_run_record(tmp_path, cache_
         runs[size] = load_file(str(tmp_path / f"c{size}" / "best.safetensors"))
         assert json.loads((tmp_path / f"c{size}" / "config.json").read_text())["cutout"] == size
     assert any(not torch.equal(runs[0][k], runs[8][k]) for k in runs[0])  # other images, other weights
+
+
+def test_train_command_keeps_a_runs_cutout_on_resume(tmp_path, cache_dir, capsys):
+    from semcom_core.cli import main
+    easy_mnist_like(cache_dir)
+    cfg = tmp_path / "tiny.toml"
+    cfg.write_text('name = "tiny"\ndataset = "mnist"\nbackbone = "resnet20"\nepochs = 2\nbatch_size = 50\n'
+                   'lr = 0.05\nn_val = 100\nwarmup_epochs = 0.5\neval_batch_size = 100\n')
+    out = tmp_path / "run"
+    base = ["train", str(cfg), "--out", str(out), "--limit-train", "100"]
+    assert main([*base, "--cutout", "-1"]) == 2 and "--cutout" in capsys.readouterr().err
+    assert main([*base, "--cutout", "6", "--max-epochs", "1"]) == 0
+    recorded = lambda: json.loads((out / "config.json").read_text())["cutout"]  # noqa: E731
+    assert recorded() == 6
+    assert main([*base, "--resume", "--cutout", "0"]) == 2  # another augmentation midway: refused, nothing trained
+    assert "cutout 6" in capsys.readouterr().err and json.loads((out / "summary.json").read_text())["epochs_done"] == 1
+    assert main([*base, "--resume"]) == 0  # without the option: the run's own
+    assert recorded() == 6 and json.loads((out / "summary.json").read_text())["epochs_done"] == 2

@@ -165,7 +165,7 @@ def test_a_merged_split_run_continues_from_the_shipped_file(tmp_path, cache_dir,
     from semcom_core.zoo.store import load_init_weights, merged_into, start_from_shipped
     pt, backbone_file, data, common = tiny_split_zoo(tmp_path, cache_dir, monkeypatch)
     e2e = TrainConfig(name="e2e", kind="split", init_from=str(backbone_file), freeze_backbone=True, splits=["SP-3"],
-                      k_max=8, adapt={"SP-3": ["conv3_x", "head"]}, **common)
+                      k_max=8, adapt={"SP-3": ["conv3_x", "head"]}, cutout=4, **common)
     assert merged_into("e2e") is None
     train(e2e, tmp_path / "e2e", data=data, progress=False)
     first = merge_split_runs("split_resnet20_mnist", [tmp_path / "e2e"], "int8")
@@ -183,6 +183,7 @@ def test_a_merged_split_run_continues_from_the_shipped_file(tmp_path, cache_dir,
     assert all(torch.equal(fresh.state_dict()[k], v) for k, v in untouched.items())  # backbone as the config says
     assert len(history) == 1 and history[0]["merged_into"] == "split_resnet20_mnist"
     assert history[0]["sha256"] == first["sha256"] and history[0]["epochs"] == 1 and history[0]["splits"] == ["SP-3"]
+    assert history[0]["cutout"] == 4  # its augmentation, for the note of what trained it
     with pytest.raises(DatasetError, match="does not fit"):  # another codec width: refused, not half-loaded
         start_from_shipped(build_model(replace(cont, k_max=16), 10, 1, load_init_weights(backbone_file)), "e2e")
     cont2 = replace(cont, epochs=2)

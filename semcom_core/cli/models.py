@@ -8,6 +8,14 @@ from pathlib import Path
 from semcom_core.paths import atomic_write_text
 
 
+def _recorded_cutout(run_dir: Path) -> int | None:
+    """The Cutout side a run folder's config.json records (0 for runs from before the knob), None without one."""
+    try:
+        return int(json.loads((run_dir / "config.json").read_text()).get("cutout", 0))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return None
+
+
 def cmd_train(a) -> int:
     from semcom_core.config import TrainConfig
     from semcom_core.train.loop import train
@@ -16,7 +24,17 @@ def cmd_train(a) -> int:
         cfg.epochs = a.epochs
     if a.lr is not None:
         cfg.lr = a.lr
-    if a.cutout is not None:
+    from semcom_core import paths
+    from semcom_core.cli.common import UsageError
+    if a.cutout is not None and a.cutout < 0:
+        raise UsageError(f"--cutout is a square's side in pixels (0: none), got {a.cutout}")
+    recorded = _recorded_cutout(Path(a.out) if a.out else paths.runs_dir() / cfg.name) if a.resume else None
+    if recorded is not None and a.cutout is not None and a.cutout != recorded:
+        raise UsageError(f"this run trained with cutout {recorded}; a run keeps the augmentation it began with "
+                         f"(resume without --cutout, or train into another --out)")
+    if recorded is not None:
+        cfg.cutout = recorded
+    elif a.cutout is not None:
         cfg.cutout = a.cutout
     if a.init_from:
         cfg.init_from = a.init_from
@@ -212,7 +230,7 @@ def register(sub) -> None:
     t.add_argument("--epochs", type=int, help="override the config's epoch count (e.g. 100 on a GPU)")
     t.add_argument("--lr", type=float, help="override the config's peak learning rate")
     t.add_argument("--cutout", type=int, help="override the config's Cutout square side in pixels (0: none); "
-                   "give it again with --resume")
+                   "--resume keeps the run's own")
     t.add_argument("--init-from", help="start from these weights instead of the config's init_from")
     t.add_argument("--scratch", action="store_true",
                    help="ignore the config's init_from: start from random weights (e.g. the paper's recipe on a GPU)")

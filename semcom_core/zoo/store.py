@@ -163,7 +163,8 @@ def _start_from_merged(model: nn.Module, name: str, merged: str, splits: list[st
         **{k: rec.get(k) for k in ("command", "epochs", "best_epoch", "best_val_acc", "wall_seconds", "machine",
                                    "device", "init_from", "schedule_changes") if k in rec},
         "exported_at": card.get("exported_at"),
-        "test_accuracy": {s: card.get("split_test_accuracy", {}).get(s) for s in splits}}]
+        "test_accuracy": {s: card.get("split_test_accuracy", {}).get(s) for s in splits},
+        **({"cutout": rec["config"]["cutout"]} if (rec.get("config") or {}).get("cutout") else {})}]
 
 
 def start_from_shipped(model: nn.Module, name: str) -> list[dict]:
@@ -183,6 +184,8 @@ def start_from_shipped(model: nn.Module, name: str) -> list[dict]:
                            "continue only with the config it was trained with") from e
     entry = {k: card.get(k) for k in ("sha256", "command", "epochs", "best_val_acc", "wall_seconds", "machine",
                                       "device", "exported_at", "test_accuracy")}
+    if cut := (card.get("config") or {}).get("cutout"):  # its augmentation, when more than crop and flip
+        entry["cutout"] = cut
     return list(card.get("history", [])) + [entry]
 
 

@@ -83,7 +83,7 @@ def training_note(card: dict, split: str, k_max: int, unsplit_acc: float | None,
     budget = ", ".join(p for p in (f"{epochs} epoch{'s' if epochs != 1 else ''}" if epochs else "",
                                    f"{secs / 3600:.1f} h" if secs else "",
                                    ", ".join(str(src.get("device", "")).split(", ")[:2])) if p)
-    before = list((own or {}).get("history") or ())  # earlier runs it was continued from, oldest first
+    before = list(src.get("history") or ())  # earlier runs it was continued from, oldest first
     if own and own.get("end_to_end"):
         start = _sha256(next((h["init_from"] for h in before if h.get("init_from")), own.get("init_from")))
         shipped = _sha256(card.get("backbone_from") or card.get("backbone_embedded_from") or card.get("init_from"))
@@ -109,18 +109,21 @@ def training_note(card: dict, split: str, k_max: int, unsplit_acc: float | None,
                         + (f" with {longer} warm restart{'s' if longer != 1 else ''}" if longer else "")
                         + (f"{' and' if longer else ' with'} {shorter} shortening{'s' if shorter != 1 else ''}"
                            if shorter else ""))
-        mine = (own.get("schedule_changes") or [{}])[0].get("epochs_before") or own.get("epochs")
+        mine = (src.get("schedule_changes") or [{}])[0].get("epochs_before") or src.get("epochs")
         said.append(", then ".join(runs) + f", then continued from that model on a new cosine schedule of {mine} epochs")
-    for ch in (own or {}).get("schedule_changes") or ():  # its cosine re-drawn: a warm restart if longer
+    for ch in src.get("schedule_changes") or ():  # its cosine re-drawn: a warm restart if longer
         what = ("its cosine schedule was re-drawn over" if ch["epochs_after"] > ch["epochs_before"]
                 else "it was shortened to")
         said.append(f"after epoch {first + ch['after_epoch']} {what} {ch['epochs_after']} epochs, continuing at "
                     f"{100 * ch['lr_fraction_of_peak']:.0f} % of the peak learning rate")
-    cut = (src.get("config") or {}).get("cutout") or 0  # Cutout in this split's (last) run
-    if cut:
-        said.append(("its last " + f"{src.get('epochs')} epochs" if before else "")
-                    + f"{' with' if before else 'with'} Cutout, one {cut} x {cut}-pixel square of each training "
-                    "image zeroed")
+    runs_cut, done = [], 0  # (first epoch, last epoch, side) of each run trained with Cutout
+    for h in [*before, {"epochs": src.get("epochs"), "cutout": (src.get("config") or {}).get("cutout")}]:
+        if h.get("cutout"):
+            runs_cut.append((done + 1, done + (h.get("epochs") or 0), h["cutout"]))
+        done += h.get("epochs") or 0
+    for a, b, side in runs_cut:
+        said.append((f"epochs {a}-{b} " if before else "") + f"with Cutout, one {side} x {side}-pixel square of "
+                    "each training image set to the mean colour")
     how += f" ({'; '.join(said)})" if said else ""
     text = f"{how}. Over a noiseless channel with all {k_max} numbers it reaches {100 * acc:.2f} %"
     gap = unsplit_acc is not None and acc < unsplit_acc - far
