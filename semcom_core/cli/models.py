@@ -8,17 +8,9 @@ from pathlib import Path
 from semcom_core.paths import atomic_write_text
 
 
-def _recorded_cutout(run_dir: Path) -> int | None:
-    """The Cutout side a run folder's config.json records (0 for runs from before the knob), None without one."""
-    try:
-        return int(json.loads((run_dir / "config.json").read_text()).get("cutout", 0))
-    except (OSError, ValueError, TypeError, AttributeError):
-        return None
-
-
 def cmd_train(a) -> int:
     from semcom_core.config import TrainConfig
-    from semcom_core.train.loop import train
+    from semcom_core.train.loop import recorded_config, train
     cfg = TrainConfig.load(a.config)
     if a.epochs is not None:
         cfg.epochs = a.epochs
@@ -28,7 +20,8 @@ def cmd_train(a) -> int:
     from semcom_core.cli.common import UsageError
     if a.cutout is not None and a.cutout < 0:
         raise UsageError(f"--cutout is a square's side in pixels (0: none), got {a.cutout}")
-    recorded = _recorded_cutout(Path(a.out) if a.out else paths.runs_dir() / cfg.name) if a.resume else None
+    ran = recorded_config(Path(a.out) if a.out else paths.runs_dir() / cfg.name) if a.resume else None
+    recorded = None if ran is None else ran.get("cutout", 0)  # 0: a run from before the option
     if recorded is not None and a.cutout is not None and a.cutout != recorded:
         raise UsageError(f"this run trained with cutout {recorded}; a run keeps the augmentation it began with "
                          f"(resume without --cutout, or train into another --out)")

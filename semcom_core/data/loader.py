@@ -127,6 +127,6 @@ class ImageData:
             if augment:
                 x = random_crop_flip(x, pad, self.spec.hflip, g)
             x = self.normalize(x)
-            if augment and cutout_size > 0:
-                x = cutout(x, cutout_size, g)
+            if augment:
+                x = cutout(x, cutout_size, g)  # no draws at size 0
             yield x, s.labels[idx]

@@ -82,11 +82,20 @@ def _atomic_torch_save(obj, path: Path) -> None:
         torch.save(obj, tmp)
 
 
-def _epochs_of(config_file: Path) -> int | None:
-    """The schedule length a run folder's config.json was last trained with (None if there is none)."""
+def recorded_config(run_dir: Path) -> dict | None:
+    """The config a run folder's config.json says it was last trained with (None if there is none)."""
     try:
-        return int(json.loads(config_file.read_text())["epochs"])
-    except (OSError, ValueError, KeyError, TypeError):
+        cfg = json.loads((run_dir / "config.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return cfg if isinstance(cfg, dict) else None
+
+
+def _epochs_of(run_dir: Path) -> int | None:
+    """The schedule length a run folder was last trained with (None if it does not say)."""
+    try:
+        return int((recorded_config(run_dir) or {})["epochs"])
+    except (KeyError, ValueError, TypeError):
         return None
 
 
@@ -179,7 +188,7 @@ def train(cfg: TrainConfig, out_dir: Path | None = None, resume: bool = False,
         where = f"epoch {state['epoch']}" + (f" + {state['partial']['step']} batches" if state.get("partial") else "")
         print(f"resumed {cfg.name} after {where} (best val {state['best_val']:.4f})")
         # the schedule the checkpoint was trained under (older checkpoints: the run folder's config.json)
-        before = state.get("schedule_epochs") or _epochs_of(out / "config.json")
+        before = state.get("schedule_epochs") or _epochs_of(out)
         state["schedule_epochs"] = cfg.epochs  # saved with the next checkpoint; until then a resume records it again
         if before is not None and before != cfg.epochs:  # the cosine is re-drawn over the new length: record it
             state.setdefault("schedule_changes", []).append({
