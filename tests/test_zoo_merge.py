@@ -278,3 +278,50 @@ def test_zoo_merge_on_the_command_line_reports_the_test_accuracy_change(tmp_path
     assert cli_main(["zoo", "merge", "split_resnet20_mnist", "--base-dtype", "int8", "--dtype", "int8"]) == 0
     err = capsys.readouterr().err
     assert "SP-2: test accuracy" in err and "SP-3: test accuracy" in err
+
+
+@pytest.mark.slow
+def test_a_shared_backbone_is_replaced_only_when_asked_and_the_split_model_then_moves_to_it(
+        tmp_path, cache_dir, monkeypatch, capsys):
+    from semcom_core.cli import main as cli_main
+    from semcom_core.data.registry import DatasetError
+    pt, backbone_file, data, common = tiny_split_zoo(tmp_path, cache_dir, monkeypatch)  # SP-2, SP-3 read it
+    card_file = pt / "split" / "split_resnet20_mnist.json"
+    old_sha, card_before = sha256_file(backbone_file), card_file.read_text()
+    train(TrainConfig(name="bb", seed=1, **common), tmp_path / "bb2", data=data, progress=False)
+
+    def split_run(out, split, init):
+        cfg = TrainConfig(name=out, kind="split", init_from=str(init), freeze_backbone=True, splits=[split], k_max=8,
+                          **common)
+        train(cfg, tmp_path / out, data=data, progress=False)
+        return tmp_path / out
+
+    # a split that runs on the shared backbone, trained on another one, is not merged
+    other = split_run("other", "SP-3", tmp_path / "bb2" / "best.safetensors")
+    with pytest.raises(ValueError, match="SP-3 on another backbone than the shipped resnet20_mnist"):
+        merge_split_runs("split_resnet20_mnist", [other], "int8")
+    # exporting a new backbone over the shared one is refused, with the ways on; nothing written
+    with pytest.raises(ValueError, match="shared backbone of split_resnet20_mnist, whose SP-2, SP-3 read it"):
+        export_run(tmp_path / "bb2", "resnet20_mnist", "split", "cmd", dtype="float16")
+    capsys.readouterr()
+    assert cli_main(["zoo", "export", str(tmp_path / "bb2"), "--name", "resnet20_mnist", "--subdir", "split"]) == 2
+    assert "--replace-shared exports it anyway" in capsys.readouterr().err
+    assert sha256_file(backbone_file) == old_sha and card_file.read_text() == card_before
+    assert cli_main(["zoo", "export", str(tmp_path / "bb2"), "--name", "resnet20_mnist", "--subdir", "split",
+                     "--dtype", "float16", "--replace-shared"]) == 0
+    assert "SP-2, SP-3 read the replaced backbone" in capsys.readouterr().err
+    new_sha = sha256_file(backbone_file)
+    assert new_sha != old_sha
+    with pytest.raises(DatasetError, match="its split points SP-2, SP-3 read it: train them on the shipped backbone"):
+        load_shipped("split_resnet20_mnist")
+    # SP-2 trained on the new backbone is not enough: SP-3 still reads it; nothing written
+    sp2, sp3 = split_run("sp2", "SP-2", backbone_file), split_run("sp3", "SP-3", backbone_file)
+    with pytest.raises(ValueError, match="its split points SP-3 read it"):
+        merge_split_runs("split_resnet20_mnist", [sp2], "int8")
+    assert card_file.read_text() == card_before
+    card = merge_split_runs("split_resnet20_mnist", [sp2, sp3], "int8")
+    assert card["backbone_from"] == {"name": "resnet20_mnist", "sha256": new_sha}
+    assert card["earlier_backbones"] == [{"name": "resnet20_mnist", "sha256": old_sha}]
+    model, _ = load_shipped("split_resnet20_mnist")
+    ran_on = {k.removeprefix("backbone."): v for k, v in model.state_dict().items() if k.startswith("backbone.")}
+    assert all(torch.equal(v, ran_on[k]) for k, v in expand(load_file(str(backbone_file))).items())

@@ -9,13 +9,27 @@ from pathlib import Path
 
 
 def cmd_zoo_export(a) -> int:
-    from semcom_core.zoo.store import export_run
+    from semcom_core.cli.common import UsageError
+    from semcom_core.zoo.store import backbone_users, export_run
     measure = None
     if a.measure:
         from semcom_core.eval.cards import measure_for_card as measure
     dtype = "float16" if a.half else a.dtype
-    card = export_run(Path(a.run), a.name, a.subdir, a.command, dtype, measure)
+    users = backbone_users(a.name)
+    try:
+        card = export_run(Path(a.run), a.name, a.subdir, a.command, dtype, measure, replace_shared=a.replace_shared)
+    except ValueError as e:  # a shared backbone that would be replaced: one line, nothing written
+        raise UsageError(str(e)) from None
     print(json.dumps(card, indent=2))
+    for user, reads in users.items():  # replaced with --replace-shared: what each split model needs now
+        if user == a.name:
+            continue
+        if reads:
+            print(f"{user}: its {', '.join(reads)} read the replaced backbone and cannot run until trained on the new "
+                  f"one and merged (`python -m semcom_core zoo merge {user} RUN...`)", file=sys.stderr)
+        else:
+            print(f"{user}: no split point reads the backbone; `python -m semcom_core zoo merge {user}` points it "
+                  "to the new one", file=sys.stderr)
     return 0
 
 
@@ -156,6 +170,9 @@ def register(sub) -> None:
     ze.add_argument("--dtype", default="float32", choices=DTYPES, help="storage (see semcom_core/zoo/storage.py)")
     ze.add_argument("--half", action="store_true", help="same as --dtype float16")
     ze.add_argument("--measure", action="store_true", help="measure test accuracy on the shipped file")
+    ze.add_argument("--replace-shared", action="store_true",
+                    help="replace a shipped backbone even though split models share it (their split points that "
+                         "read it then need training on the new one and `zoo merge`)")
     ze.set_defaults(func=cmd_zoo_export)
     zm = zoo.add_parser("merge", help="put split points trained in separate runs into a shipped split model")
     zm.add_argument("name", help="the shipped split model, e.g. split_resnet18_cifar10")

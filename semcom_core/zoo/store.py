@@ -107,11 +107,58 @@ def load_shipped(name: str, device: torch.device | str = "cpu") -> tuple[nn.Modu
         ref_path = card_path(ref["name"])
         ref_card, ref_file = json.loads(ref_path.read_text()), ref_path.with_suffix(".safetensors")
         if ref_card.get("sha256") != ref["sha256"] or not ref_file.is_file() or sha256_file(ref_file) != ref["sha256"]:
-            raise DatasetError(f"{name} was exported against backbone {ref['name']} with sha256 {ref['sha256'][:12]}..., "
-                               "which is not the shipped one; re-export it with `python -m semcom_core zoo export`")
+            raise DatasetError(backbone_moved_message(name, ref, reads_backbone(card)))
         state.update({f"backbone.{k}": v for k, v in expand(load_file(str(ref_file))).items()})
     model.load_state_dict(state)
     return model.to(device).eval(), card
+
+
+def whole_network(cfg: dict) -> set[str]:
+    """Every stage of a split model's backbone, and its head: a split point whose own trained copies
+    (`adapt`) cover these is a whole network of its own (trained end to end)."""
+    spec = get_spec(cfg["dataset"])
+    return set(build_backbone(cfg["backbone"], spec.num_classes, spec.image_shape[2]).stage_names) | {"head"}
+
+
+def reads_backbone(card: dict) -> list[str]:
+    """The split points of a split model's card that run stages of its shared backbone: those whose
+    own trained copies (`adapt`) do not cover the whole network."""
+    from semcom_core.nets.split import split_points
+    cfg = card.get("config") or {}
+    spec = get_spec(cfg["dataset"])
+    backbone = build_backbone(cfg["backbone"], spec.num_classes, spec.image_shape[2])
+    whole, adapt = set(backbone.stage_names) | {"head"}, cfg.get("adapt") or {}
+    splits = cfg.get("splits") or split_points(backbone)[1:-1]  # none listed: every feature split
+    return [s for s in splits if not set(adapt.get(s) or []) >= whole]
+
+
+def backbone_users(name: str) -> dict[str, list[str]]:
+    """The shipped split models whose shared backbone is the artifact `name` (their card's
+    `backbone_from`), each with its split points that read it."""
+    users = {}
+    for card_file in sorted(paths.pretrained_dir().rglob("*.json")):
+        try:
+            card = json.loads(card_file.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(card, dict) and (card.get("backbone_from") or {}).get("name") == name:
+            users[card_file.stem] = reads_backbone(card)
+    return users
+
+
+def backbone_moved_message(name: str, ref: dict, reads: list[str]) -> str:
+    """What to do when the shipped backbone artifact a split model points to is not the one it was
+    exported against."""
+    head = (f"{name} was exported against backbone {ref['name']} with sha256 {ref['sha256'][:12]}..., "
+            "which is not the shipped one")
+    if not reads:
+        return f"{head}; none of its split points reads it: `python -m semcom_core zoo merge {name}` points it to the shipped one"
+    return (f"{head}, and its split points {', '.join(reads)} read it: train them on the shipped backbone and "
+            f"`python -m semcom_core zoo merge {name} RUN...` (or bring back the file it was exported against, e.g. from git)")
+
+
+def _same_tensors(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> bool:
+    return set(a) == set(b) and all(torch.equal(a[k].float(), b[k].float()) for k in a)
 
 
 def merged_into(run_name: str) -> tuple[str, list[str]] | None:
@@ -209,19 +256,25 @@ def shared_backbone(state: dict, cfg_d: dict) -> tuple[dict, dict | None]:
 
 def export_run(run_dir: Path, name: str, subdir: str, command: str | None, dtype: str = "float32",
                measure: Callable[[nn.Module, TrainConfig], dict] | None = None, kind: str | None = None,
-               keep_metadata: bool = False) -> dict:
+               keep_metadata: bool = False, replace_shared: bool = False) -> dict:
     """Copy a run's best weights into pretrained/<subdir>/<name>.safetensors, stored as `dtype`
     (`storage.DTYPES`), and write the model card; `measure` evaluates the *shipped file* and returns
     accuracy fields. `kind`: the card's kind when the run's config names none (a TOC run: "toc", whose
     `measure` is given the config as a dict). `keep_metadata`: the shipped file keeps the run file's
     safetensors metadata (a TOC file's validation split, which the dynamic model's thresholds are fitted on).
-    `command`: how it was trained, for the card; None: the command lines the run kept (`run_command`)."""
+    `command`: how it was trained, for the card; None: the command lines the run kept (`run_command`).
+    A shipped artifact that split models use as their shared backbone (`backbone_users`) is replaced only
+    with `replace_shared`: their split points that read it are unusable until trained on the new one and
+    merged (`merge_split_runs` then points the split model to it). ValueError otherwise, nothing written."""
     run_dir = Path(run_dir)
     cfg_d = json.loads((run_dir / "config.json").read_text())
     summary = json.loads((run_dir / "summary.json").read_text())
     dest = paths.pretrained_dir() / subdir
     dest.mkdir(parents=True, exist_ok=True)
     weights = dest / f"{name}.safetensors"
+    users = {u: reads for u, reads in backbone_users(name).items() if u != name} if weights.is_file() else {}
+    if users and not replace_shared:
+        raise ValueError(replacing_backbone_message(name, users))
     best = run_dir / "best.safetensors"
     state = compact(load_file(str(best)), dtype)
     state, backbone_from = shared_backbone(state, cfg_d)
@@ -239,6 +292,17 @@ def export_run(run_dir: Path, name: str, subdir: str, command: str | None, dtype
     if backbone_from:
         card["backbone_from"] = backbone_from  # the file holds the codecs; the backbone is that artifact
     return _finish_card(card, weights.with_suffix(".json"), measure)
+
+
+def replacing_backbone_message(name: str, users: dict[str, list[str]]) -> str:
+    """Why `zoo export` will not replace the shared backbone `name` of the split models `users`, and the ways on."""
+    def one(user: str, reads: list[str]) -> str:
+        if not reads:
+            return f"{user} (none of its split points reads it: `zoo merge {user}` then points it to the new one)"
+        return (f"{user}, whose {', '.join(reads)} read it (unusable until trained on the new one and merged: "
+                f"`zoo merge {user} RUN...`; or keep the present one inside it first: `zoo merge {user} --embed-backbone`)")
+    return (f"{name} is the shared backbone of " + "; ".join(one(u, r) for u, r in users.items())
+            + ". --replace-shared exports it anyway")
 
 
 def run_command(summary: dict, cfg_d: dict) -> str:
@@ -295,7 +359,11 @@ def merge_split_runs(name: str, run_dirs: list[Path], dtype: str = "int8", comma
     no split is as it was, and every split point is measured again. `restore`: split points whose stored
     weights are re-stored as `dtype` (not retrained: the file shrinks, the numbers change a little), measured
     again like a merged split. A run of the config that trained the shipped split (e.g. a continuation) must
-    beat its best validation accuracy (measured alike), unless `allow_worse`."""
+    beat its best validation accuracy (measured alike), unless `allow_worse`.
+    A merged split point that reads the shared backbone (not trained end to end) must have been trained on
+    the very backbone the model runs it on. If the shipped backbone artifact was replaced since the model was
+    exported, every split point that reads it must be merged from runs trained on the new one; the model then
+    points to the new one (`earlier_backbones` keeps the old reference)."""
     card_file = card_path(name)
     card = json.loads(card_file.read_text())
     weights = card_file.with_suffix(".safetensors")
@@ -312,8 +380,16 @@ def merge_split_runs(name: str, run_dirs: list[Path], dtype: str = "int8", comma
         stored = compact(expand(stored), base_dtype)
         card["base_weights_dtype"] = base_dtype
     cfg = card["config"]
-    spec = get_spec(cfg["dataset"])
-    whole = set(build_backbone(cfg["backbone"], spec.num_classes, spec.image_shape[2]).stage_names) | {"head"}
+    whole = whole_network(cfg)
+    pointer = card.get("backbone_from")  # the shared backbone is that artifact, or in the file itself
+    if pointer:
+        shared_file = card_path(pointer["name"]).with_suffix(".safetensors")
+        shared, shared_sha = expand(load_file(str(shared_file))), sha256_file(shared_file)
+        shared_where = f"the shipped {pointer['name']}"
+    else:
+        shared = {k.removeprefix("backbone."): v for k, v in expand(
+            {k: v for k, v in stored.items() if k.startswith("backbone.")}).items()}
+        shared_where = f"the one stored in {name}"
     trained = card.setdefault("split_training", {})
     shipped_before = {sp: dict(rec) for sp, rec in trained.items() if isinstance(rec, dict)}
     retrained = []
@@ -324,9 +400,13 @@ def merge_split_runs(name: str, run_dirs: list[Path], dtype: str = "int8", comma
             if rcfg[key] != cfg[key]:
                 raise ValueError(f"{run} trains {key} = {rcfg[key]!r}, the shipped {name} has {cfg[key]!r}")
         best = load_file(str(run / "best.safetensors"))
+        run_backbone = {k.removeprefix("backbone."): v for k, v in best.items() if k.startswith("backbone.")}
         for split in rcfg["splits"]:
             if split not in cfg["splits"]:
                 raise ValueError(f"{run} trains {split}, which {name} does not serve ({', '.join(cfg['splits'])})")
+            if not set(rcfg.get("adapt", {}).get(split, [])) >= whole and not _same_tensors(run_backbone, shared):
+                raise ValueError(f"{run} trained {split} on another backbone than {shared_where}, which {name} runs "
+                                 f"{split} on (its stages not copied into the split): train it on that backbone")
             prefixes = (f"codecs.{split_key(split)}.", f"adapted.{split_key(split)}.")
             prev = shipped_before.get(split, {})  # the shipped split, not a run merged before in this call
             if (not allow_worse and (prev.get("config") or {}).get("name") == rcfg.get("name")
@@ -354,6 +434,12 @@ def merge_split_runs(name: str, run_dirs: list[Path], dtype: str = "int8", comma
         card.setdefault("restored", {})[split] = {
             "weights_dtype": dtype, "note": f"stored again as {dtype}, not retrained ({time.strftime('%Y-%m-%d')})"}
         retrained.append(split)
+    if pointer and shared_sha != pointer["sha256"]:  # the backbone artifact was replaced since the export
+        stale = [s for s in reads_backbone(card) if s not in retrained or s in restore]
+        if stale:
+            raise ValueError(backbone_moved_message(name, pointer, stale))
+        card["backbone_from"] = {"name": pointer["name"], "sha256": shared_sha}
+        card.setdefault("earlier_backbones", []).append(pointer)
     with paths.atomic_path(weights) as tmp:
         save_file(stored, str(tmp), metadata={"name": name})
     card.update(weights_dtype=stored_dtype(stored), sha256=sha256_file(weights),
