@@ -90,6 +90,14 @@ def test_training_note_names_the_budget_and_explains_a_far_ceiling():
     cont = X.training_note(card | {"epochs_total": 8, "wall_seconds_total": 18000}, "SP-1", 1024, None)
     assert says(cont.text, "8 epochs", "5.0 h", "14.67 %") and not cont.far_below and "unsplit" not in cont.text
     assert "3 epochs" not in cont.text
+    assert says(low.text, "kept frozen, and it trained for 3 epochs, where paper 000")
+    # a split retrained on the frozen backbone with copies of some stages: says which, and that the rest is frozen
+    part = card | {"split_training": {"SP-1": {"epochs": 1, "wall_seconds": 469.0, "device": "CPU (cpu), bf16 autocast",
+                                               "end_to_end": False,
+                                               "config": {"adapt": {"SP-1": ["conv1", "conv2_x", "conv3_x", "head"]}}}}}
+    assert says(X.training_note(part, "SP-1", 1024, 0.8895).text,
+                "SP-1 codec and its own copies of conv1, conv2_x, conv3_x and the head were retrained on the frozen "
+                "backbone for 1 epoch, 0.1 h", "kept frozen, and it trained for 1 epoch, where")
     # a paper-length training run with the same gap: flagged, but no budget blamed
     full = X.training_note(card | {"epochs": 100}, "SP-1", 1024, 0.8895)
     assert full.far_below and says(full.text, "100 epochs", "88.95 %") and "docs/compute.md" not in full.text

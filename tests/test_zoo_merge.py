@@ -325,3 +325,30 @@ def test_a_shared_backbone_is_replaced_only_when_asked_and_the_split_model_then_
     model, _ = load_shipped("split_resnet20_mnist")
     ran_on = {k.removeprefix("backbone."): v for k, v in model.state_dict().items() if k.startswith("backbone.")}
     assert all(torch.equal(v, ran_on[k]) for k, v in expand(load_file(str(backbone_file))).items())
+
+
+@pytest.mark.slow
+def test_merge_takes_only_the_split_points_asked_for(tmp_path, cache_dir, monkeypatch):
+    pt, backbone_file, data, common = tiny_split_zoo(tmp_path, cache_dir, monkeypatch)
+    weights = pt / "split" / "split_resnet20_mnist.safetensors"
+    before = load_file(str(weights))
+    both = TrainConfig(name="both", kind="split", init_from=str(backbone_file), freeze_backbone=True,
+                       splits=["SP-2", "SP-3"], k_max=8, seed=3, **common)
+    train(both, tmp_path / "both", data=data, progress=False)
+    with pytest.raises(ValueError, match="no run given trains SP-1"):
+        merge_split_runs("split_resnet20_mnist", [tmp_path / "both"], "int8", only=["SP-1"])
+    assert "SP-3" in merge_split_runs("split_resnet20_mnist", [], "int8", restore=["SP-3"])["restored"]
+    before = load_file(str(weights))
+    seen = []
+    card = merge_split_runs("split_resnet20_mnist", [tmp_path / "both"], "int8", only=["SP-3"],
+                            measure=lambda m, c: seen.append(list(c.splits)) or {
+                                "split_test_accuracy": {s: 0.5 for s in c.splits}})
+    after = load_file(str(weights))
+    sp2 = [k for k in before if k.startswith("codecs.SP_2.")]
+    assert sp2 and all(torch.equal(after[k], before[k]) for k in sp2)  # not asked for: as it was
+    run = load_file(str(tmp_path / "both" / "best.safetensors"))
+    sp3 = {k: v for k, v in run.items() if k.startswith("codecs.SP_3.")}
+    assert all(torch.equal(after[k], v) for k, v in compact(sp3, "int8").items())
+    assert seen == [["SP-3"]] and card["split_training"]["SP-3"]["config"]["name"] == "both"
+    assert "restored" not in card  # SP-3 is retrained now, not merely stored again
+    assert (card["split_training"].get("SP-2") or {}).get("config", {}).get("name") != "both"

@@ -48,7 +48,7 @@ def cmd_zoo_merge(a) -> int:
     try:
         card = merge_split_runs(a.name, [Path(r) for r in a.runs], a.dtype, commands=a.command,
                                 measure=measure, base_dtype=a.base_dtype, embed_backbone=a.embed_backbone,
-                                restore=a.restore, allow_worse=a.allow_worse)
+                                restore=a.restore, allow_worse=a.allow_worse, only=a.splits)
     except ValueError as e:  # a run that does not fit, or would ship a worse model: one line, nothing written
         raise UsageError(str(e)) from None
     print(json.dumps({k: card.get(k) for k in ("name", "sha256", "weights_dtype", "split_test_accuracy",
@@ -182,6 +182,8 @@ def register(sub) -> None:
                     help="copy the shared backbone into the file (then its own artifact may be replaced)")
     zm.add_argument("--base-dtype", choices=DTYPES,
                     help="also re-store the rest (backbone, other splits) as this dtype; every split is re-measured")
+    zm.add_argument("--splits", nargs="+", default=[], metavar="SPLIT",
+                    help="merge only these split points of the runs (default: every split point they trained)")
     zm.add_argument("--restore", nargs="+", default=[], metavar="SPLIT",
                     help="re-store these split points' weights as --dtype (not retrained; they are measured again)")
     zm.add_argument("--command", action="append", metavar="CMD",

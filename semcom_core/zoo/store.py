@@ -348,7 +348,8 @@ def _finish_card(card: dict, card_file: Path, measure) -> dict:
 def merge_split_runs(name: str, run_dirs: list[Path], dtype: str = "int8", commands: list[str] | None = None,
                      measure: Callable[[nn.Module, TrainConfig], dict] | None = None,
                      base_dtype: str | None = None, embed_backbone: bool = False,
-                     restore: list[str] | tuple[str, ...] = (), allow_worse: bool = False) -> dict:
+                     restore: list[str] | tuple[str, ...] = (), allow_worse: bool = False,
+                     only: list[str] | tuple[str, ...] = ()) -> dict:
     """Replace split points of the shipped multi-split model `name` by the ones trained in `run_dirs`
     (split runs, typically one split each with every stage its own trained copy: `adapt`), stored as
     `dtype`. Everything else stays byte for byte: the split points not retrained, and the shared backbone,
@@ -359,7 +360,8 @@ def merge_split_runs(name: str, run_dirs: list[Path], dtype: str = "int8", comma
     no split is as it was, and every split point is measured again. `restore`: split points whose stored
     weights are re-stored as `dtype` (not retrained: the file shrinks, the numbers change a little), measured
     again like a merged split. A run of the config that trained the shipped split (e.g. a continuation) must
-    beat its best validation accuracy (measured alike), unless `allow_worse`.
+    beat its best validation accuracy (measured alike), unless `allow_worse`. `only`: merge just these split
+    points of the runs (a run that trained several, of which some are not better than the shipped ones).
     A merged split point that reads the shared backbone (not trained end to end) must have been trained on
     the very backbone the model runs it on. If the shipped backbone artifact was replaced since the model was
     exported, every split point that reads it must be merged from runs trained on the new one; the model then
@@ -393,6 +395,9 @@ def merge_split_runs(name: str, run_dirs: list[Path], dtype: str = "int8", comma
     trained = card.setdefault("split_training", {})
     shipped_before = {sp: dict(rec) for sp, rec in trained.items() if isinstance(rec, dict)}
     retrained = []
+    runs_train = [json.loads((Path(run) / "config.json").read_text())["splits"] for run in run_dirs]
+    if missing := [sp for sp in only if not any(sp in t for t in runs_train)]:
+        raise ValueError(f"no run given trains {', '.join(missing)}")
     for i, run in enumerate(map(Path, run_dirs)):
         rcfg = json.loads((run / "config.json").read_text())
         summary = json.loads((run / "summary.json").read_text())
@@ -402,6 +407,8 @@ def merge_split_runs(name: str, run_dirs: list[Path], dtype: str = "int8", comma
         best = load_file(str(run / "best.safetensors"))
         run_backbone = {k.removeprefix("backbone."): v for k, v in best.items() if k.startswith("backbone.")}
         for split in rcfg["splits"]:
+            if only and split not in only:
+                continue
             if split not in cfg["splits"]:
                 raise ValueError(f"{run} trains {split}, which {name} does not serve ({', '.join(cfg['splits'])})")
             if not set(rcfg.get("adapt", {}).get(split, [])) >= whole and not _same_tensors(run_backbone, shared):
@@ -420,6 +427,10 @@ def merge_split_runs(name: str, run_dirs: list[Path], dtype: str = "int8", comma
             command = commands[i] if commands else run_command(summary, rcfg)
             trained[split] = {**_run_record(rcfg, summary, command), "weights_dtype": dtype,
                               "end_to_end": set(cfg["adapt"][split]) >= whole}
+            if split in (card.get("restored") or {}):  # retrained now: no longer "stored again, not retrained"
+                del card["restored"][split]
+                if not card["restored"]:
+                    del card["restored"]
             retrained.append(split)
     for split in dict.fromkeys(restore):
         if split not in cfg["splits"]:

@@ -92,7 +92,12 @@ def training_note(card: dict, split: str, k_max: int, unsplit_acc: float | None,
         how = (f"The {split} model (every stage fine-tuned end to end from {source}, with distillation "
                f"from it) was trained for {budget or 'an unrecorded budget'}")
     elif own:
-        how = f"The {split} codec was retrained for {budget or 'an unrecorded budget'}"
+        copies = ((own.get("config") or {}).get("adapt") or {}).get(split) or []
+        names = [("the head" if c == "head" else c) for c in copies]
+        mine = (" and its own copies of " + (", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0])
+                if names else "")
+        how = (f"The {split} codec{mine} {'were' if mine else 'was'} retrained on the frozen backbone for "
+               f"{budget or 'an unrecorded budget'}")
     else:
         how = (f"The {split} codec of `{card.get('name', 'this model')}` (the backbone frozen) was trained for "
                f"{budget or 'an unrecorded budget'}")
@@ -129,10 +134,13 @@ def training_note(card: dict, split: str, k_max: int, unsplit_acc: float | None,
     gap = unsplit_acc is not None and acc < unsplit_acc - far
     text += f", the unsplit model {100 * unsplit_acc:.2f} %." if unsplit_acc is not None else "."
     if gap:
+        short = bool(epochs) and epochs < PAPER_EPOCHS
+        why = (["part of its network is the unsplit backbone's, kept frozen"] if not (own and own.get("end_to_end"))
+               else []) + ([f"it trained for {epochs} epoch{'s' if epochs != 1 else ''}"] if short else [])
         text += " That ceiling is far below the unsplit model's" + (
-            f" because of a short training budget ({epochs} epochs; paper 000 trains each split end to end "
-            f"for {PAPER_EPOCHS}): this split shows the shape of the trade-off, not its level. docs/compute.md has "
-            "the numbers and the GPU recipe." if epochs and epochs < PAPER_EPOCHS else ".")
+            f": {', and '.join(why)}, where paper 000 trains each split end to end for {PAPER_EPOCHS} epochs; this "
+            "split shows the shape of the trade-off, not its level." if why else ".") + (
+            " docs/compute.md has the numbers and the GPU recipe." if short else "")
     return TrainingNote(text, gap)
 
 
