@@ -98,6 +98,9 @@ def test_training_note_names_the_budget_and_explains_a_far_ceiling():
     assert says(X.training_note(part, "SP-1", 1024, 0.8895).text,
                 "SP-1 codec and its own copies of conv1, conv2_x, conv3_x and the head were retrained on the frozen "
                 "backbone for 1 epoch, 0.1 h", "kept frozen, and it trained for 1 epoch, where")
+    head_only = card | {"split_training": {"SP-1": {"epochs": 1, "end_to_end": False,
+                                                    "config": {"adapt": {"SP-1": ["head"]}}}}}
+    assert says(X.training_note(head_only, "SP-1", 1024, 0.8895).text, "SP-1 codec and its own copy of the head were")
     # a paper-length training run with the same gap: flagged, but no budget blamed
     full = X.training_note(card | {"epochs": 100}, "SP-1", 1024, 0.8895)
     assert full.far_below and says(full.text, "100 epochs", "88.95 %") and "docs/compute.md" not in full.text
@@ -108,6 +111,7 @@ def test_training_note_names_the_budget_and_explains_a_far_ceiling():
     assert says(retrained.text, "SP-1", "5 epochs", "1.0 h", "GPU (cuda), bf16 autocast", "14.67 %")
     assert "3 epochs" not in retrained.text and "1.8 h" not in retrained.text
     assert says(retrained.text, "from the unsplit backbone") and "checkpoint" not in retrained.text
+    assert says(retrained.text, "it trained for 5 epochs") and "frozen" not in retrained.text  # end to end: no frozen part
     # started from another checkpoint of the backbone than the shipped one (the card records both): said
     ref = {"backbone_from": {"name": "resnet34_cifar10", "sha256": "e1ec473c" + "0" * 56}}
     same = own | ref | {"split_training": {"SP-1": own["split_training"]["SP-1"]

@@ -137,5 +137,5 @@ def test_split_model_ships_without_its_frozen_backbone(tmp_path, cache_dir, monk
     next(t for t in tampered.values() if t.is_floating_point()).add_(1)
     from safetensors.torch import save_file
     save_file(tampered, str(backbone_file))
-    with pytest.raises(DatasetError, match="not the shipped one, and its split points .* read it: train them on the shipped"):
+    with pytest.raises(DatasetError, match="not the shipped one, so it cannot be loaded; its split points .* read it: train them on the shipped"):
         load_shipped("split_resnet20_mnist")

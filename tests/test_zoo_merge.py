@@ -300,7 +300,11 @@ def test_a_shared_backbone_is_replaced_only_when_asked_and_the_split_model_then_
     other = split_run("other", "SP-3", tmp_path / "bb2" / "best.safetensors")
     with pytest.raises(ValueError, match="SP-3 on another backbone than the shipped resnet20_mnist"):
         merge_split_runs("split_resnet20_mnist", [other], "int8")
-    # exporting a new backbone over the shared one is refused, with the ways on; nothing written
+    # the same backbone exported again is not a replacement: no refusal, the file as it was
+    export_run(tmp_path / "bb", "resnet20_mnist", "split", "cmd", dtype="float16")
+    assert sha256_file(backbone_file) == old_sha
+    load_shipped("split_resnet20_mnist")
+    # exporting a new backbone over the shared one is refused, saying how to proceed; nothing written
     with pytest.raises(ValueError, match="shared backbone of split_resnet20_mnist, whose SP-2, SP-3 read it"):
         export_run(tmp_path / "bb2", "resnet20_mnist", "split", "cmd", dtype="float16")
     capsys.readouterr()
@@ -309,10 +313,11 @@ def test_a_shared_backbone_is_replaced_only_when_asked_and_the_split_model_then_
     assert sha256_file(backbone_file) == old_sha and card_file.read_text() == card_before
     assert cli_main(["zoo", "export", str(tmp_path / "bb2"), "--name", "resnet20_mnist", "--subdir", "split",
                      "--dtype", "float16", "--replace-shared"]) == 0
-    assert "SP-2, SP-3 read the replaced backbone" in capsys.readouterr().err
+    assert "split_resnet20_mnist cannot be loaded until its SP-2, SP-3, which read the replaced backbone" in (
+        capsys.readouterr().err)
     new_sha = sha256_file(backbone_file)
     assert new_sha != old_sha
-    with pytest.raises(DatasetError, match="its split points SP-2, SP-3 read it: train them on the shipped backbone"):
+    with pytest.raises(DatasetError, match="cannot be loaded; its split points SP-2, SP-3 read it: train them on the"):
         load_shipped("split_resnet20_mnist")
     # SP-2 trained on the new backbone is not enough: SP-3 still reads it; nothing written
     sp2, sp3 = split_run("sp2", "SP-2", backbone_file), split_run("sp3", "SP-3", backbone_file)
@@ -325,13 +330,22 @@ def test_a_shared_backbone_is_replaced_only_when_asked_and_the_split_model_then_
     model, _ = load_shipped("split_resnet20_mnist")
     ran_on = {k.removeprefix("backbone."): v for k, v in model.state_dict().items() if k.startswith("backbone.")}
     assert all(torch.equal(v, ran_on[k]) for k, v in expand(load_file(str(backbone_file))).items())
+    # the backbone embedded and everything re-stored in int8: a run trained on the artifact is still recognised
+    card = merge_split_runs("split_resnet20_mnist", [sp2], "int8", base_dtype="int8")
+    assert card["backbone_embedded_from"]["sha256"] == new_sha
+    card = merge_split_runs("split_resnet20_mnist", [sp3], "int8")  # against the int8 copy in the file
+    with pytest.raises(ValueError, match="SP-3 on another backbone than the one stored in split_resnet20_mnist"):
+        merge_split_runs("split_resnet20_mnist", [other], "int8")
 
 
 @pytest.mark.slow
-def test_merge_takes_only_the_split_points_asked_for(tmp_path, cache_dir, monkeypatch):
+def test_merge_takes_only_the_split_points_asked_for(tmp_path, cache_dir, monkeypatch, capsys):
+    from dataclasses import replace
+
+    from semcom_core.nets.factory import build_model
+    from semcom_core.zoo.store import start_from_shipped
     pt, backbone_file, data, common = tiny_split_zoo(tmp_path, cache_dir, monkeypatch)
     weights = pt / "split" / "split_resnet20_mnist.safetensors"
-    before = load_file(str(weights))
     both = TrainConfig(name="both", kind="split", init_from=str(backbone_file), freeze_backbone=True,
                        splits=["SP-2", "SP-3"], k_max=8, seed=3, **common)
     train(both, tmp_path / "both", data=data, progress=False)
@@ -351,4 +365,10 @@ def test_merge_takes_only_the_split_points_asked_for(tmp_path, cache_dir, monkey
     assert all(torch.equal(after[k], v) for k, v in compact(sp3, "int8").items())
     assert seen == [["SP-3"]] and card["split_training"]["SP-3"]["config"]["name"] == "both"
     assert "restored" not in card  # SP-3 is retrained now, not merely stored again
+    assert card["split_training"]["SP-3"]["validated_on"] == ["SP-2", "SP-3"]  # its best_val_acc is of both
+    # continuing that run's config from the shipped model: SP-3 from the file, and SP-2 (not merged) said to start afresh
+    capsys.readouterr()
+    history = start_from_shipped(build_model(replace(both, continue_from="both"), 10, 1), "both")
+    assert history[-1]["splits"] == ["SP-3"]
+    assert "SP-2 of both is not in split_resnet20_mnist (only SP-3 of its run was merged)" in capsys.readouterr().out
     assert (card["split_training"].get("SP-2") or {}).get("config", {}).get("name") != "both"

@@ -10,26 +10,28 @@ from pathlib import Path
 
 def cmd_zoo_export(a) -> int:
     from semcom_core.cli.common import UsageError
-    from semcom_core.zoo.store import backbone_users, export_run
+    from semcom_core.zoo.store import backbone_users, card_path, export_run, sha256_file
     measure = None
     if a.measure:
         from semcom_core.eval.cards import measure_for_card as measure
     dtype = "float16" if a.half else a.dtype
     users = backbone_users(a.name)
+    before = card_path(a.name).with_suffix(".safetensors") if users else None
+    sha_before = sha256_file(before) if before is not None and before.is_file() else None
     try:
         card = export_run(Path(a.run), a.name, a.subdir, a.command, dtype, measure, replace_shared=a.replace_shared)
     except ValueError as e:  # a shared backbone that would be replaced: one line, nothing written
         raise UsageError(str(e)) from None
     print(json.dumps(card, indent=2))
     for user, reads in users.items():  # replaced with --replace-shared: what each split model needs now
-        if user == a.name:
+        if user == a.name or card["sha256"] == sha_before:
             continue
         if reads:
-            print(f"{user}: its {', '.join(reads)} read the replaced backbone and cannot run until trained on the new "
-                  f"one and merged (`python -m semcom_core zoo merge {user} RUN...`)", file=sys.stderr)
+            print(f"{user} cannot be loaded until its {', '.join(reads)}, which read the replaced backbone, are "
+                  f"trained on the new one and merged (`python -m semcom_core zoo merge {user} RUN...`)", file=sys.stderr)
         else:
-            print(f"{user}: no split point reads the backbone; `python -m semcom_core zoo merge {user}` points it "
-                  "to the new one", file=sys.stderr)
+            print(f"{user} cannot be loaded until `python -m semcom_core zoo merge {user}` points it to the new "
+                  "backbone (none of its split points reads it)", file=sys.stderr)
     return 0
 
 

@@ -113,23 +113,35 @@ def load_shipped(name: str, device: torch.device | str = "cpu") -> tuple[nn.Modu
     return model.to(device).eval(), card
 
 
+def _backbone_of(cfg: dict) -> nn.Module:
+    spec = get_spec(cfg["dataset"])
+    return build_backbone(cfg["backbone"], spec.num_classes, spec.image_shape[2])
+
+
 def whole_network(cfg: dict) -> set[str]:
     """Every stage of a split model's backbone, and its head: a split point whose own trained copies
     (`adapt`) cover these is a whole network of its own (trained end to end)."""
-    spec = get_spec(cfg["dataset"])
-    return set(build_backbone(cfg["backbone"], spec.num_classes, spec.image_shape[2]).stage_names) | {"head"}
+    return set(_backbone_of(cfg).stage_names) | {"head"}
+
+
+def served_splits(cfg: dict) -> list[str]:
+    """The split points a split config trains (or a split model's card serves): its `splits`, or, none
+    listed, every feature split (as MultiSplitModel reads it)."""
+    from semcom_core.nets.split import split_points
+    return list(cfg.get("splits") or split_points(_backbone_of(cfg))[1:-1])
 
 
 def reads_backbone(card: dict) -> list[str]:
     """The split points of a split model's card that run stages of its shared backbone: those whose
     own trained copies (`adapt`) do not cover the whole network."""
-    from semcom_core.nets.split import split_points
     cfg = card.get("config") or {}
-    spec = get_spec(cfg["dataset"])
-    backbone = build_backbone(cfg["backbone"], spec.num_classes, spec.image_shape[2])
-    whole, adapt = set(backbone.stage_names) | {"head"}, cfg.get("adapt") or {}
-    splits = cfg.get("splits") or split_points(backbone)[1:-1]  # none listed: every feature split
-    return [s for s in splits if not set(adapt.get(s) or []) >= whole]
+    whole, adapt = whole_network(cfg), cfg.get("adapt") or {}
+    return [s for s in served_splits(cfg) if not set(adapt.get(s) or []) >= whole]
+
+
+def backbone_part(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The shared backbone's tensors in a split model's state (their `backbone.` prefix removed)."""
+    return {k.removeprefix("backbone."): v for k, v in state.items() if k.startswith("backbone.")}
 
 
 def backbone_users(name: str) -> dict[str, list[str]]:
@@ -148,17 +160,24 @@ def backbone_users(name: str) -> dict[str, list[str]]:
 
 def backbone_moved_message(name: str, ref: dict, reads: list[str]) -> str:
     """What to do when the shipped backbone artifact a split model points to is not the one it was
-    exported against."""
+    exported against (until then the split model cannot be loaded, not even its end-to-end split points)."""
     head = (f"{name} was exported against backbone {ref['name']} with sha256 {ref['sha256'][:12]}..., "
-            "which is not the shipped one")
+            "which is not the shipped one, so it cannot be loaded")
     if not reads:
         return f"{head}; none of its split points reads it: `python -m semcom_core zoo merge {name}` points it to the shipped one"
-    return (f"{head}, and its split points {', '.join(reads)} read it: train them on the shipped backbone and "
+    return (f"{head}; its split points {', '.join(reads)} read it: train them on the shipped backbone and "
             f"`python -m semcom_core zoo merge {name} RUN...` (or bring back the file it was exported against, e.g. from git)")
 
 
 def _same_tensors(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> bool:
     return set(a) == set(b) and all(torch.equal(a[k].float(), b[k].float()) for k in a)
+
+
+def _trained_on(run_backbone: dict[str, torch.Tensor], shared: dict[str, torch.Tensor], stored_as: str) -> bool:
+    """Whether a split run's frozen backbone (float32) is `shared` (expanded), also when `shared` is a
+    compact copy (`stored_as`) of the backbone the run was trained on (an embedded, re-stored backbone)."""
+    return _same_tensors(run_backbone, shared) or (
+        stored_as != "float32" and _same_tensors(expand(compact(run_backbone, stored_as)), shared))
 
 
 def merged_into(run_name: str) -> tuple[str, list[str]] | None:
@@ -204,6 +223,10 @@ def _start_from_merged(model: nn.Module, name: str, merged: str, splits: list[st
         raise DatasetError(f"the shipped {merged} ({', '.join(splits)}) does not fit this config ({first}); "
                            "continue only with the config it was trained with")
     model.load_state_dict(theirs, strict=False)
+    if fresh := [s for s in getattr(model, "splits", []) if s not in splits]:  # trained by the run, not merged
+        print(f"{', '.join(fresh)} of {name} {'is' if len(fresh) == 1 else 'are'} not in {merged} (only "
+              f"{', '.join(splits)} of its run was merged): {'it starts' if len(fresh) == 1 else 'they start'} "
+              "afresh from the config's init_from")
     rec = card["split_training"][splits[0]]  # one run trained all of `splits`: one record of it
     return list(rec.get("history", [])) + [{
         "merged_into": merged, "splits": list(splits), "sha256": card.get("sha256"),
@@ -247,7 +270,7 @@ def shared_backbone(state: dict, cfg_d: dict) -> tuple[dict, dict | None]:
     if not (ref_weights.is_file() and ref_card.is_file()):
         return state, None
     ref = expand(load_file(str(ref_weights)))
-    mine = {k.removeprefix("backbone."): v for k, v in state.items() if k.startswith("backbone.")}
+    mine = backbone_part(state)
     if set(mine) != set(ref) or any(not torch.equal(expand({k: mine[k]})[k], ref[k]) for k in ref):
         return state, None
     rest = {k: v for k, v in state.items() if not k.startswith("backbone.")}
@@ -272,11 +295,11 @@ def export_run(run_dir: Path, name: str, subdir: str, command: str | None, dtype
     dest = paths.pretrained_dir() / subdir
     dest.mkdir(parents=True, exist_ok=True)
     weights = dest / f"{name}.safetensors"
-    users = {u: reads for u, reads in backbone_users(name).items() if u != name} if weights.is_file() else {}
-    if users and not replace_shared:
-        raise ValueError(replacing_backbone_message(name, users))
     best = run_dir / "best.safetensors"
     state = compact(load_file(str(best)), dtype)
+    users = {u: reads for u, reads in backbone_users(name).items() if u != name} if weights.is_file() else {}
+    if users and not replace_shared and not _same_tensors(expand(state), expand(load_file(str(weights)))):
+        raise ValueError(replacing_backbone_message(name, users))
     state, backbone_from = shared_backbone(state, cfg_d)
     metadata = {"name": name}
     if keep_metadata:
@@ -298,9 +321,11 @@ def replacing_backbone_message(name: str, users: dict[str, list[str]]) -> str:
     """Why `zoo export` will not replace the shared backbone `name` of the split models `users`, and the ways on."""
     def one(user: str, reads: list[str]) -> str:
         if not reads:
-            return f"{user} (none of its split points reads it: `zoo merge {user}` then points it to the new one)"
-        return (f"{user}, whose {', '.join(reads)} read it (unusable until trained on the new one and merged: "
-                f"`zoo merge {user} RUN...`; or keep the present one inside it first: `zoo merge {user} --embed-backbone`)")
+            return (f"{user} (none of its split points reads it; it cannot be loaded until `zoo merge {user}` "
+                    "points it to the new one)")
+        return (f"{user}, whose {', '.join(reads)} read it ({user} cannot be loaded until they are trained on the "
+                f"new one and merged: `zoo merge {user} RUN...`; or keep the present one inside it first: "
+                f"`zoo merge {user} --embed-backbone`)")
     return (f"{name} is the shared backbone of " + "; ".join(one(u, r) for u, r in users.items())
             + ". --replace-shared exports it anyway")
 
@@ -374,44 +399,47 @@ def merge_split_runs(name: str, run_dirs: list[Path], dtype: str = "int8", comma
     if ref:  # embed the shared backbone, exactly as stored in its artifact (sha256-checked)
         ref_file = card_path(ref["name"]).with_suffix(".safetensors")
         if sha256_file(ref_file) != ref["sha256"]:
-            raise DatasetError(f"{name} needs backbone {ref['name']} with sha256 {ref['sha256'][:12]}..., "
-                               "which is no longer the shipped file")
+            raise DatasetError(backbone_moved_message(name, ref, reads_backbone(card))
+                               + "; a backbone that is no longer shipped cannot be embedded")
         stored.update({f"backbone.{k}": v for k, v in load_file(str(ref_file)).items()})
         card["backbone_embedded_from"] = ref
+    cfg = card["config"]
+    whole = whole_network(cfg)
+    # the shared backbone the split points that read it run on: the artifact the card points to, or the copy
+    # in the file (as it was before any re-storing below: the backbone the runs were trained on)
+    pointer = card.get("backbone_from")
+    if pointer:
+        shared_file = card_path(pointer["name"]).with_suffix(".safetensors")
+        shared, shared_sha, shared_as = expand(load_file(str(shared_file))), sha256_file(shared_file), "float32"
+        shared_where = f"the shipped {pointer['name']}"
+    else:
+        part = backbone_part(stored)
+        shared, shared_as = expand(part), stored_dtype(part)
+        shared_where = f"the one stored in {name}"
     if base_dtype is not None:
         stored = compact(expand(stored), base_dtype)
         card["base_weights_dtype"] = base_dtype
-    cfg = card["config"]
-    whole = whole_network(cfg)
-    pointer = card.get("backbone_from")  # the shared backbone is that artifact, or in the file itself
-    if pointer:
-        shared_file = card_path(pointer["name"]).with_suffix(".safetensors")
-        shared, shared_sha = expand(load_file(str(shared_file))), sha256_file(shared_file)
-        shared_where = f"the shipped {pointer['name']}"
-    else:
-        shared = {k.removeprefix("backbone."): v for k, v in expand(
-            {k: v for k, v in stored.items() if k.startswith("backbone.")}).items()}
-        shared_where = f"the one stored in {name}"
     trained = card.setdefault("split_training", {})
     shipped_before = {sp: dict(rec) for sp, rec in trained.items() if isinstance(rec, dict)}
+    served = served_splits(cfg)
     retrained = []
-    runs_train = [json.loads((Path(run) / "config.json").read_text())["splits"] for run in run_dirs]
-    if missing := [sp for sp in only if not any(sp in t for t in runs_train)]:
+    run_cfgs = [json.loads((Path(run) / "config.json").read_text()) for run in run_dirs]
+    if missing := [sp for sp in only if not any(sp in served_splits(rc) for rc in run_cfgs)]:
         raise ValueError(f"no run given trains {', '.join(missing)}")
-    for i, run in enumerate(map(Path, run_dirs)):
-        rcfg = json.loads((run / "config.json").read_text())
+    for i, (run, rcfg) in enumerate(zip(map(Path, run_dirs), run_cfgs)):
         summary = json.loads((run / "summary.json").read_text())
         for key in ("backbone", "dataset", "k_max", "decompress_stages"):
             if rcfg[key] != cfg[key]:
                 raise ValueError(f"{run} trains {key} = {rcfg[key]!r}, the shipped {name} has {cfg[key]!r}")
         best = load_file(str(run / "best.safetensors"))
-        run_backbone = {k.removeprefix("backbone."): v for k, v in best.items() if k.startswith("backbone.")}
-        for split in rcfg["splits"]:
+        run_splits = served_splits(rcfg)
+        for split in run_splits:
             if only and split not in only:
                 continue
-            if split not in cfg["splits"]:
-                raise ValueError(f"{run} trains {split}, which {name} does not serve ({', '.join(cfg['splits'])})")
-            if not set(rcfg.get("adapt", {}).get(split, [])) >= whole and not _same_tensors(run_backbone, shared):
+            if split not in served:
+                raise ValueError(f"{run} trains {split}, which {name} does not serve ({', '.join(served)})")
+            if (not set(rcfg.get("adapt", {}).get(split, [])) >= whole
+                    and not _trained_on(backbone_part(best), shared, shared_as)):
                 raise ValueError(f"{run} trained {split} on another backbone than {shared_where}, which {name} runs "
                                  f"{split} on (its stages not copied into the split): train it on that backbone")
             prefixes = (f"codecs.{split_key(split)}.", f"adapted.{split_key(split)}.")
@@ -427,14 +455,16 @@ def merge_split_runs(name: str, run_dirs: list[Path], dtype: str = "int8", comma
             command = commands[i] if commands else run_command(summary, rcfg)
             trained[split] = {**_run_record(rcfg, summary, command), "weights_dtype": dtype,
                               "end_to_end": set(cfg["adapt"][split]) >= whole}
+            if len(run_splits) > 1:  # its best_val_acc is over all of them (round-robin), not this split's alone
+                trained[split]["validated_on"] = run_splits
             if split in (card.get("restored") or {}):  # retrained now: no longer "stored again, not retrained"
                 del card["restored"][split]
                 if not card["restored"]:
                     del card["restored"]
             retrained.append(split)
     for split in dict.fromkeys(restore):
-        if split not in cfg["splits"]:
-            raise ValueError(f"{name} does not serve {split} ({', '.join(cfg['splits'])})")
+        if split not in served:
+            raise ValueError(f"{name} does not serve {split} ({', '.join(served)})")
         if split in retrained:
             raise ValueError(f"{split} is both merged from a run and re-stored; do one")
         prefixes = (f"codecs.{split_key(split)}.", f"adapted.{split_key(split)}.")
@@ -459,7 +489,7 @@ def merge_split_runs(name: str, run_dirs: list[Path], dtype: str = "int8", comma
     def measure_retrained(model, mcfg):
         if measure is None or not (retrained or base_dtype):
             return {}
-        mcfg.splits = list(cfg["splits"]) if base_dtype else retrained
+        mcfg.splits = served if base_dtype else retrained
         found = measure(model, mcfg)
         per = {**card.get("split_test_accuracy", {}), **found.get("split_test_accuracy", {})}
         return {**found, "split_test_accuracy": per, "test_accuracy": min(per.values())}

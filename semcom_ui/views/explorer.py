@@ -94,8 +94,8 @@ def training_note(card: dict, split: str, k_max: int, unsplit_acc: float | None,
     elif own:
         copies = ((own.get("config") or {}).get("adapt") or {}).get(split) or []
         names = [("the head" if c == "head" else c) for c in copies]
-        mine = (" and its own copies of " + (", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0])
-                if names else "")
+        mine = (f" and its own cop{'ies' if len(names) > 1 else 'y'} of "
+                + (", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]) if names else "")
         how = (f"The {split} codec{mine} {'were' if mine else 'was'} retrained on the frozen backbone for "
                f"{budget or 'an unrecorded budget'}")
     else:
