@@ -286,9 +286,10 @@ def export_run(run_dir: Path, name: str, subdir: str, command: str | None, dtype
     `measure` is given the config as a dict). `keep_metadata`: the shipped file keeps the run file's
     safetensors metadata (a TOC file's validation split, which the dynamic model's thresholds are fitted on).
     `command`: how it was trained, for the card; None: the command lines the run kept (`run_command`).
-    A shipped artifact that split models use as their shared backbone (`backbone_users`) is replaced only
-    with `replace_shared`: their split points that read it are unusable until trained on the new one and
-    merged (`merge_split_runs` then points the split model to it). ValueError otherwise, nothing written."""
+    A shipped artifact that split models use as their shared backbone (`backbone_users`) is replaced by other
+    weights only with `replace_shared`: those split models cannot be loaded until their split points that read
+    it are trained on the new one and merged (`merge_split_runs` then points them to it). ValueError otherwise,
+    nothing written."""
     run_dir = Path(run_dir)
     cfg_d = json.loads((run_dir / "config.json").read_text())
     summary = json.loads((run_dir / "summary.json").read_text())
@@ -318,7 +319,7 @@ def export_run(run_dir: Path, name: str, subdir: str, command: str | None, dtype
 
 
 def replacing_backbone_message(name: str, users: dict[str, list[str]]) -> str:
-    """Why `zoo export` will not replace the shared backbone `name` of the split models `users`, and the ways on."""
+    """Why `zoo export` will not replace the shared backbone `name` of the split models `users`, and how to proceed."""
     def one(user: str, reads: list[str]) -> str:
         if not reads:
             return (f"{user} (none of its split points reads it; it cannot be loaded until `zoo merge {user}` "

@@ -84,6 +84,8 @@ def training_note(card: dict, split: str, k_max: int, unsplit_acc: float | None,
                                    f"{secs / 3600:.1f} h" if secs else "",
                                    ", ".join(str(src.get("device", "")).split(", ")[:2])) if p)
     before = list(src.get("history") or ())  # earlier runs it was continued from, oldest first
+    # part of the network is the shared unsplit backbone, kept frozen (not so for a split trained end to end)
+    frozen = not (own and own.get("end_to_end")) and (src.get("config") or {}).get("freeze_backbone", True)
     if own and own.get("end_to_end"):
         start = _sha256(next((h["init_from"] for h in before if h.get("init_from")), own.get("init_from")))
         shipped = _sha256(card.get("backbone_from") or card.get("backbone_embedded_from") or card.get("init_from"))
@@ -93,11 +95,11 @@ def training_note(card: dict, split: str, k_max: int, unsplit_acc: float | None,
                f"from it) was trained for {budget or 'an unrecorded budget'}")
     elif own:
         copies = ((own.get("config") or {}).get("adapt") or {}).get(split) or []
+        on = " on the frozen backbone" if frozen else ""
         names = [("the head" if c == "head" else c) for c in copies]
         mine = (f" and its own cop{'ies' if len(names) > 1 else 'y'} of "
                 + (", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]) if names else "")
-        how = (f"The {split} codec{mine} {'were' if mine else 'was'} retrained on the frozen backbone for "
-               f"{budget or 'an unrecorded budget'}")
+        how = f"The {split} codec{mine} {'were' if mine else 'was'} retrained{on} for {budget or 'an unrecorded budget'}"
     else:
         how = (f"The {split} codec of `{card.get('name', 'this model')}` (the backbone frozen) was trained for "
                f"{budget or 'an unrecorded budget'}")
@@ -135,8 +137,7 @@ def training_note(card: dict, split: str, k_max: int, unsplit_acc: float | None,
     text += f", the unsplit model {100 * unsplit_acc:.2f} %." if unsplit_acc is not None else "."
     if gap:
         short = bool(epochs) and epochs < PAPER_EPOCHS
-        why = (["part of its network is the unsplit backbone's, kept frozen"] if not (own and own.get("end_to_end"))
-               else []) + ([f"it trained for {epochs} epoch{'s' if epochs != 1 else ''}"] if short else [])
+        why = (["part of its network is the unsplit backbone's, kept frozen"] if frozen else []) + ([f"it trained for {epochs} epoch{'s' if epochs != 1 else ''}"] if short else [])
         text += " That ceiling is far below the unsplit model's" + (
             f": {', and '.join(why)}, where paper 000 trains each split end to end for {PAPER_EPOCHS} epochs; this "
             "split shows the shape of the trade-off, not its level." if why else ".") + (
