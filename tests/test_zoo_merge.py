@@ -264,6 +264,9 @@ def test_zoo_merge_on_the_command_line_reports_the_test_accuracy_change(tmp_path
     card["split_test_accuracy"] = {"SP-2": 0.5, "SP-3": 0.0}  # a shipped SP-3 that guessed nothing right
     card_file.write_text(json.dumps(card))
     capsys.readouterr()
+    # a run folder after --splits is not taken for a split point: one line, nothing written
+    assert cli_main(["zoo", "merge", "split_resnet20_mnist", "--splits", "SP-3", str(tmp_path / "e2e")]) == 2
+    assert "is not a split point (SP-N)" in capsys.readouterr().err and json.loads(card_file.read_text()) == card
     assert cli_main(["zoo", "merge", "split_resnet20_mnist", str(tmp_path / "e2e"), "--dtype", "int8"]) == 0
     err = capsys.readouterr().err
     after = json.loads(card_file.read_text())

@@ -4,6 +4,7 @@ and sweep table, optionally re-measured with `evaluate`)."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -41,6 +42,9 @@ def cmd_zoo_merge(a) -> int:
     from semcom_core.zoo.store import card_path, merge_split_runs, shipped_card
     if a.command and len(a.command) != len(a.runs):
         raise UsageError(f"--command is given once per run: {len(a.command)} for {len(a.runs)} runs")
+    if bad := [x for x in [*a.splits, *a.restore] if not re.fullmatch(r"SP-\d+", x)]:
+        raise UsageError(f"{bad[0]!r} is not a split point (SP-N): --splits and --restore take split points, "
+                         "so put the run folders before them")
     before = shipped_card(a.name)
     measured: list[str] = []  # the split points the merge measured again (merged, re-stored, or all with --base-dtype)
 
