@@ -84,7 +84,7 @@ tx_dev = rx_dev = link = None
 bits = 32
 if seconds:
     tx_dev = side.selectbox("Transmitter device", devices, index=devices.index(q.get("txd", devices[0], devices)),
-                            key="txd", help="Peak FP32 FLOP/s of the edge device (sources in semcom_core/costs.py).")
+                            key="txd", help="Peak FP32 FLOP/s of the edge device (sources in semcom_core/costs/compute.py).")
     rx_dev = side.selectbox("Receiver device", devices, index=devices.index(q.get("rxd", devices[-1], devices)),
                             key="rxd", help="Peak FP32 FLOP/s of the server.")
     link = side.selectbox("Link", links, index=links.index(q.get("link", links[1], links)), key="link",

@@ -13,7 +13,7 @@ from semcom_ui.views import planner as V
 ensure_navigation()
 
 st.title("Planner")
-st.caption("The explorer's question turned around (issue 29; paper 002, eq. 1): for a device, an edge server, a "
+st.caption("The explorer's question turned around (paper 002, eq. 1): for a device, an edge server, a "
            "link, an SNR and your constraints, where to cut the network and how many numbers to send. Every "
            "(split, k) of the shipped sweep table is a candidate, and so are paper 001's TOC models (CIFAR-10) when "
            "shipped: accuracy measured, latency and device energy modelled.")

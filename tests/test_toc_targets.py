@@ -88,3 +88,22 @@ def test_cli_reports_on_the_table_and_says_when_there_is_none(tmp_path, monkeypa
     assert main(["toc", "targets", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [r["verdict"] for r in rows][0] == "met" and len(rows) == 3
+
+
+def test_the_largest_excess_names_a_channel_only_when_the_cost_depends_on_it():
+    def rows(macs_by_channel):  # budget 20 M at two channels; se 0.1 M (no validation term)
+        return pd.DataFrame([{"model": "dynamic", "channel": ch, "snr_db": 0.0, "budget": b, "mean_macs": m,
+                              "mean_macs_se": se, "accuracy": 0.8, "n": 10000}
+                             for ch, (b, m, se) in macs_by_channel])
+    alike = rows([("awgn", (20e6, 20.2e6, 0.1e6)), ("rayleigh", (20e6, 20.2e6, 0.1e6))])
+    detail = T._largest_excess(T.budget_rows(alike))
+    assert detail == "largest excess in standard errors +0.200 M MACs (2.0 se) at B = 20.00 M"
+    differ = rows([("awgn", (20e6, 20.1e6, 0.1e6)), ("rayleigh", (20e6, 20.25e6, 0.1e6))])
+    assert T._largest_excess(T.budget_rows(differ)).endswith("(2.5 se) at B = 20.00 M, rayleigh 0 dB")
+    # furthest over in MACs is another row than the furthest in standard errors: both are said
+    both = rows([("awgn", (20e6, 20.2e6, 0.1e6)), ("awgn", (60e6, 60.5e6, 0.5e6))])
+    assert T._largest_excess(T.budget_rows(both)) == (
+        "largest excess in standard errors +0.200 M MACs (2.0 se) at B = 20.00 M, awgn 0 dB; "
+        "in MACs +0.500 M (1.0 se) at B = 60.00 M, awgn 0 dB")
+    under = rows([("awgn", (20e6, 19.9e6, 0.1e6))])
+    assert T._largest_excess(T.budget_rows(under)) == "no row's mean cost is above its budget"

@@ -278,3 +278,25 @@ def test_toc_stamp_changes_with_the_weight_files(tmp_path):
     os.utime(w, (1e9, 1e9))
     assert V.toc_stamp(tmp_path) != before
     assert V.toc_stamp(tmp_path / "missing") == ()
+
+
+@pytest.mark.parametrize("air", ["bits", "channel_uses"])
+def test_the_latency_note_states_the_air_time_model_in_use(air):
+    from semcom_core.plan import plan
+
+    def plan_at(bits):
+        inp = PlanInputs(2e9, 2e12, 1e6, 5.0, bits_per_number=bits, constraints=Constraints(min_accuracy=0.85),
+                         energy_per_mac_j=1e-9, energy_per_bit_j=1e-7, analog_air=air)
+        return plan(inp, table=toy_table(), costs=lambda sp, k: TOY_COSTS[(sp, k)], unsplit=TOY_UNSPLIT,
+                    num_classes=10)
+    lo, hi = plan_at(8), plan_at(32)
+    note = V.planner_view(lo).notes[0]
+    air_lo = {(c.split, c.k): (c.air_s, c.energy_j) for c in lo.candidates}
+    air_hi = {(c.split, c.k): (c.air_s, c.energy_j) for c in hi.candidates}
+    if air == "bits":  # the bits per number scale the air time and the energy: the note says so
+        assert "numbers sent x bits per number / link bit/s" in note and "change the air time and energy" in note
+        assert all(air_hi[p][0] == pytest.approx(4 * air_lo[p][0]) for p in air_lo)
+    else:  # they change neither: the note must not claim they do
+        assert "complex channel uses" in note and "change neither" in note
+        assert "bits per number / link bit/s" not in note and "change the air time" not in note
+        assert air_hi == air_lo

@@ -619,10 +619,16 @@ def planner_view(p: Plan, last_split: str | None = None, build_figures: bool = T
     notes = [
         ("Accuracy is measured: the shipped sweep table at the SNR (linear interpolation between measured SNRs, "
         "said so), with its 95 % Wilson interval. Latency is modelled: device = 2 FLOPs per MAC x device MACs / "
-        "device FLOP/s, air = numbers sent x bits per number / link bit/s, edge likewise (paper 002 eq. 1; "
-        "paper 000 eqs. 1-4). Device energy is modelled from sourced per-operation figures (orders of "
-        "magnitude, docs/planner.md). The bits per number change the air time and energy, not the accuracy "
-        "(the codecs were measured sending unquantized numbers)."),
+        "device FLOP/s, air = "
+        + ("numbers sent x bits per number / link bit/s" if inp.analog_air == "bits" else
+           "ceil(k/2) complex channel uses / the link rate read as channel uses per second")
+        + ", edge likewise (paper 002 eq. 1; paper 000 eqs. 1-4). Device energy is modelled from sourced "
+        "per-operation figures (orders of magnitude, docs/planner.md). "
+        + ("The bits per number change the air time and energy, not the accuracy (the codecs were measured "
+           "sending unquantized numbers)." if inp.analog_air == "bits" else
+           "The analog candidates' air time and energy count channel uses (energy per bit x one per use), so the "
+           "bits per number change neither, nor the accuracy (the codecs were measured sending unquantized "
+           "numbers).")),
         *([("Digital candidates: the k numbers quantized to b = 1..8 bits and entropy-coded; accuracy = the "
             "quantization table's (measured with error-free bits) x the chance the frame arrives + 1/10 x the chance "
             "it is lost (a uniform guess); air time = the frame's complex channel uses / the link rate read as "
