@@ -138,8 +138,7 @@ def fig_accuracy_vs_k(bb, ds, ch, sp, kk, s, unsplit):
 @st.cache_resource(show_spinner=False, max_entries=512)
 def fig_accuracy_vs_snr(bb, ds, ch, sp, kk, s, reading_acc):
     t = cached.channel_table(bb, ds, ch)
-    by_k = t[t.split == sp]
-    return plots.accuracy_vs_snr_figure(by_k if by_k.k.nunique() > 1 else R.rows_for(t, sp, kk, ch), kk, s, reading_acc)
+    return plots.accuracy_vs_snr_figure(t[t.split == sp], kk, s, reading_acc)  # SP-0/SP-6: their one fixed k
 
 
 @st.cache_resource(show_spinner=False, max_entries=512)
@@ -289,12 +288,14 @@ for i, tab in enumerate(acc_tabs):
         if table is None:
             st.info(table_error)
             continue
-        by_k = table[table.split == split]
+        if table[table.split == split].empty:
+            st.info(f"{split} has no rows in the {channel} table yet (being measured?): nothing to draw.")
+            continue
         if i == 0:
-            if by_k.k.nunique() > 1:
+            if fixed is None:
                 plotly_chart(fig_accuracy_vs_k(backbone, dataset, channel, split, k_model, snr, unsplit_acc), key="acc_k")
             else:
-                st.caption(f"{split} sends a fixed {int(by_k.k.iloc[0])} numbers: accuracy does not depend on k.")
+                st.caption(f"{split} sends a fixed {fixed} numbers: accuracy does not depend on k.")
         elif i == 1:
             plotly_chart(fig_accuracy_vs_snr(backbone, dataset, channel, split, k_model, snr,
                                              reading.accuracy if reading else None), key="acc_snr")

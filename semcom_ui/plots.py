@@ -176,7 +176,7 @@ def accuracy_vs_snr_figure(rows: pd.DataFrame, current_k: int, current_snr: floa
     ks = sorted(rows.k.unique())
     for k in ks:
         g = rows[rows.k == k].sort_values("snr_db")
-        cur = int(k) == int(current_k) or len(ks) == 1
+        cur = int(k) == int(current_k)  # SP-0 and the last split are read at their fixed size, their one k
         fig.add_trace(go.Scatter(x=g.snr_db, y=g.accuracy, mode="lines+markers", name=f"k = {int(k)}",
                                  line=dict(width=4 if cur else 1.2), opacity=1.0 if cur else 0.55,
                                  hovertemplate=f"k={int(k)}<br>%{{x:g}} dB<br>accuracy=%{{y:.4f}}<extra></extra>"))
@@ -198,8 +198,9 @@ def accuracy_heatmap_figure(rows: pd.DataFrame, current_split: str, current_k: i
     z = np.full((len(splits), len(ks)), np.nan)
     for i, sp in enumerate(splits):
         g = rows[rows.split == sp]
+        fixed = g.k.nunique() == 1 and g.k.iloc[0] not in ks  # not a split measured so far at one k only
         for j, k in enumerate(ks):
-            hit = g[g.k == k] if g.k.nunique() > 1 else g
+            hit = g if fixed else g[g.k == k]
             if len(hit):
                 z[i, j] = float(hit.accuracy.iloc[0])
     fig = go.Figure(go.Heatmap(z=z, x=[str(int(k)) for k in ks], y=splits, colorscale="Viridis", zmin=0, zmax=1,

@@ -356,6 +356,27 @@ def test_explorer_with_a_table_lacking_the_channel_says_what_to_run(explorer_zoo
     assert not at.exception and metric(at, "Accuracy").endswith("%")
 
 
+def test_explorer_on_a_table_being_measured_row_by_row_shows_no_other_ks_number(explorer_zoo):
+    """`sweep` writes the shipped table after every row, split by split and k by k, and the app reloads it:
+    a split measured so far at k = 1 only must not show k = 1's accuracy as the chosen k's, nor fail on a
+    channel it has no rows for yet."""
+    import streamlit as st
+
+    from semcom_core.zoo import naming as N
+    t = explorer_zoo
+    partial = t[(t.split != "SP-3") | ((t.k == 1) & (t.channel == "awgn"))]
+    partial.to_csv(N.sweep_path("resnet20", "cifar10"), index=False)
+    st.cache_data.clear()
+    at = open_page("pages/explorer.py", {"bb": "resnet20", "split": "SP-3", "k": "4", "snr": "10"})
+    assert not at.exception, at.exception
+    assert metric(at, "Accuracy") == "—" and not any("fixed" in c.value for c in at.caption)
+    at = open_page("pages/explorer.py", {"bb": "resnet20", "split": "SP-3", "k": "4", "snr": "10", "ch": "rayleigh"})
+    assert not at.exception, at.exception
+    assert any(says(i.value, "SP-3", "no rows") for i in at.info)
+    at = open_page("pages/explorer.py", {"bb": "resnet20", "split": "SP-3", "k": "1", "snr": "10"})
+    assert not at.exception and metric(at, "Accuracy").endswith("%")
+
+
 def test_explorer_says_what_training_a_split_had(explorer_zoo):
     """Beside the accuracy: the split model's training budget and the split's noiseless ceiling against the
     unsplit model, from the model cards; a ceiling far below it gets the explanation, prominently."""

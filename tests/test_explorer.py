@@ -49,8 +49,8 @@ def test_accuracy_at_exact_interpolated_and_outside():
     hi = R.accuracy_at(t, "SP-2", 8, 30.0, "awgn")
     assert hi.accuracy == t[(t.split == "SP-2") & (t.k == 8) & (t.snr_db == 20.0)].accuracy.item()
     assert "nearest" in hi.how
-    # fixed-size split points ignore k; unknown rows give None
-    assert R.accuracy_at(t, "SP-5", 64, 20.0, "awgn").accuracy == pytest.approx(0.92)
+    # fixed-size split points are read at their fixed size (the explorer's k for them); unknown rows give None
+    assert R.accuracy_at(t, "SP-5", 10, 20.0, "awgn").accuracy == pytest.approx(0.92)
     assert R.accuracy_at(t, "SP-2", 64, 5.0, "awgn") is None
     assert R.accuracy_at(t, "SP-2", 8, 5.0, "rayleigh") is None
 
@@ -412,3 +412,20 @@ def test_vector_and_top5_figures():
     assert list(fig.data[0].y) == ["dog", "cat"] and list(fig.data[1].x) == [0.4, 0.5]
     assert [t.name for t in fig.data] == ["noiseless channel", "noisy channel"]
     assert len(plots.top5_figure({"unsplit model": [("cat", 0.9)]}).data) == 1
+
+
+def test_a_table_measured_row_by_row_gives_no_reading_at_a_k_it_does_not_hold_yet():
+    # what `sweep --redo --splits SP-3` leaves early on: SP-3 measured at k = 1 only
+    t = synthetic_table()
+    partial = pd.concat([t[t.split != "SP-3"], t[(t.split == "SP-3") & (t.k == 1)]])
+    assert R.accuracy_at(partial, "SP-3", 8, 5.0, "awgn") is None  # never k = 1's accuracy under k = 8
+    assert R.accuracy_at(partial, "SP-3", 1, 5.0, "awgn").accuracy == pytest.approx(
+        t[(t.split == "SP-3") & (t.k == 1) & (t.snr_db == 5.0)].accuracy.item())
+    # the fixed-size split points are read at their fixed size, which their rows carry as k
+    assert R.accuracy_at(partial, "SP-0", 3072, 5.0, "awgn").accuracy == pytest.approx(0.3)
+    assert R.accuracy_at(partial, "SP-5", 10, 20.0, "awgn").accuracy == pytest.approx(0.92)
+    z = np.array(plots.accuracy_heatmap_figure(partial[partial.snr_db == 5.0], "SP-3", 8, 5.0).data[0].z)
+    assert not np.isnan(z[3, 0]) and np.isnan(z[3, 1:]).all()  # SP-3 in the k = 1 column only
+    assert z[0, 0] == z[0, -1]  # SP-0 still in every column
+    fig = plots.accuracy_vs_snr_figure(partial[partial.split == "SP-3"], 8, 5.0)
+    assert widths(fig) == {"k = 1": 1.2}  # drawn, but not as the current k

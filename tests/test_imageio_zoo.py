@@ -139,3 +139,28 @@ def test_split_model_ships_without_its_frozen_backbone(tmp_path, cache_dir, monk
     save_file(tampered, str(backbone_file))
     with pytest.raises(DatasetError, match="not the shipped one, so it cannot be loaded; its split points .* read it: train them on the shipped"):
         load_shipped("split_resnet20_mnist")
+
+
+def test_a_damaged_shipped_file_is_a_clear_error_not_a_traceback(tmp_path, monkeypatch):
+    from semcom_core import paths
+    from semcom_core.data.registry import DatasetError
+    src = paths.pretrained_dir() / "iot"
+    pt = tmp_path / "pretrained" / "iot"
+    pt.mkdir(parents=True)
+    for name in ("iot_classifier_mnist", "iot_learned_mnist"):
+        for ext in (".json", ".safetensors"):
+            (pt / f"{name}{ext}").write_bytes((src / f"{name}{ext}").read_bytes())
+    monkeypatch.setenv("SEMCOM_PRETRAINED", str(tmp_path / "pretrained"))
+    load_shipped("iot_classifier_mnist")  # intact: loads
+    weights, card = pt / "iot_classifier_mnist.safetensors", pt / "iot_classifier_mnist.json"
+    good = weights.read_bytes()
+    weights.write_bytes(good[:4096])  # truncated (an interrupted copy)
+    with pytest.raises(DatasetError, match="iot_classifier_mnist.safetensors cannot be read.*damaged.*zoo export"):
+        load_shipped("iot_classifier_mnist")
+    weights.write_bytes((pt / "iot_learned_mnist.safetensors").read_bytes())  # another model's weights
+    with pytest.raises(DatasetError, match="does not match its card iot_classifier_mnist.json"):
+        load_shipped("iot_classifier_mnist")
+    weights.write_bytes(good)
+    card.write_text(card.read_text()[:100])  # a cut card
+    with pytest.raises(DatasetError, match="model card .*iot_classifier_mnist.json is damaged"):
+        load_shipped("iot_classifier_mnist")

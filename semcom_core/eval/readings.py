@@ -26,12 +26,10 @@ class AccuracyReading:
 
 
 def rows_for(table: pd.DataFrame, split: str, k: int, channel: str) -> pd.DataFrame:
-    """The table's rows for one split and channel at k (SP-0/SP-6 send a fixed size: k is ignored)."""
-    sub = table[(table.split == split) & (table.channel == channel)]
-    if sub.empty:
-        return sub
-    if sub.k.nunique() > 1:
-        sub = sub[sub.k == k]
+    """The table's rows for one split and channel at k, by SNR. SP-0 and the last split point send a fixed
+    size, which their rows carry as k (`fixed_size`): read them at that k. A split measured at other k only
+    (a table being measured row by row) has no rows at this k, so no reading, never another k's."""
+    sub = table[(table.split == split) & (table.channel == channel) & (table.k == k)]
     return sub.sort_values("snr_db")
 
 

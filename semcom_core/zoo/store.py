@@ -93,23 +93,52 @@ def shipped_card(name: str) -> dict:
         return {}
 
 
+DAMAGED = ("restore it (`git checkout -- pretrained/`, or a fresh clone) or re-export it with "
+           "`python -m semcom_core zoo export`")
+
+
+def _read_card(card_file: Path) -> dict:
+    try:
+        card = json.loads(card_file.read_text())
+    except ValueError as e:
+        raise DatasetError(f"the model card {card_file} is damaged ({e}): {DAMAGED}") from None
+    if not isinstance(card, dict):
+        raise DatasetError(f"the model card {card_file} is damaged (not a JSON object): {DAMAGED}")
+    return card
+
+
+def _read_weights(weights: Path) -> dict[str, torch.Tensor]:
+    """The float32 tensors of a shipped file; a damaged file (truncated, not safetensors, or a compact
+    tensor without its scales) is a DatasetError naming it, not a traceback."""
+    try:
+        return expand(load_file(str(weights)))
+    except Exception as e:  # SafetensorError (a plain Exception), OSError, KeyError from expand
+        raise DatasetError(f"{weights} cannot be read ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})"
+                           f": the file is damaged; {DAMAGED}") from None
+
+
 def load_shipped(name: str, device: torch.device | str = "cpu") -> tuple[nn.Module, dict]:
-    """Build the model from its card and load the shipped safetensors (no pickle involved)."""
+    """Build the model from its card and load the shipped safetensors (no pickle involved). A missing,
+    damaged or mismatched file is a DatasetError saying which file and what to do."""
     card_file = card_path(name)
-    card = json.loads(card_file.read_text())
+    card = _read_card(card_file)
     weights = card_file.with_suffix(".safetensors")
     if not weights.is_file():
         raise DatasetError(f"{weights} is missing; re-export it with `python -m semcom_core zoo export`")
     model = build_from_card(card)
-    state = expand(load_file(str(weights)))
+    state = _read_weights(weights)
     if "backbone_from" in card:  # a split model stored without the (frozen) backbone it shares
         ref = card["backbone_from"]
         ref_path = card_path(ref["name"])
-        ref_card, ref_file = json.loads(ref_path.read_text()), ref_path.with_suffix(".safetensors")
+        ref_card, ref_file = _read_card(ref_path), ref_path.with_suffix(".safetensors")
         if ref_card.get("sha256") != ref["sha256"] or not ref_file.is_file() or sha256_file(ref_file) != ref["sha256"]:
             raise DatasetError(backbone_moved_message(name, ref, reads_backbone(card)))
-        state.update({f"backbone.{k}": v for k, v in expand(load_file(str(ref_file))).items()})
-    model.load_state_dict(state)
+        state.update({f"backbone.{k}": v for k, v in _read_weights(ref_file).items()})
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as e:  # missing/unexpected keys or shapes: the file is not the model its card describes
+        raise DatasetError(f"{weights} does not match its card {card_file.name} "
+                           f"({str(e).splitlines()[0]}): {DAMAGED}") from None
     return model.to(device).eval(), card
 
 
