@@ -95,7 +95,7 @@ tab_slug = q.get("tab", X.TAB_SLUGS[0], X.TAB_SLUGS)  # the open tab (drawn belo
 state = {"ds": dataset, "bb": backbone, "split": split, "k": str(k), "ch": channel, "snr": f"{snr:g}",
          "lg": f"{log_gamma:.1f}", "target": f"{target:.2f}", "sec": "1" if seconds else "0"}
 if budget is not None:
-    state["B"] = f"{budget:.6g}"
+    state["B"] = f"{budget:.10g}"  # MAC counts are exact integers: a rounded B could flip "within B" on a shared link
 if seconds:
     state.update({"txd": tx_dev, "rxd": rx_dev, "link": link, "bits": str(bits)})
 st.query_params.from_dict(state)

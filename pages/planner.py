@@ -281,7 +281,7 @@ if view is not None:
             col.metric(m.label, m.value, help=m.help)
         st.caption(f"{view.counts}. {view.detail}")
         if view.explorer_params:
-            st.page_link(PAGES_DIR / "explorer.py", label=f"Open the split explorer at {view.choice_label}",
+            st.page_link(PAGES_DIR / "explorer.py", label=view.explorer_label,
                          icon=":material/call_split:", query_params=view.explorer_params,
                          help=f"{view.explorer_url}: the chosen split, k, channel and SNR"
                               + (", with these presets in 'Think in seconds'" if "sec" in view.explorer_params else ""))

@@ -424,6 +424,14 @@ def test_explorer_budget_marks_the_split_points_over_it():
         == pytest.approx(b, rel=1e-5)
     at.number_input(key="tx_budget").set_value(0.0).run()  # no budget: nothing marked
     assert not at.exception and at.selectbox(key="split").format_func("SP-6") == "SP-6"
+    # B exactly a split point's transmitter cost: it fits, and the link the page writes keeps it fitting
+    exact = str(int(tx["SP-3"]))
+    at = open_page("pages/explorer.py", {"bb": "resnet18", "split": "SP-3", "k": "64", "B": exact})
+    assert not any("over the transmitter budget" in w.value for w in at.warning)
+    written = at.query_params["B"][0] if isinstance(at.query_params["B"], list) else at.query_params["B"]
+    assert float(written) >= tx["SP-3"]
+    again = open_page("pages/explorer.py", {"bb": "resnet18", "split": "SP-3", "k": "64", "B": written})
+    assert not any("over the transmitter budget" in w.value for w in again.warning)
 
 
 @pytest.mark.skipif(not (ROOT / "pretrained" / "split" / "sweep_resnet18_cifar10.csv").is_file(),

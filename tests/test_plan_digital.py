@@ -134,6 +134,13 @@ def test_digital_only_keeps_the_baselines_and_the_choice_is_digital():
     assert {c.mode for c in p.candidates} == {"digital"}
     assert p.baselines["all_on_edge"] is not None and p.baselines["all_on_edge"].split == "SP-0"
     assert p.choice.mode == "digital"
+    # the explorer shows analog accuracy and air time: the link to it says it opens that view, not this choice
+    v = V.planner_view(p, build_figures=False)
+    assert v.explorer_params["split"] == p.choice.split and v.explorer_params["k"] == str(p.choice.k)
+    assert v.explorer_label.startswith(f"Open the split explorer at {p.choice.split}, k = {p.choice.k}: its analog view")
+    assert "bit" not in v.explorer_label.split(":")[0]  # not "4-bit digital": the explorer does not show that
+    analog = V.planner_view(digital_plan(10.0, modes=("analog",)), build_figures=False)
+    assert analog.explorer_label == f"Open the split explorer at {analog.choice_label}"
 
 
 def test_bad_modes_are_refused():

@@ -18,7 +18,8 @@ from urllib.parse import quote, urlencode
 import pandas as pd
 import plotly.graph_objects as go
 
-from semcom_core.costs.compute import DEVICE_PRESETS, LINK_PRESETS
+from semcom_core.costs.compute import DEVICE_PRESETS, LINK_PRESETS, stage_costs
+from semcom_core.data.registry import get_spec
 from semcom_core.nets.split import K_CHOICES
 from semcom_core.plan import (
     Candidate,
@@ -115,6 +116,7 @@ class PlannerView:
     choice: Candidate | None = None
     table_csv: str = ""  # the two downloads, built once per plan (not on every rerun of the page)
     candidates_csv: str = ""
+    explorer_label: str | None = None  # the link's words: a digital choice opens the explorer's analog view
 
 
 # ----------------------------------------------------------------------------- short numbers
@@ -464,9 +466,9 @@ def planner_view(p: Plan, last_split: str | None = None, build_figures: bool = T
     """Everything the page shows for plan `p`. `last_split`: the backbone's last split point (it sends the
     logits: the explorer's k does not apply)."""
     inp, cons, obj = p.inputs, p.inputs.constraints, p.inputs.objective
-    splits = [c.split for c in p.candidates if c.family == "split"]
-    if last_split is None and splits:
-        last_split = max(splits, key=lambda s: int(s.split("-")[1]))
+    if last_split is None:  # from the backbone, as the explorer numbers its split points (not from the candidates:
+        # digital candidates exist only for some split points, and the last of those still takes a k)
+        last_split = f"SP-{len(stage_costs(inp.backbone, get_spec(inp.dataset).num_classes))}"
     front_lat = {c.key for c in p.fronts["latency"]}
     front_e = {c.key for c in p.fronts["energy"]}
     chosen = p.choice.key if p.choice is not None else None
@@ -660,6 +662,10 @@ def planner_view(p: Plan, last_split: str | None = None, build_figures: bool = T
                     points, marks, limits, binding, params, url, counts,
                     p.choice.label if p.choice is not None else None, notes, toc_params, toc_url, choice=p.choice,
                     table_csv=table.to_csv(index=False), candidates_csv=every.to_csv(index=False))
+    if params is not None and p.choice is not None:
+        v.explorer_label = (f"Open the split explorer at {p.choice.split}, k = {p.choice.k}: its analog view (the "
+                            "explorer sends the numbers unquantized, so its accuracy and air time are not this "
+                            "digital choice's)" if p.choice.digital else f"Open the split explorer at {p.choice.label}")
     if build_figures:
         from semcom_ui import plots_planner
         v.figures = {"latency": plots_planner.pareto_figure(points, marks, "latency", limits),
