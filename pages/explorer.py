@@ -174,7 +174,7 @@ def min_k_table(bb, ds, ch, tgt, image_elements):
 @st.cache_resource(show_spinner=False, max_entries=512)
 def fig_min_communication(bb, ds, ch, tgt, s, sp, classes, image_elements):
     mk_ = min_k_table(bb, ds, ch, tgt, image_elements)
-    shannon_ = X.shannon_curve(classes, image_elements, np.linspace(X.SNR_RANGE[0], X.SNR_RANGE[1], 51))
+    shannon_ = X.shannon_curve(classes, image_elements, np.linspace(X.SNR_RANGE[0], X.SNR_RANGE[1], 51), ch)
     return plots.min_communication_figure(mk_, tgt, s, sp, shannon_)
 
 
@@ -326,8 +326,7 @@ if tab_of["Communication (Fig. 6)"].open:
             mk = min_k_table(backbone, dataset, channel, target, math.prod(spec.image_shape))
             plotly_chart(fig_min_communication(backbone, dataset, channel, target, snr, split, spec.num_classes,
                                                math.prod(spec.image_shape)), key="fig6")
-            st.caption("Shannon bound: the fewest complex channel uses that could carry the label, log2(classes) / "
-                       "log2(1 + SNR), counted as 2 real numbers each. Missing points: no k reaches the target there.")
+            st.caption(X.shannon_caption(channel))
             st.download_button("Download (CSV)", mk.to_csv(index=False), f"min_k_{backbone}_{target:.2f}.csv", "text/csv",
                                key="dl_fig6")
 if tab_of["Latency"].open:

@@ -87,8 +87,8 @@ dlink = side.radio("Digital link", tuple(V.DIGITAL_LINK_LABELS), key="dlink", ho
                    index=tuple(V.DIGITAL_LINK_LABELS).index(q.get("dlink", "ldpc", tuple(V.DIGITAL_LINK_LABELS))),
                    format_func=V.DIGITAL_LINK_LABELS.get, disabled=mode == "analog",
                    help="LDPC + QPSK: rate 1/2, one information bit per complex channel use, frame loss measured "
-                        "(pretrained/split/ldpc_bler.csv). Shannon: log2(1 + SNR) bits per channel use, error-free "
-                        "(an upper bound).")
+                        "(pretrained/split/ldpc_bler.csv). Shannon: the capacity in bits per channel use (AWGN log2(1 + SNR); "
+                        "Rayleigh the ergodic capacity), error-free (an upper bound).")
 air = side.radio("Analog air time", tuple(V.ANALOG_AIR_LABELS), key="air", horizontal=True,
                  index=tuple(V.ANALOG_AIR_LABELS).index(q.get("air", "bits", tuple(V.ANALOG_AIR_LABELS))),
                  format_func=V.ANALOG_AIR_LABELS.get,

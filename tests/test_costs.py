@@ -105,8 +105,11 @@ def test_equations():
     assert (lat.tx_compute_s, lat.rx_compute_s, lat.air_s) == (1.0, 1.0, 0.008)
     assert math.isclose(lat.total_s, 2.008)
     # Shannon: at SNR 0 dB one complex use carries 1 bit -> log2(10) uses for a CIFAR-10 label
-    assert math.isclose(C.shannon_min_channel_uses(10, 0.0), math.log2(10))
-    assert C.shannon_min_channel_uses(100, 20.0) < C.shannon_min_channel_uses(100, 0.0)
+    from semcom_core.digital.link import label_channel_uses
+    assert math.isclose(label_channel_uses(10, 0.0), math.log2(10))
+    assert label_channel_uses(100, 20.0) < label_channel_uses(100, 0.0)
+    # Rayleigh fading (ergodic capacity e E1(1) / ln 2 = 0.8603 bits per use at 0 dB) needs more uses
+    assert math.isclose(label_channel_uses(10, 0.0, "rayleigh"), math.log2(10) / 0.86033, rel_tol=1e-4)
 
 
 def test_small_gamma_savings_have_the_papers_shape():

@@ -10,6 +10,7 @@ import torch
 
 from semcom_core.costs import compute as C
 from semcom_core.data.registry import DatasetError
+from semcom_core.digital.link import label_channel_uses
 from semcom_core.eval import live as L
 from semcom_core.eval import readings as R
 from semcom_core.nets import build_backbone
@@ -347,7 +348,7 @@ def test_min_communication_figure_with_shannon_bound():
     mk = R.min_k_for_target(t, 0.6, "awgn")
     grid = np.linspace(-10, 30, 41)
     sh = pd.DataFrame({"snr_db": grid, "normalized_communication":
-                       [2 * C.shannon_min_channel_uses(10, s) / 3072 for s in grid]})
+                       [2 * label_channel_uses(10, s) / 3072 for s in grid]})
     fig = plots.min_communication_figure(mk, 0.6, 5.0, "SP-2", sh)
     names = [d.name for d in fig.data]
     assert "Shannon bound (label)" in names and set(mk.split) <= set(names)

@@ -86,15 +86,20 @@ def test_every_page_file_runs_on_its_own(page, heading):
 
 
 def test_explorer_k_clamping_and_shannon_curve():
-    from semcom_core.costs.compute import shannon_min_channel_uses
+    from semcom_core.digital.link import label_channel_uses
     from semcom_ui.views import explorer as X
     assert X.k_for_model(64, None, 1024) == (64, None)
     k, warn = X.k_for_model(1024, None, 256)
     assert k == 256 and "256" in warn
     assert X.k_for_model(1024, 3072, 256) == (3072, None)  # SP-0 sends the image whatever k says
     curve = X.shannon_curve(10, 3072, [0.0, 10.0])
-    assert curve.normalized_communication.tolist() == [2 * shannon_min_channel_uses(10, s) / 3072 for s in (0, 10)]
+    assert curve.normalized_communication.tolist() == [2 * math.log2(10) / math.log2(1 + 10 ** (s / 10)) / 3072
+                                                       for s in (0, 10)]
     assert curve.normalized_communication.iloc[0] > curve.normalized_communication.iloc[1]  # more SNR, fewer uses
+    fading = X.shannon_curve(10, 3072, [0.0, 10.0], "rayleigh")  # the bound on the table's own channel
+    assert fading.normalized_communication.tolist() == [2 * label_channel_uses(10, s, "rayleigh") / 3072 for s in (0, 10)]
+    assert (fading.normalized_communication > curve.normalized_communication).all()  # fading carries less per use
+    assert "ergodic" in X.shannon_caption("rayleigh") and "log2(1 + SNR)" in X.shannon_caption("awgn")
 
 
 def test_explorer_headline_reads_table_and_cost_model(table):

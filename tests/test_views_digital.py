@@ -4,6 +4,7 @@ import math
 import pandas as pd
 import pytest
 
+from semcom_core.digital import link as DL
 from semcom_ui.views import planner as V
 
 from .test_plan_digital import TOY_BLER, TOY_QUANT
@@ -65,6 +66,9 @@ def test_shannon_step_on_rayleigh_sits_at_the_ergodic_capacity_snr():
     assert "Shannon (ergodic capacity) needs 0.99 dB" in cliff.help
     shu = v.uses[v.uses.series == "shannon"].set_index("snr_db").channel_uses
     assert shu[5.0] > 40 / math.log2(1 + 10 ** 0.5)  # fewer bits per use than on AWGN: more uses
+    lab = v.uses[v.uses.series == "shannon_label"].set_index("snr_db").channel_uses  # the label's bound too
+    assert lab[5.0] == pytest.approx(math.log2(10) / DL.capacity(5.0, "rayleigh")) and lab[5.0] > math.log2(10) / math.log2(
+        1 + 10 ** 0.5)
     names = {t.name for t in v.figures["accuracy"].data} | {t.name for t in v.figures["uses"].data}
     assert any("Shannon (ergodic capacity)" in n for n in names)
     # AWGN keeps its names

@@ -252,12 +252,6 @@ def latency(tx_macs: float, rx_macs: float, z_elements: int, tx_flops_per_s: flo
                    FLOPS_PER_MAC * rx_macs / rx_flops_per_s)
 
 
-def shannon_min_channel_uses(num_classes: int, snr_db: float) -> float:
-    """Fewest complex channel uses that could carry the label (log2(classes) bits) at this SNR:
-    log2(classes) / log2(1 + SNR)."""
-    return math.log2(num_classes) / math.log2(1.0 + 10.0 ** (snr_db / 10.0))
-
-
 # ----------------------------------------------------------------------------- presets
 # Peak FP32 throughput, order-of-magnitude figures for thinking in seconds (not benchmarks).
 DEVICE_PRESETS: dict[str, float] = {

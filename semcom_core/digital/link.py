@@ -103,6 +103,12 @@ def capacity(snr_db: float, channel: str = "awgn") -> float:
     raise ValueError(f"no Shannon capacity for channel {channel!r} (known: {AWGN_CHANNELS + RAYLEIGH_CHANNELS})")
 
 
+def label_channel_uses(num_classes: int, snr_db: float, channel: str = "awgn") -> float:
+    """Fewest complex channel uses that could carry the label, log2(classes) bits (`shannon_channel_uses`):
+    paper 000 Fig. 6's bound."""
+    return shannon_channel_uses(math.log2(num_classes), snr_db, channel)
+
+
 def capacity_label(channel: str = "awgn") -> str:
     """How the Shannon link is named on this channel: "Shannon (ergodic capacity)" on Rayleigh fading."""
     return "Shannon (ergodic capacity)" if channel in RAYLEIGH_CHANNELS else "Shannon capacity"

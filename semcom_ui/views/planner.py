@@ -739,7 +739,6 @@ class DigitalCurves:
 def digital_curves(sweep: pd.DataFrame, quant: pd.DataFrame, bler: pd.DataFrame, split: str, k: int, bits: int,
                    channel: str = "awgn", num_classes: int = 10, snrs=DIGITAL_SNRS) -> DigitalCurves:
     """The SNR-free part of `digital_view` (its curves, channel uses, cliff and table); ValueError as it raises."""
-    from semcom_core.costs.compute import shannon_min_channel_uses
     from semcom_core.digital import link as DL
     row = quant[(quant.split == split) & (quant.k == int(k)) & (quant.bits == int(bits))]
     if not len(row):
@@ -767,7 +766,7 @@ def digital_curves(sweep: pd.DataFrame, quant: pd.DataFrame, bler: pd.DataFrame,
         pd.DataFrame({"series": "shannon", "snr_db": snrs,
                       "channel_uses": [DL.shannon_channel_uses(payload, s, channel) for s in snrs]}),
         pd.DataFrame({"series": "shannon_label", "snr_db": snrs,
-                      "channel_uses": [shannon_min_channel_uses(num_classes, s) for s in snrs]}),
+                      "channel_uses": [DL.label_channel_uses(num_classes, s, channel) for s in snrs]}),
     ], ignore_index=True)
     cliff = None
     for s in snrs:  # the lowest grid SNR from which the frame loss stays at or below the target
