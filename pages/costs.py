@@ -22,7 +22,7 @@ num_classes = side.selectbox("Classes", (10, 100), key="classes", index=(10, 100
                              help="10 for CIFAR-10, 100 for CIFAR-100 (the paper's Table II uses 100).")
 split = side.selectbox("Split point", [f"SP-{i}" for i in range(7)], key="split",
                        index=int(q.get("split", "SP-2", [f"SP-{i}" for i in range(7)])[3]),
-                       help="SP-0 sends the image, SP-6 the label; SP-1..SP-5 cut after conv1..conv5_x.")
+                       help="SP-0 sends the image, SP-6 the logits (the receiver takes the label); SP-1..SP-5 cut after conv1..conv5_x.")
 k = side.select_slider("k (numbers sent)", K_CHOICES, key="k", value=q.get("k", 1024, K_CHOICES, int),
                        help="Size of the bottleneck vector z, real numbers.")
 decompress = side.radio("Decompression stages", (1, 2), key="dec", index=(1, 2).index(q.get("dec", 2, (1, 2), int)),

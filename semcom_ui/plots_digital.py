@@ -70,7 +70,7 @@ def accuracy_vs_snr_figure(acc: pd.DataFrame, title: str = "", chance: float | N
 def channel_uses_figure(uses: pd.DataFrame, title: str = "", shannon_name: str | None = None) -> go.Figure:
     """`uses`: columns series (analog, ldpc, shannon, shannon_label), snr_db, channel_uses (complex channel
     uses per image). `shannon_name`: the Shannon link's name on the channel (the bound for these bits is
-    bits / `digital.link.capacity`; the label's bound stays the split explorer's AWGN one)."""
+    bits / `digital.link.capacity`, the label's bound log2(classes) bits over the same capacity, as the split explorer draws it)."""
     fig = go.Figure()
     for key, (name, color, dash) in _named(USES, shannon_name).items():
         g = uses[uses.series == key].sort_values("snr_db")

@@ -135,8 +135,8 @@ def test_typed_numbers_from_the_url():
 
 
 @pytest.mark.parametrize("params, words", [
-    ({"link": "NB-IoT (Rel-13 uplink)", "obj": "energy"}, "energy-per-bit preset"),  # no sourced energy per bit
-    ({"link": "NB-IoT (Rel-13 uplink)", "mj": "5"}, "no sourced figure"),
+    ({"link": "NB-IoT (Cat NB2 uplink)", "obj": "energy"}, "energy-per-bit preset"),  # no sourced energy per bit
+    ({"link": "NB-IoT (Cat NB2 uplink)", "mj": "5"}, "no sourced figure"),
 ])
 def test_bad_input_is_a_message_never_a_traceback(params, words):
     at = open_page(params=params)

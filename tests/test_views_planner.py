@@ -190,10 +190,10 @@ def test_plan_inputs_from_presets_typed_numbers_and_constraints():
 
 @pytest.mark.parametrize("objective, max_mj", [("energy", 0.0), ("latency", 5.0)])
 def test_energy_without_a_figure_is_a_clear_message_not_an_exception(objective, max_mj):
-    inp, err = V.plan_inputs("resnet18", V.DEFAULT_DEVICE, V.DEFAULT_EDGE, "NB-IoT (Rel-13 uplink)", 5.0, "awgn", 32,
+    inp, err = V.plan_inputs("resnet18", V.DEFAULT_DEVICE, V.DEFAULT_EDGE, "NB-IoT (Cat NB2 uplink)", 5.0, "awgn", 32,
                              V.constraints(0.85, 0.0, 0.0, max_mj), objective)
     assert inp is None and "NB-IoT" in err and "energy-per-bit preset" in err
-    inp, err = V.plan_inputs("resnet18", V.DEFAULT_DEVICE, V.DEFAULT_EDGE, "NB-IoT (Rel-13 uplink)", 5.0, "awgn", 32,
+    inp, err = V.plan_inputs("resnet18", V.DEFAULT_DEVICE, V.DEFAULT_EDGE, "NB-IoT (Cat NB2 uplink)", 5.0, "awgn", 32,
                              V.constraints(0.85, 0.0, 0.0, max_mj), objective,
                              energy_per_bit="LTE uplink, marginal (Huang et al., MobiSys 2012)")
     assert err is None and inp.has_energy

@@ -208,7 +208,7 @@ def register(sub) -> None:
     c = sub.add_parser("costs", help="per-part MACs, parameters and z size of a split model")
     c.add_argument("--backbone", default="resnet18", choices=BACKBONES)
     c.add_argument("--num-classes", type=int, default=10)
-    c.add_argument("--split", default="SP-2", help="SP-0 (send the image) .. SP-6 (send the label)")
+    c.add_argument("--split", default="SP-2", help="SP-0 (send the image) .. SP-6 (send the logits; the receiver takes the label)")
     c.add_argument("--k", type=int, default=1024, help="numbers sent (1..1024)")
     c.add_argument("--decompress", type=int, default=2, help="ConvTranspose2d stages at the receiver (1 or 2)")
     c.add_argument("--convention", choices=("paper", "true"), default="true",

@@ -257,7 +257,8 @@ def latency(tx_macs: float, rx_macs: float, z_elements: int, tx_flops_per_s: flo
 DEVICE_PRESETS: dict[str, float] = {
     # Arm Cortex-M7 at 480 MHz (STM32H7 datasheet), one single-precision FMA per cycle: 0.96 GFLOP/s
     "microcontroller (Cortex-M7, 480 MHz)": 0.96e9,
-    # Raspberry Pi 4 (4x Cortex-A72 @ 1.5 GHz, 2x128-bit NEON FMA/cycle): ~24 GFLOP/s peak
+    # Raspberry Pi 4 (4x Cortex-A72 @ 1.5 GHz): 24 GFLOP/s = 4 FP32 FLOP per cycle per core, the commonly quoted
+    # figure; HPL measures about 8-13 GFLOP/s (FP64), and the NEON pipes' theoretical peak is higher
     "single-board computer (Raspberry Pi 4)": 24e9,
     # Qualcomm Adreno 740 (Snapdragon 8 Gen 2) GPU: ~2 TFLOP/s FP32 (vendor figures)
     "phone GPU (Snapdragon 8 Gen 2)": 2.0e12,
@@ -269,7 +270,7 @@ DEVICE_PRESETS: dict[str, float] = {
 # Nominal peak uplink rates in bit/s (standards' headline figures).
 LINK_PRESETS: dict[str, float] = {
     "LoRa (SF7, 125 kHz)": 5.47e3,  # LoRaWAN Regional Parameters, DR5
-    "NB-IoT (Rel-13 uplink)": 159e3,  # 3GPP TS 36.306, UE category NB1, multi-tone uplink
+    "NB-IoT (Cat NB2 uplink)": 159e3,  # 3GPP TS 36.306, UE category NB2 (Rel-14), 2 HARQ processes (NB1, Rel-13: ~62 kbit/s)
     "LTE Cat-4 uplink": 50e6,  # 3GPP TS 36.306, UE category 4
     "Wi-Fi 5 (802.11ac, 1x1, 80 MHz)": 433e6,  # IEEE 802.11ac MCS9, one spatial stream
     "5G NR uplink (typical peak)": 200e6,  # order of magnitude for a sub-6 GHz FR1 uplink

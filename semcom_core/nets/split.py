@@ -56,7 +56,7 @@ def describe_split(backbone: CifarResNet, split: str) -> str:
     if i == 0:
         return "input | " + st[0] + " (send the image)"
     if i == len(st) + 1:
-        return "logits | argmax (send the label)"
+        return "logits | argmax (send the logits; the receiver takes the label)"
     after = st[i] if i < len(st) else "avgpool+fc"
     return f"{st[i - 1]} | {after}"
 

@@ -42,7 +42,7 @@ ENERGY_PER_BIT_PRESETS: dict[str, float] = {
 # type one with --energy-per-bit).
 LINK_ENERGY_DEFAULT: dict[str, str | None] = {
     "LoRa (SF7, 125 kHz)": "LoRa SX1276 at +20 dBm, SF7/125 kHz",
-    "NB-IoT (Rel-13 uplink)": None,
+    "NB-IoT (Cat NB2 uplink)": None,
     "LTE Cat-4 uplink": "LTE uplink, marginal (Huang et al., MobiSys 2012)",
     "Wi-Fi 5 (802.11ac, 1x1, 80 MHz)": "Wi-Fi uplink, marginal (Huang et al., MobiSys 2012)",
     "5G NR uplink (typical peak)": None,
