@@ -10,7 +10,7 @@ from semcom_core.plan import Constraints, PlanInputs, plan
 from semcom_core.plan.planner import load_quant, quant_path
 from semcom_ui.views import planner as V
 
-from .test_plan import TOY_COSTS, TOY_UNSPLIT, toy_table
+from .test_plan import TOY_COSTS, TOY_UNSPLIT, toy_plan, toy_table
 
 # Quantized SP-1, k = 16 at 4 bits: 90 % with error-free bits (n = 2,000, interval 88.6-91.2 %), 40 bits per image.
 TOY_QUANT = pd.DataFrame([
@@ -191,8 +191,24 @@ def test_to_dict_says_separately_how_the_accuracy_was_read_and_what_the_link_fig
     assert analog[("SP-1", 16, 20.0)]["accuracy_interpolated"] is False
     assert analog[("SP-1", 16, 20.0)]["accuracy_reading"] == "nearest"
     assert analog[("SP-1", 16, 5.0)]["link_figure"] == "in_accuracy" and analog[("SP-1", 16, 5.0)]["accuracy_measured"]
+    # all on the device: the label (4 bits, one 16-bit codeword) through the same measured LDPC link
+    dev = digital_plan(20.0).baselines["all_on_device"].to_dict()
+    assert dev["link_figure"] == "measured" and dev["accuracy_measured"] is True and dev["family"] == "unsplit"
     dev = digital_plan(5.0).baselines["all_on_device"].to_dict()
-    assert dev["link_figure"] == "assumed" and dev["link_modelled"] is True and dev["family"] == "unsplit"
+    assert dev["link_figure"] == "interpolated" and dev["accuracy_measured"] is False
+    assert toy_plan().baselines["all_on_device"].to_dict()["link_figure"] == "assumed"  # no block error rates given
+
+
+def test_the_label_of_all_on_the_device_is_lost_as_often_as_a_frame_of_the_same_link():
+    ok, cliff, gone = (digital_plan(s).baselines["all_on_device"] for s in (20.0, 2.5, 0.0))
+    assert ok.accuracy == pytest.approx(0.92) and "lost 0.0 %" in ok.accuracy_how  # the toy card's 92 %
+    # TOY_BLER at 2.5 dB: half the frames lost; a lost label is a uniform guess (1 in 10)
+    assert cliff.accuracy == pytest.approx(0.92 * 0.5 + 0.1 * 0.5) and "lost 50.0 %" in cliff.accuracy_how
+    lo, hi = cliff.accuracy_interval
+    assert lo < cliff.accuracy < hi and hi - lo == pytest.approx(0.5 * (ok.accuracy_interval[1] - ok.accuracy_interval[0]))
+    assert gone.accuracy == pytest.approx(0.1)  # every label lost: chance
+    assert "one LDPC + QPSK codeword (16 information bits)" in gone.accuracy_how
+    assert ok.air_s == cliff.air_s == 4 / 1e6  # the air time is the label's bits, as before
 
 
 def test_a_candidate_cannot_claim_a_measurement_it_does_not_have():

@@ -50,7 +50,7 @@ class Candidate:
     # where the link's effect on the accuracy comes from (LINK_FIGURES): "in_accuracy" (analog: the channel was in
     # the measured accuracy), "measured" (LDPC + QPSK frame loss at a decoded grid point), "interpolated" (LDPC
     # frame loss interpolated between, or filled beside, measured points), "modelled" (Shannon: an ideal code),
-    # "assumed" (the label's bits, assumed delivered)
+    # "assumed" (the label's bits, assumed delivered where no LDPC block error rates were measured for the channel)
     link_figure: str = "in_accuracy"
     family: str = "split"  # FAMILIES: a cut of the backbone, paper 001's static or dynamic TOC model, the unsplit model
     budget_macs: float | None = None  # the dynamic TOC model's budget B (MACs per image), None otherwise

@@ -368,16 +368,33 @@ def frame_loss_at(bler: pd.DataFrame, snr_db: float, channel: str) -> Callable[[
     return DL.frame_bler_lookup_at(bler, snr_db, channel)
 
 
-def device_only(inp: PlanInputs, unsplit_macs: int, accuracy: float | None, n: int, num_classes: int) -> Candidate:
-    """All on the device: the unsplit model on the device; only the label is sent, as bits."""
+def device_only(inp: PlanInputs, unsplit_macs: int, accuracy: float | None, n: int, num_classes: int,
+                bler: pd.DataFrame | None = None) -> Candidate:
+    """All on the device: the unsplit model on the device; only the label is sent, as bits. With the measured
+    LDPC + QPSK block error rates (`bler`) for the channel, the label goes as one codeword, as a digital
+    candidate's frame does, and a lost label is a uniform guess (`digital.link.digital_accuracy`); without
+    them it is assumed delivered (and said so)."""
+    from semcom_core.digital import link as DL
     bits = max(1, math.ceil(math.log2(num_classes)))
+    iv = accuracy_interval(accuracy, n) if accuracy is not None and n else None
+    how = "unsplit model, measured without a channel (model card); the label is sent as "
+    loss = None
+    if accuracy is not None and bler is not None and (bler.channel == inp.channel).any():
+        loss, measured = frame_loss_at(bler, inp.snr_db, inp.channel)(bits)
+        accuracy = DL.digital_accuracy(accuracy, loss, num_classes)
+        iv = tuple(DL.digital_accuracy(v, loss, num_classes) for v in iv) if iv else None
+        how += (f"{bits} bits in one LDPC + QPSK codeword ({DL.codewords(bits)[1]} information bits), lost "
+                f"{100 * loss:.1f} % of the time at {inp.snr_db:g} dB {inp.channel} "
+                f"({'measured' if measured else 'interpolated between measured'} block error rates; a lost "
+                "label is a uniform guess)")
+    else:
+        how += f"{bits} bits, assumed delivered (no measured LDPC block error rates for the {inp.channel} channel)"
     acc = math.nan if accuracy is None else accuracy
     return Candidate("device only", 0, acc, FLOPS_PER_MAC * unsplit_macs / inp.device_flops, bits / inp.link_bps,
-                     0.0, int(unsplit_macs), 0, bits, inp.energy(unsplit_macs, bits),
-                     "unsplit model, measured without a channel (model card); the label is sent as "
-                     f"{bits} bits, assumed delivered", True,
-                     accuracy_interval(acc, n) if accuracy is not None and n else None, n,
-                     extra={"numbers_sent": 0, "label_bits": bits}, mode="label", link_figure="assumed",
+                     0.0, int(unsplit_macs), 0, bits, inp.energy(unsplit_macs, bits), how,
+                     loss is None or measured, iv, n,
+                     extra={"numbers_sent": 0, "label_bits": bits, "frame_loss": loss}, mode="label",
+                     link_figure="assumed" if loss is None else ("measured" if measured else "interpolated"),
                      family="unsplit")
 
 
@@ -476,6 +493,7 @@ def plan(inp: PlanInputs, table: pd.DataFrame | None = None, costs: CostFn | Non
     if num_classes is None:
         from semcom_core.data.registry import get_spec
         num_classes = get_spec(inp.dataset).num_classes
+    shipped_unsplit = unsplit is None
     if unsplit is None:
         unsplit = _shipped_unsplit(inp)
     cands = build_candidates(inp, table, costs) if "analog" in inp.modes else []
@@ -507,7 +525,13 @@ def plan(inp: PlanInputs, table: pd.DataFrame | None = None, costs: CostFn | Non
     edge = next((c for c in cands if c.split == "SP-0" and c.mode == "analog"), None)
     if edge is None and "analog" not in inp.modes:  # all on the edge sends the image as analog symbols
         edge = next((c for c in build_candidates(inp, table, costs) if c.split == "SP-0"), None)
-    baselines = {"all_on_device": device_only(inp, unsplit[0], unsplit[1], unsplit[2], num_classes),
+    if bler is None and shipped_unsplit:  # the label's link (all on the device): the shipped measured one, as
+        from semcom_core.digital.link import load_bler  # the shipped model card gives its accuracy
+        try:
+            bler = load_bler()
+        except FileNotFoundError:
+            bler = None
+    baselines = {"all_on_device": device_only(inp, unsplit[0], unsplit[1], unsplit[2], num_classes, bler),
                  "all_on_edge": edge}
     if best is not None:
         why = reason(best, runner, cons, inp.objective)
