@@ -44,7 +44,7 @@ tx_dev = c1.selectbox("Transmitter", list(C.DEVICE_PRESETS), key="tx_dev", index
 rx_dev = c2.selectbox("Receiver", list(C.DEVICE_PRESETS), key="rx_dev", index=len(C.DEVICE_PRESETS) - 1,
                       help="Peak FP32 FLOP/s of the server.")
 link = c3.selectbox("Link", list(C.LINK_PRESETS), key="link", index=1, help="Nominal uplink rate.")
-bits = c4.selectbox("Bits per number", (8, 16, 32), key="bits", index=2, help="Quantization of each element of z on the link.")
+bits = c4.selectbox("Bits per number", (8, 16, 32), key="bits", index=2, help="Quantization of each element of z on the link (SP-0 sends the image: its 8-bit pixels, at most 8 bits).")
 
 table = st.cache_data(C.cost_table)(backbone, num_classes, k, decompress)
 accuracy = st.cache_data(V.shipped_split_accuracy)(backbone, num_classes)

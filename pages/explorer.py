@@ -90,7 +90,7 @@ if seconds:
     link = side.selectbox("Link", links, index=links.index(q.get("link", links[1], links)), key="link",
                           help="Nominal uplink rate.")
     bits = side.selectbox("Bits per number", (8, 16, 32), index=(8, 16, 32).index(q.get("bits", 32, (8, 16, 32), int)),
-                          key="bits", help="Quantization of each element of z on the link.")
+                          key="bits", help="Quantization of each element of z on the link (SP-0 sends the image: its 8-bit pixels, at most 8 bits).")
 tab_slug = q.get("tab", X.TAB_SLUGS[0], X.TAB_SLUGS)  # the open tab (drawn below)
 state = {"ds": dataset, "bb": backbone, "split": split, "k": str(k), "ch": channel, "snr": f"{snr:g}",
          "lg": f"{log_gamma:.1f}", "target": f"{target:.2f}", "sec": "1" if seconds else "0"}

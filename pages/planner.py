@@ -77,7 +77,8 @@ channel = side.radio("Channel", V.CHANNELS, index=V.CHANNELS.index(q.get("ch", "
                                            "MMSE-equalized.")
 bits = side.selectbox("Bits per number", V.BITS, index=V.BITS.index(q.get("bits", 32, V.BITS, int)), key="bits",
                       help="Analog candidates: for the air time and the radio energy only (the accuracy is the "
-                           "table's, measured sending unquantized numbers). Digital candidates use their own b.")
+                           "table's, measured sending unquantized numbers); SP-0 sends the image's 8-bit pixels, at most 8 bits. "
+                           "Digital candidates use their own b.")
 mode = side.radio("Send the numbers as", V.LINK_MODES, index=V.LINK_MODES.index(q.get("mode", "analog", V.LINK_MODES)),
                   format_func=V.LINK_MODE_LABELS.get, key="mode",
                   help="Analog: the sweep table's accuracy at the SNR. Digital: quantized to b = 1..8 bits, "

@@ -185,3 +185,13 @@ def test_counting_leaves_the_global_rng_alone_and_counts_each_structure_once():
     assert C._split_counts.cache_info().misses == 1
     C.split_costs("resnet18", 10, "SP-3", 16, 1, "paper")  # the other convention: same structure, no recount
     assert C._split_counts.cache_info().misses == 1
+
+
+def test_the_image_is_charged_its_8_bit_pixels_whatever_the_bits_per_number():
+    costs = C.cost_table("resnet18", 10, 64, 2).query("convention == 'true'")
+    lat = C.latency_table(costs, 1e9, 1e12, 1e6, bits_per_element=32).set_index("split")
+    z = costs.set_index("split").z_elements
+    assert lat.air_s["SP-0"] == pytest.approx(3072 * 8 / 1e6)  # 24,576 bits, not 98,304
+    assert lat.air_s["SP-3"] == pytest.approx(z["SP-3"] * 32 / 1e6)  # features keep b bits per number
+    assert [C.element_bits("SP-0", b) for b in (4, 8, 16, 32)] == [4, 8, 8, 8]
+    assert C.split_costs("resnet18", 10, "SP-0", 64).bits(32) == 3072 * 8

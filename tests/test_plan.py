@@ -20,7 +20,7 @@ from semcom_core.plan import (
 
 # ----------------------------------------------------------------------------- a toy world, by hand
 # Device 2e9 FLOP/s: 1 MAC = 1 ns. Edge 2e12 FLOP/s: 1 MAC = 1 ps. Link 1e6 bit/s at 10 bits per number:
-# 1 number = 10 µs. Energy: 1 nJ per device MAC, 0.1 µJ per bit (1 µJ per number).
+# 1 number = 10 µs (SP-0's 8-bit pixels: 8 µs). Energy: 1 nJ per device MAC, 0.1 µJ per bit (1 µJ per number).
 TOY_COSTS = {  # (split, k): (device MACs, edge MACs, numbers sent)
     ("SP-0", 3072): (0, 1_000_000, 3072),
     ("SP-1", 4): (1_000_000, 900_000, 4),
@@ -32,11 +32,11 @@ TOY_COSTS = {  # (split, k): (device MACs, edge MACs, numbers sent)
 TOY_ACC_5DB = {("SP-0", 3072): 0.40, ("SP-1", 4): 0.70, ("SP-1", 16): 0.86, ("SP-2", 4): 0.88,
                ("SP-2", 16): 0.90, ("SP-3", 10): 0.91}
 # by hand: latency = device + air + edge, in ms
-TOY_LATENCY_MS = {("SP-0", 3072): 0 + 30.72 + 0.001, ("SP-1", 4): 1 + 0.04 + 0.0009,
+TOY_LATENCY_MS = {("SP-0", 3072): 0 + 24.576 + 0.001, ("SP-1", 4): 1 + 0.04 + 0.0009,
                   ("SP-1", 16): 1 + 0.16 + 0.0009, ("SP-2", 4): 5 + 0.04 + 0.0001,
                   ("SP-2", 16): 5 + 0.16 + 0.0001, ("SP-3", 10): 6 + 0.10}
-# by hand: energy = MACs x 1 nJ + numbers x 10 bits x 0.1 µJ, in mJ
-TOY_ENERGY_MJ = {("SP-0", 3072): 3.072, ("SP-1", 4): 1.004, ("SP-1", 16): 1.016, ("SP-2", 4): 5.004,
+# by hand: energy = MACs x 1 nJ + numbers x 10 bits x 0.1 µJ (SP-0: 8 bits), in mJ
+TOY_ENERGY_MJ = {("SP-0", 3072): 2.4576, ("SP-1", 4): 1.004, ("SP-1", 16): 1.016, ("SP-2", 4): 5.004,
                  ("SP-2", 16): 5.016, ("SP-3", 10): 6.010}
 TOY_UNSPLIT = (6_000_000, 0.92, 10_000)  # MACs, accuracy, test images
 
@@ -115,10 +115,11 @@ def test_baselines_on_the_toy_table():
     assert dev.energy_j == pytest.approx(6e-3 + 4e-7)  # 6 M x 1 nJ + 4 bits x 0.1 µJ
     lo, hi = dev.accuracy_interval
     assert lo < 0.92 < hi and hi - lo == pytest.approx(2 * 1.96 * math.sqrt(0.92 * 0.08 / 10_000), rel=0.02)
-    # all on the edge: SP-0, the image (3072 numbers x 10 bits) over the link, 1 M MACs on the edge
+    # all on the edge: SP-0, the image (3072 pixels x 8 bits, not the 10 bits per number) over the link, 1 M MACs
+    # on the edge
     assert key(edge) == ("SP-0", 3072) and edge.device_s == 0
-    assert edge.air_s == pytest.approx(30.72e-3) and edge.edge_s == pytest.approx(1e-6)
-    assert edge.energy_j == pytest.approx(3.072e-3) and edge.accuracy == 0.40
+    assert edge.air_s == pytest.approx(24.576e-3) and edge.edge_s == pytest.approx(1e-6)
+    assert edge.energy_j == pytest.approx(2.4576e-3) and edge.accuracy == 0.40 and edge.bits == 3072 * 8
     d = p.to_dict()["baselines"]
     assert d["all_on_device"]["feasible"] is True and d["all_on_edge"]["feasible"] is False
     assert "min_accuracy" in d["all_on_edge"]["violations"]

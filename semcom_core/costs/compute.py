@@ -128,7 +128,7 @@ class SplitCosts:
         return complex_channel_uses(self.z_elements)
 
     def bits(self, bits_per_element: int = 32) -> int:
-        return self.z_elements * bits_per_element
+        return self.z_elements * element_bits(self.split, bits_per_element)
 
     @property
     def normalized_communication(self) -> float:
@@ -245,6 +245,15 @@ class Latency:
         return self.tx_compute_s + self.air_s + self.rx_compute_s
 
 
+IMAGE_BITS = 8  # the raw image's pixels are 8-bit integers
+
+
+def element_bits(split: str, bits_per_element: int) -> int:
+    """Bits charged per number sent at `split` with b bits per number: b, except SP-0, which sends the raw image,
+    whose 8-bit pixels need no more than 8 (min(b, 8)): paper 000's S(z) of the image is its size."""
+    return min(int(bits_per_element), IMAGE_BITS) if split == "SP-0" else int(bits_per_element)
+
+
 def latency(tx_macs: float, rx_macs: float, z_elements: int, tx_flops_per_s: float, rx_flops_per_s: float,
             link_bits_per_s: float, bits_per_element: int = 32) -> Latency:
     """Eqs. 1-4: T = alpha_t F_t + alpha_r F_r + S(z)/R with alpha = 1 / (device FLOP/s)."""
@@ -302,7 +311,8 @@ def latency_table(costs, tx_flops_per_s: float, rx_flops_per_s: float, link_bits
     time and receiver compute in seconds, and their total, one row per split."""
     import pandas as pd
     rows = [{"split": r.split, **vars(latency(r.tx_macs, r.rx_macs, r.z_elements, tx_flops_per_s, rx_flops_per_s,
-                                              link_bits_per_s, bits_per_element))} for r in costs.itertuples()]
+                                              link_bits_per_s, element_bits(r.split, bits_per_element)))}
+            for r in costs.itertuples()]
     t = pd.DataFrame(rows)
     t["total_s"] = t.tx_compute_s + t.air_s + t.rx_compute_s
     return t

@@ -33,6 +33,7 @@ from semcom_core.costs.compute import (
     DEVICE_PRESETS,
     FLOPS_PER_MAC,
     LINK_PRESETS,
+    element_bits,
     latency,
     split_costs,
 )
@@ -219,8 +220,9 @@ def build_candidates(inp: PlanInputs, table: pd.DataFrame, costs: CostFn) -> lis
         tx, rx, z = costs(split, k)
         uses = complex_channel_uses(int(z))
         if inp.analog_air == "bits":
-            lat = latency(tx, rx, z, inp.device_flops, inp.edge_flops, inp.link_bps, inp.bits_per_number)
-            bits = z * inp.bits_per_number
+            b = element_bits(split, inp.bits_per_number)  # SP-0: the image's 8-bit pixels
+            lat = latency(tx, rx, z, inp.device_flops, inp.edge_flops, inp.link_bps, b)
+            bits = z * b
         else:  # ceil(k/2) complex channel uses at link_bps uses per second (1 bit per use on the digital link)
             lat = latency(tx, rx, uses, inp.device_flops, inp.edge_flops, inp.link_bps, 1)
             bits = uses

@@ -209,7 +209,8 @@ def headline(cur, reading, snr_db: float, channel: str, k_sent: int, image_eleme
     ]
     lat_note = None
     if latency_presets is not None:
-        tx, rx, link, bits = latency_presets
+        tx, rx, link, b = latency_presets
+        bits = C.element_bits(cur.split, b)  # SP-0 sends the image's 8-bit pixels
         lat = C.latency(cur.tx_macs, cur.rx_macs, k_sent, tx, rx, link, bits)
         metrics.append(Metric("End-to-end latency", f"{lat.total_s * 1e3:,.2f} ms",
                               f"transmitter {lat.tx_compute_s * 1e3:,.3f} ms + air {lat.air_s * 1e3:,.3f} ms + receiver "
