@@ -406,7 +406,7 @@ def live_panel(bb: str, ds: str, sp: str, kk: int, s: float, ch: str) -> None:
                    help="A CIFAR-10 test image shipped with the app, or your own picture.")
     image, notes, image_key = None, [], None
     if src == "upload":
-        up = st.file_uploader("An image (any common format, any size)", type=None, key="upload",
+        up = st.file_uploader("An image (any common format and pixel size, up to 20 MB)", type=None, key="upload",
                               help="Decoded with Pillow only; converted to 32x32 RGB (the note says what was done).")
         if up is not None:
             data = up.getvalue()

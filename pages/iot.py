@@ -1,12 +1,14 @@
+import hashlib
+
 import streamlit as st
 
-from semcom_core.data.images import to_model_image
 from semcom_core.data.registry import DatasetError, get_spec
 from semcom_core.data.samples import load_samples
 from semcom_core.digital.separation import DEFAULT_JPEG_QUALITY, SeparationConfig
 from semcom_core.eval.iot import IOT_CHANNELS as CHANNELS
 from semcom_core.eval.live_iot import one_image
 from semcom_core.zoo.iot import load_iot_models
+from semcom_ui import cached
 from semcom_ui.nav import ensure_navigation
 from semcom_ui.state import QueryState, parse_bool
 from semcom_ui.views import iot as V
@@ -68,10 +70,12 @@ spec = get_spec(dataset)
 src = st.radio("Image", ("shipped sample", "upload"), horizontal=True, key="src")
 image, notes = None, []
 if src == "upload":
-    up = st.file_uploader("An image (any common format)", type=None, key="upload")
+    up = st.file_uploader("An image (any common format, up to 20 MB)", type=None, key="upload")
     if up is not None:
         try:
-            image, notes = to_model_image(up.getvalue(), spec.image_shape[:2], 1, invert_light_background=True)
+            data = up.getvalue()  # decoded once per file (cached by its sha256), not on every rerun
+            image, notes = cached.upload_image(hashlib.sha256(data).hexdigest(), data, tuple(spec.image_shape[:2]), 1,
+                                               invert_light_background=True)
         except ValueError as e:
             st.error(f"Could not use this file: {e}")
 elif samples:

@@ -137,9 +137,9 @@ def describe_measurement(key: tuple) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def upload_image(digest: str, _data: bytes, size: tuple[int, int], channels: int):
-    """An upload turned into a model input, once per file content (sha256 `digest`): not on every rerun."""
-    return to_model_image(_data, size, channels)
+def upload_image(digest: str, _data: bytes, size: tuple[int, int], channels: int, invert_light_background: bool = False):
+    """An upload turned into a model input, once per file content (sha256 `digest`) and target: not on every rerun."""
+    return to_model_image(_data, size, channels, invert_light_background=invert_light_background)
 
 
 def submit_measurement(bb: str, ds: str, split: str, k: int, snr: float, channel: str, n: int, seed: int = 0):

@@ -57,3 +57,26 @@ def test_measurement_keys_change_with_the_shipped_files(tmp_path, monkeypatch):
     (tmp_path / "samples" / "cifar10" / "index.json").write_text("{}")  # new samples count too
     assert cached.refresh_if_artifacts_changed() is True
     assert cached.measure_key("resnet18", "cifar10", "SP-4", 64, 5.0, "awgn", 1000) != key
+
+
+def test_an_upload_is_decoded_once_per_content_and_target():
+    import hashlib
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from semcom_core.data.images import to_model_image
+    st.cache_data.clear()
+    img = Image.new("L", (40, 40), 230)  # a dark digit on a light background, as a phone photo of paper
+    img.paste(20, (15, 5, 25, 35))
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    data = buf.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    for invert in (False, True):  # the IoT page inverts light backgrounds, the explorer does not: never mixed up
+        got, notes = cached.upload_image(digest, data, (28, 28), 1, invert_light_background=invert)
+        want, want_notes = to_model_image(data, (28, 28), 1, invert_light_background=invert)
+        assert np.array_equal(got, want) and notes == want_notes
+    assert not np.array_equal(cached.upload_image(digest, data, (28, 28), 1)[0],
+                              cached.upload_image(digest, data, (28, 28), 1, invert_light_background=True)[0])
