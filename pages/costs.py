@@ -34,17 +34,21 @@ convention = side.radio("Counting convention", C.CONVENTIONS, key="conv", index=
     help="true: real MACs of every layer; paper: as paper 000's released code counts them.")
 st.query_params.update({"backbone": backbone, "classes": str(num_classes), "split": split, "k": str(k),
                         "dec": str(decompress), "lg": f"{log_gamma:.1f}", "conv": convention})
-for n in q.notices:
-    st.warning(n)
-
 top = st.container()  # per-split readings, filled once the latency presets below are chosen
 st.subheader("Seconds, not FLOPs")
 c1, c2, c3, c4 = st.columns([3, 3, 3, 1.4])  # wide enough for the presets' full names
-tx_dev = c1.selectbox("Transmitter", list(C.DEVICE_PRESETS), key="tx_dev", index=0, help="Peak FP32 FLOP/s of the edge device.")
-rx_dev = c2.selectbox("Receiver", list(C.DEVICE_PRESETS), key="rx_dev", index=len(C.DEVICE_PRESETS) - 1,
+devices, links = list(C.DEVICE_PRESETS), list(C.LINK_PRESETS)
+tx_dev = c1.selectbox("Transmitter", devices, key="txd", index=devices.index(q.get("txd", devices[0], devices)),
+                      help="Peak FP32 FLOP/s of the edge device.")
+rx_dev = c2.selectbox("Receiver", devices, key="rxd", index=devices.index(q.get("rxd", devices[-1], devices)),
                       help="Peak FP32 FLOP/s of the server.")
-link = c3.selectbox("Link", list(C.LINK_PRESETS), key="link", index=1, help="Nominal uplink rate.")
-bits = c4.selectbox("Bits per number", (8, 16, 32), key="bits", index=2, help="Quantization of each element of z on the link (SP-0 sends the image: its 8-bit pixels, at most 8 bits).")
+link = c3.selectbox("Link", links, key="link", index=links.index(q.get("link", links[1], links)), help="Nominal uplink rate.")
+bits = c4.selectbox("Bits per number", (8, 16, 32), key="bits", index=(8, 16, 32).index(q.get("bits", 32, (8, 16, 32), int)),
+                    help="Quantization of each element of z on the link (SP-0 sends the image: its 8-bit pixels, at most 8 bits).")
+st.query_params.update({"txd": tx_dev, "rxd": rx_dev, "link": link, "bits": str(bits)})  # a link reopens these too
+with top:
+    for n in q.notices:  # every parameter read by now, the latency presets too
+        st.warning(n)
 
 table = st.cache_data(C.cost_table)(backbone, num_classes, k, decompress)
 accuracy = st.cache_data(V.shipped_split_accuracy)(backbone, num_classes)

@@ -94,6 +94,15 @@ def test_url_state_round_trip_and_bad_values_fall_back():
     assert not bad.exception
     assert bad.selectbox(key="split").value == "SP-2" and bad.select_slider(key="k").value == 1024
     assert len(bad.warning) == 3
+    # the latency presets are in the link too (the "Seconds, not FLOPs" chart and the fastest-split note)
+    from semcom_core.costs import compute as C
+    lora, pi = "LoRa (SF7, 125 kHz)", "single-board computer (Raspberry Pi 4)"
+    at = open_page("pages/costs.py", {"txd": pi, "link": lora, "bits": "8"})
+    assert not at.exception and at.selectbox(key="txd").value == pi and at.selectbox(key="link").value == lora
+    assert at.selectbox(key="bits").value == 8 and query_param(at, "link") == lora and query_param(at, "bits") == "8"
+    assert query_param(at, "rxd") == list(C.DEVICE_PRESETS)[-1]  # the default, written so the link is whole
+    at.selectbox(key="bits").set_value(16).run()
+    assert query_param(at, "bits") == "16"
 
 
 @pytest.fixture

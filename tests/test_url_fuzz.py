@@ -93,7 +93,8 @@ SPEC = {
     "costs.py": {
         "backbone": Param(options=VC.BACKBONES), "classes": Param(int, (10, 100)),
         "split": Param(options=[f"SP-{i}" for i in range(7)]), "k": Param(int, K_CHOICES), "dec": Param(int, (1, 2)),
-        "lg": Param(float), "conv": Param(options=C.CONVENTIONS)},
+        "lg": Param(float), "conv": Param(options=C.CONVENTIONS), "txd": Param(options=DEVICES),
+        "rxd": Param(options=DEVICES), "link": Param(options=LINKS), "bits": Param(int, (8, 16, 32))},
     "explorer.py": {
         "ds": Param(options=("cifar10",)), "bb": Param(options=X.offered_backbones("cifar10")),
         "split": Param(options=[f"SP-{i}" for i in range(7)]), "k": Param(int, K_CHOICES),
