@@ -1,5 +1,6 @@
 import hashlib
 import math
+import uuid
 
 import numpy as np
 import streamlit as st
@@ -209,6 +210,22 @@ def measure_progress(key: tuple) -> None:
                 + (f" (waiting: {ahead} measurement{'s' * (ahead > 1)} ahead)" if ahead else ""))
 
 
+def session_id() -> str:
+    """This browser session's id: who waits for a measurement (one user's Cancel never stops another's)."""
+    if "session_id" not in st.session_state:
+        st.session_state["session_id"] = uuid.uuid4().hex
+    return st.session_state["session_id"]
+
+
+def cancel_for_this_session(runner, key: tuple) -> None:
+    """This session stops waiting for `key`; the measurement stops unless another session waits for it too."""
+    stopped = runner.cancel(key, session_id())
+    st.session_state["runs_on_for_others"] = None if stopped else key
+    if key == st.session_state.get("measure_pending"):
+        st.session_state["measure_pending"] = None
+    st.rerun()
+
+
 def measure_panel(bb: str, ds: str, sp: str, kk: int, s: float, ch: str) -> None:
     """Measure this exact setting on test images, off the script thread (semcom_ui.jobs): the page and
     other users' pages keep answering while it runs; a second press, or a second user, joins the same run.
@@ -225,7 +242,7 @@ def measure_panel(bb: str, ds: str, sp: str, kk: int, s: float, ch: str) -> None
         if c2.button("Measure now", key="measure"):
             st.session_state["measure_open"] = True
             try:
-                job = cached.submit_measurement(bb, ds, sp, kk, s, ch, n_eval)
+                job = cached.submit_measurement(bb, ds, sp, kk, s, ch, n_eval, who=session_id())
                 st.session_state["measure_pending"] = pending = key
             except JobQueueFull as e:
                 st.warning(f"Not started: {e}.")
@@ -239,8 +256,7 @@ def measure_panel(bb: str, ds: str, sp: str, kk: int, s: float, ch: str) -> None
                 measure_progress(pending)
             cc1.caption("Its result appears here when you return to that setting.")
             if cc2.button("Cancel", key="cancel_other"):
-                runner.cancel(pending)
-                st.rerun()
+                cancel_for_this_session(runner, pending)
         if job is None:
             return
         if job.running:
@@ -248,8 +264,9 @@ def measure_panel(bb: str, ds: str, sp: str, kk: int, s: float, ch: str) -> None
             with cc1:
                 measure_progress(key)
             if cc2.button("Cancel", key="cancel"):
-                runner.cancel(key)
-                st.rerun()
+                cancel_for_this_session(runner, key)
+            if st.session_state.get("runs_on_for_others") == key:
+                st.caption("Another session is waiting for this measurement too: it runs on for them.")
         elif job.error == "cancelled":
             st.info(f"Cancelled: {cached.describe_measurement(key)}.")
         elif job.error:

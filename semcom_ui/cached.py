@@ -142,16 +142,18 @@ def upload_image(digest: str, _data: bytes, size: tuple[int, int], channels: int
     return to_model_image(_data, size, channels, invert_light_background=invert_light_background)
 
 
-def submit_measurement(bb: str, ds: str, split: str, k: int, snr: float, channel: str, n: int, seed: int = 0):
-    """Start (or join) the measurement of this exact setting off the script thread; returns the Job. The
-    test set and the model are fetched here, on the script thread (their first load shows a spinner)."""
+def submit_measurement(bb: str, ds: str, split: str, k: int, snr: float, channel: str, n: int, seed: int = 0,
+                       who=None):
+    """Start (or join, as `who`: the session) the measurement of this exact setting off the script thread;
+    returns the Job. The test set and the model are fetched here, on the script thread (their first load shows
+    a spinner)."""
     key = measure_key(bb, ds, split, k, snr, channel, n, seed)
     job = job_runner().get(key)
     if job is not None and (job.running or job.error is None):
-        return job
+        return job_runner().submit(key, lambda p: None, who=who)  # joins it: the same Job, `who` now waiting
     data, model = test_data(ds), split_model(bb, ds)
 
     def run(progress):
         return evaluate(ds, bb, split, k, snr, channel, n, seed=seed, data=data, progress=progress,
                         precision=MEASURE_PRECISION, model=model)
-    return job_runner().submit(key, run)
+    return job_runner().submit(key, run, who=who)

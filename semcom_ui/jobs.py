@@ -35,6 +35,7 @@ class Job:
     finished: float | None = None
     cancelled: bool = False
     seq: int = 0  # submission order (queue position)
+    waiting: set = field(default_factory=set)  # who asked for it (e.g. session ids): it stops only when all cancel
 
     @property
     def running(self) -> bool:
@@ -60,19 +61,21 @@ class JobRunner:
                 self._jobs.move_to_end(key)
             return job
 
-    def submit(self, key: Hashable, fn: Callable[[Callable[[float], None]], Any]) -> Job:
+    def submit(self, key: Hashable, fn: Callable[[Callable[[float], None]], Any], who: Hashable = None) -> Job:
         """Start `fn` under `key` unless a job for it is running or finished without error (then that one
-        is returned). A failed job is retried."""
+        is returned, and `who` joins those waiting for it). A failed job is retried."""
         with self._lock:
             job = self._jobs.get(key)
             if job is not None and (job.running or job.error is None):
                 self._jobs.move_to_end(key)
+                if job.running:
+                    job.waiting.add(who)
                 return job
             pending = sum(1 for j in self._jobs.values() if j.running)
             if pending >= self.max_pending:
                 raise JobQueueFull(f"{pending} measurements are already running or waiting; try again when one is done")
             self._seq += 1
-            job = Job(key, seq=self._seq)
+            job = Job(key, seq=self._seq, waiting={who})
             self._jobs[key] = job
             self._evict()
 
@@ -97,12 +100,18 @@ class JobRunner:
         self._pool.submit(run)
         return job
 
-    def cancel(self, key: Hashable) -> None:
-        """Stop the job under `key`: a waiting one never starts, a running one stops at its next progress
-        report. Its error reads "cancelled" (a later submit starts it afresh)."""
-        job = self.get(key)
-        if job is not None and job.running:
-            job.cancelled = True
+    def cancel(self, key: Hashable, who: Hashable = None) -> bool:
+        """`who` no longer waits for the job under `key`; when nobody else does, stop it: a waiting one never
+        starts, a running one stops at its next progress report, and its error reads "cancelled" (a later
+        submit starts it afresh). True if it was stopped, False if it runs on for the others waiting for it."""
+        with self._lock:
+            job = self._jobs.get(key)
+            if job is None or not job.running:
+                return False
+            job.waiting.discard(who)
+            if not job.waiting:
+                job.cancelled = True
+            return job.cancelled
 
     def position(self, key: Hashable) -> int | None:
         """How many unfinished jobs were submitted before this one and are still ahead of it (0: it runs now,

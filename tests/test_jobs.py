@@ -101,6 +101,30 @@ def test_cancel_stops_a_running_job_and_a_waiting_one_never_starts():
     assert runner.wait("a", 10).result == "again"
 
 
+def test_a_job_two_sessions_wait_for_stops_only_when_both_cancel():
+    runner = JobRunner(workers=1)
+    release, steps = threading.Event(), []
+
+    def long(progress):
+        for i in range(1000):
+            release.wait(5) if i == 1 else None
+            progress(i / 1000)
+            steps.append(i)
+        return "finished"
+
+    a = runner.submit("x", long, who="session A")
+    assert runner.submit("x", long, who="session B") is a  # B joins A's run
+    assert runner.cancel("x", who="session B") is False  # A still waits: it runs on
+    assert runner.cancel("x", who="a third session that never asked") is False
+    assert not a.cancelled and a.running
+    assert runner.cancel("x", who="session A") is True  # the last one waiting: stopped
+    release.set()
+    assert runner.wait("x", 10).error == "cancelled" and len(steps) < 1000
+    done = runner.submit("y", lambda p: "y", who="session A")
+    runner.wait("y", 10)
+    assert runner.cancel("y", who="session A") is False and done.result == "y"  # a finished job stays finished
+
+
 def test_the_queue_is_bounded_and_concurrent_submits_share_one_run():
     runner = JobRunner(workers=1, max_pending=2)
     gate = threading.Event()
