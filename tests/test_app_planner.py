@@ -132,6 +132,9 @@ def test_typed_numbers_from_the_url():
     assert "sec=" not in link.proto.query_string  # typed numbers are no explorer preset
     at.toggle(key="typed").set_value(False).run()  # back to the presets: the typed numbers leave the URL
     assert not at.exception and "devg" not in at.query_params and qp(at, "typed") == "0"
+    at.toggle(key="typed").set_value(True).run()  # and on again: what was typed comes back, not the presets
+    assert not at.exception and at.number_input(key="devg").value == 2.5 and at.number_input(key="ebuj").value == 0.1
+    assert qp(at, "devg") == "2.5" and qp(at, "mbps") == "20"
 
 
 @pytest.mark.parametrize("params, words", [
