@@ -70,7 +70,7 @@ snrs = V.snr_options(table)
 snr = side.select_slider("PSNR (dB)", snrs, value=q.get("snr", 0.0, snrs, float), key="snr",
                          format_func=lambda s: f"{s:g}",
                          help="Signal power / noise power of the 16 transmitted numbers (paper 001's PSNR).")
-b_url = q.get("B", default_b, cast=float, lo=1.0, hi=1e13)
+b_url = q.get("B", default_b, cast=float, lo=V.BUDGET_LIMITS[0], hi=V.BUDGET_LIMITS[1])
 on_grid = V.nearest(grid, b_url)
 if "B" not in st.session_state:  # first run: the slider and the typed box start from the URL
     st.session_state["B"] = on_grid

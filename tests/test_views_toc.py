@@ -64,7 +64,8 @@ def test_budget_grid_spans_cheapest_exit_to_priciest_model_and_holds_every_cost(
     assert V.nearest(grid, math.nan) == grid[0]
 
 
-@pytest.mark.parametrize("raw", ["abc", "", "  ", "nan", "-5", "0", "inf", None, True])
+@pytest.mark.parametrize("raw", ["abc", "", "  ", "nan", "-5", "0", "inf", None, True, "0.5", "2e13"])  # the last two: outside
+# BUDGET_LIMITS, which a link to the page would refuse
 def test_unreadable_budgets_are_a_message_not_an_exception(raw):
     v = V.toc_view(COSTS, raw, "awgn", 0.0, build_figures=False)
     assert v.status == "invalid" and v.budget is None

@@ -139,14 +139,21 @@ def budget_text(budget: float) -> str:
     return f"{budget / 1e6:.10g}M"
 
 
+BUDGET_LIMITS = (1.0, 1e13)  # MACs per image a typed or linked B may take (a link with more is refused)
+
+
 def read_budget(raw) -> tuple[float | None, str | None]:
-    """(budget, None) or (None, one-line reason) for a typed or URL budget; never raises."""
+    """(budget, None) or (None, one-line reason) for a typed or URL budget within BUDGET_LIMITS; never raises."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None, "no budget given: type one such as 40M or 4.08e7 (MACs per image)"
     try:
-        return parse_budget(raw), None
+        b = parse_budget(raw)
     except BudgetError as e:
         return None, str(e)
+    lo, hi = BUDGET_LIMITS
+    if not lo <= b <= hi:
+        return None, f"B = {b:.4g} MACs per image is outside {lo:g}..{hi:g}"
+    return b, None
 
 
 def transmitter_budget_filter(stage_macs_by_split: dict[str, float], budget: float | None) -> dict[str, str | None]:
