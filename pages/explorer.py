@@ -353,7 +353,8 @@ if tab_of["Latency"].open:
         lk = link or links[1]
         parts = C.latency_table(costs[costs.convention == "true"], C.DEVICE_PRESETS[td], C.DEVICE_PRESETS[rd],
                                 C.LINK_PRESETS[lk], bits)
-        st.caption(f"{td} → {lk} → {rd}, {bits} bits per number" + ("" if seconds else " (turn on 'Think in seconds' to choose)"))
+        st.caption(f"{td} → {lk} → {rd}, {bits} bits per number (SP-0: the image's 8-bit pixels, at most 8)"
+                   + ("" if seconds else " (turn on 'Think in seconds' to choose)"))
         plotly_chart(plots.latency_figure(parts, split), key="lat")
         st.download_button("Download (CSV)", parts.to_csv(index=False), f"latency_{backbone}.csv", "text/csv", key="dl_lat")
 if tab_of["Costs (Table II)"].open:

@@ -148,9 +148,9 @@ def submit_measurement(bb: str, ds: str, split: str, k: int, snr: float, channel
     returns the Job. The test set and the model are fetched here, on the script thread (their first load shows
     a spinner)."""
     key = measure_key(bb, ds, split, k, snr, channel, n, seed)
-    job = job_runner().get(key)
-    if job is not None and (job.running or job.error is None):
-        return job_runner().submit(key, lambda p: None, who=who)  # joins it: the same Job, `who` now waiting
+    job = job_runner().join(key, who)  # a run of it under way or done: `who` waits for that one
+    if job is not None:
+        return job
     data, model = test_data(ds), split_model(bb, ds)
 
     def run(progress):

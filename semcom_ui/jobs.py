@@ -66,11 +66,11 @@ class JobRunner:
         is returned, and `who` joins those waiting for it). A failed job is retried."""
         with self._lock:
             job = self._jobs.get(key)
-            if job is not None and (job.running or job.error is None):
+            if job is not None and not job.cancelled and (job.running or job.error is None):
                 self._jobs.move_to_end(key)
                 if job.running:
                     job.waiting.add(who)
-                return job
+                return job  # (a cancelled one still running stops at its next progress report: start afresh)
             pending = sum(1 for j in self._jobs.values() if j.running)
             if pending >= self.max_pending:
                 raise JobQueueFull(f"{pending} measurements are already running or waiting; try again when one is done")
@@ -99,6 +99,18 @@ class JobRunner:
                 job.done = True
         self._pool.submit(run)
         return job
+
+    def join(self, key: Hashable, who: Hashable = None) -> Job | None:
+        """`who` waits for the job under `key` too, if it runs and is not being cancelled; that Job, or the finished
+        one (without error), else None (then `submit` starts it). Never starts anything."""
+        with self._lock:
+            job = self._jobs.get(key)
+            if job is None or job.cancelled or (job.done and job.error is not None):
+                return None
+            if job.running:
+                job.waiting.add(who)
+            self._jobs.move_to_end(key)
+            return job
 
     def cancel(self, key: Hashable, who: Hashable = None) -> bool:
         """`who` no longer waits for the job under `key`; when nobody else does, stop it: a waiting one never

@@ -194,4 +194,4 @@ def test_the_image_is_charged_its_8_bit_pixels_whatever_the_bits_per_number():
     assert lat.air_s["SP-0"] == pytest.approx(3072 * 8 / 1e6)  # 24,576 bits, not 98,304
     assert lat.air_s["SP-3"] == pytest.approx(z["SP-3"] * 32 / 1e6)  # features keep b bits per number
     assert [C.element_bits("SP-0", b) for b in (4, 8, 16, 32)] == [4, 8, 8, 8]
-    assert C.split_costs("resnet18", 10, "SP-0", 64).bits(32) == 3072 * 8
+    assert C.split_costs("resnet18", 10, "SP-0", 64).bits(32) == 3072 * 32  # `costs --json`'s bits_fp32 stays fp32

@@ -123,6 +123,25 @@ def test_a_job_two_sessions_wait_for_stops_only_when_both_cancel():
     done = runner.submit("y", lambda p: "y", who="session A")
     runner.wait("y", 10)
     assert runner.cancel("y", who="session A") is False and done.result == "y"  # a finished job stays finished
+    assert runner.join("y", "session B") is done and runner.join("nothing", "session B") is None
+
+
+def test_asking_again_for_a_cancelled_job_still_stopping_starts_a_fresh_run():
+    runner = JobRunner(workers=1)
+    gate, release = threading.Event(), threading.Event()
+    runner.submit("first", lambda p: gate.wait(5), who="A")  # occupies the one worker
+    queued = runner.submit("m", lambda p: "m", who="A")
+    assert runner.cancel("m", who="A") is True and queued.cancelled and queued.running  # not stopped yet
+    assert runner.join("m", "B") is None  # nothing to join: it is being cancelled
+    fresh = runner.submit("m", lambda p: "m again", who="B")
+    assert fresh is not queued and not fresh.cancelled and fresh.waiting == {"B"}
+    gate.set()
+    assert runner.wait("m", 10) is fresh and fresh.result == "m again" and queued.error == "cancelled"
+    # a join racing a job that failed meanwhile starts nothing (it was a dummy run returning None before)
+    runner.submit("bad", lambda p: 1 / 0, who="A")
+    runner.wait("bad", 10)
+    assert runner.join("bad", "B") is None and runner.get("bad").error.startswith("ZeroDivisionError")
+    release.set()
 
 
 def test_the_queue_is_bounded_and_concurrent_submits_share_one_run():

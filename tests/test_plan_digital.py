@@ -1,6 +1,7 @@
 """The planner's analog-or-digital choice (issue 29, digital link) on a toy world worked out by hand, and the
 CLI's mode on the shipped tables."""
 import json
+import math
 
 import pandas as pd
 import pytest
@@ -207,8 +208,13 @@ def test_the_label_of_all_on_the_device_is_lost_as_often_as_a_frame_of_the_same_
     lo, hi = cliff.accuracy_interval
     assert lo < cliff.accuracy < hi and hi - lo == pytest.approx(0.5 * (ok.accuracy_interval[1] - ok.accuracy_interval[0]))
     assert gone.accuracy == pytest.approx(0.1)  # every label lost: chance
-    assert "one LDPC + QPSK codeword (16 information bits)" in gone.accuracy_how
-    assert ok.air_s == cliff.air_s == 4 / 1e6  # the air time is the label's bits, as before
+    assert "one LDPC + QPSK codeword (16 information bits, 16 channel uses)" in gone.accuracy_how
+    # its air time and energy are those of the frame, as for a digital candidate: 16 channel uses at 1e6 per second
+    assert ok.air_s == cliff.air_s == pytest.approx(16 / 1e6) and ok.bits == 16
+    assert ok.energy_j == pytest.approx(6_000_000 * 1e-9 + 16 * 1e-7)
+    shannon = digital_plan(20.0, link="shannon").baselines["all_on_device"]  # the ideal link: error-free, modelled
+    assert shannon.accuracy == pytest.approx(0.92) and shannon.link_figure == "modelled"
+    assert shannon.air_s == pytest.approx(4 / math.log2(1 + 100) / 1e6) and not shannon.accuracy_measured
 
 
 def test_a_candidate_cannot_claim_a_measurement_it_does_not_have():

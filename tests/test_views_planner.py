@@ -81,8 +81,9 @@ def test_pareto_series_mark_the_front_the_choice_and_both_baselines():
     assert not v.points[~v.points.feasible]["on latency front"].any()  # the front is over the feasible set
     roles = dict(zip(v.marks.role, zip(v.marks.accuracy, v.marks.latency_ms, v.marks.energy_mj, v.marks.feasible)))
     assert roles["chosen"] == pytest.approx((86.0, 1.1609, 1.016, True))
-    # all on the device: 92 %, 6 ms + 4 bits at 1 Mbit/s; all on the edge: SP-0, 40 %, fails the accuracy
-    assert roles["all_on_device"] == pytest.approx((92.0, 6.004, 6.0004, True))
+    # all on the device: 92 %, 6 ms + the label's 16-use LDPC codeword at 1e6 uses/s; all on the edge: SP-0, 40 %,
+    # fails the accuracy
+    assert roles["all_on_device"] == pytest.approx((92.0, 6.016, 6.0016, True))
     assert roles["all_on_edge"][:3] == pytest.approx((40.0, TOY_LATENCY_MS[("SP-0", 3072)], 2.4576))
     assert not roles["all_on_edge"][3]
     assert v.limits == {"min_accuracy": 85.0, "max_latency_ms": None, "max_energy_mj": None}

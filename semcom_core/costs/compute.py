@@ -128,7 +128,9 @@ class SplitCosts:
         return complex_channel_uses(self.z_elements)
 
     def bits(self, bits_per_element: int = 32) -> int:
-        return self.z_elements * element_bits(self.split, bits_per_element)
+        """z at `bits_per_element` bits per number (the latency model charges SP-0 its 8-bit pixels instead:
+        `element_bits`)."""
+        return self.z_elements * bits_per_element
 
     @property
     def normalized_communication(self) -> float:

@@ -10,14 +10,16 @@ What is measured and what is modelled:
   itself is a model, not a measurement).
 - Latency is modelled (`costs.compute.latency`, eqs. 1-4 of paper 000): device = 2 FLOPs per MAC *
   transmitter MACs / device FLOP/s; air = k * b / R (k real numbers at b bits per number, default b = 32,
-  the cost model's fp32 convention); edge = 2 * receiver MACs / edge FLOP/s. MACs in the `true`
-  convention unless asked otherwise.
-- Device energy is modelled: E_MAC * transmitter MACs + E_bit * k * b, with the per-operation energies of
-  `plan.presets` (sources cited there) or typed values; None when either is unknown.
+  the cost model's fp32 convention; SP-0's 8-bit pixels at most 8, `costs.compute.element_bits`), or
+  ceil(k/2) complex channel uses / R with `analog_air="channel_uses"`; edge = 2 * receiver MACs / edge
+  FLOP/s. MACs in the `true` convention unless asked otherwise.
+- Device energy is modelled: E_MAC * transmitter MACs + E_bit * the bits sent, with the per-operation
+  energies of `plan.presets` (sources cited there) or typed values; None when either is unknown.
 - Baselines: all on the device (the unsplit model runs on the device and sends only the label,
-  ceil(log2(classes)) bits, assumed delivered; its accuracy is the model card's, measured without a
-  channel) and all on the edge (SP-0: the image goes over the channel and the edge runs everything; its
-  accuracy is the table's SP-0 row at the SNR).
+  ceil(log2(classes)) bits, as a digital frame on the selected digital link: `device_only`; its accuracy is
+  the model card's, measured without a channel, times the chance the label arrives) and all on the edge
+  (SP-0: the image goes over the channel and the edge runs everything; its accuracy is the table's SP-0 row
+  at the SNR).
 """
 from __future__ import annotations
 
@@ -372,32 +374,44 @@ def frame_loss_at(bler: pd.DataFrame, snr_db: float, channel: str) -> Callable[[
 
 def device_only(inp: PlanInputs, unsplit_macs: int, accuracy: float | None, n: int, num_classes: int,
                 bler: pd.DataFrame | None = None) -> Candidate:
-    """All on the device: the unsplit model on the device; only the label is sent, as bits. With the measured
-    LDPC + QPSK block error rates (`bler`) for the channel, the label goes as one codeword, as a digital
-    candidate's frame does, and a lost label is a uniform guess (`digital.link.digital_accuracy`); without
-    them it is assumed delivered (and said so)."""
+    """All on the device: the unsplit model on the device; only the label is sent, ceil(log2(classes)) bits, as a
+    digital candidate's frame on the selected digital link: LDPC + QPSK (one codeword; its complex channel uses
+    at the link rate read as uses per second; lost as often as the measured block error rates `bler` say, a
+    lost label being a uniform guess, `digital.link.digital_accuracy`), or the Shannon link (error-free,
+    modelled). Without block error rates for the channel, the LDPC frame is assumed delivered (and said so)."""
     from semcom_core.digital import link as DL
     bits = max(1, math.ceil(math.log2(num_classes)))
     iv = accuracy_interval(accuracy, n) if accuracy is not None and n else None
     how = "unsplit model, measured without a channel (model card); the label is sent as "
-    loss = None
-    if accuracy is not None and bler is not None and (bler.channel == inp.channel).any():
-        loss, measured = frame_loss_at(bler, inp.snr_db, inp.channel)(bits)
-        accuracy = DL.digital_accuracy(accuracy, loss, num_classes)
-        iv = tuple(DL.digital_accuracy(v, loss, num_classes) for v in iv) if iv else None
-        how += (f"{bits} bits in one LDPC + QPSK codeword ({DL.codewords(bits)[1]} information bits), lost "
-                f"{100 * loss:.1f} % of the time at {inp.snr_db:g} dB {inp.channel} "
-                f"({'measured' if measured else 'interpolated between measured'} block error rates; a lost "
-                "label is a uniform guess)")
+    loss, measured = None, False
+    if inp.digital_link == "shannon":
+        uses, sent_bits, figure = DL.shannon_channel_uses(bits, inp.snr_db, inp.channel), bits, "modelled"
+        how += (f"{bits} bits at {DL.capacity_label(inp.channel)}, {uses:.3g} complex channel uses, error-free "
+                "(ideal; modelled, not measured)")
     else:
-        how += f"{bits} bits, assumed delivered (no measured LDPC block error rates for the {inp.channel} channel)"
+        uses = DL.ldpc_channel_uses(bits)
+        sent_bits = uses
+        how += f"{bits} bits in one LDPC + QPSK codeword ({DL.codewords(bits)[1]} information bits, {uses} channel uses)"
+        if accuracy is not None and bler is not None and (bler.channel == inp.channel).any():
+            loss, measured = frame_loss_at(bler, inp.snr_db, inp.channel)(bits)
+            accuracy = DL.digital_accuracy(accuracy, loss, num_classes)
+            iv = tuple(DL.digital_accuracy(v, loss, num_classes) for v in iv) if iv else None
+            how += (f", lost {100 * loss:.1f} % of the time at {inp.snr_db:g} dB {inp.channel} ("
+                    + ("measured block error rate" if measured else
+                       "measured block error rates, interpolated or filled: not measured at this size and SNR")
+                    + "; a lost label is a uniform guess)")
+            figure = "measured" if measured else "interpolated"
+        else:
+            how += f", assumed delivered (no measured LDPC block error rates for the {inp.channel} channel)"
+            figure = "assumed"
     acc = math.nan if accuracy is None else accuracy
-    return Candidate("device only", 0, acc, FLOPS_PER_MAC * unsplit_macs / inp.device_flops, bits / inp.link_bps,
-                     0.0, int(unsplit_macs), 0, bits, inp.energy(unsplit_macs, bits), how,
-                     loss is None or measured, iv, n,
-                     extra={"numbers_sent": 0, "label_bits": bits, "frame_loss": loss}, mode="label",
-                     link_figure="assumed" if loss is None else ("measured" if measured else "interpolated"),
-                     family="unsplit")
+    lat = latency(unsplit_macs, 0, uses, inp.device_flops, inp.edge_flops, inp.link_bps, 1)
+    return Candidate("device only", 0, acc, lat.tx_compute_s, lat.air_s, 0.0, int(unsplit_macs), 0,
+                     int(math.ceil(sent_bits)), inp.energy(unsplit_macs, sent_bits), how,
+                     figure in ("measured", "assumed"), iv, n,
+                     extra={"numbers_sent": 0, "label_bits": bits, "complex_channel_uses": uses, "frame_loss": loss,
+                            "digital_link": inp.digital_link},
+                     mode="label", link_figure=figure, family="unsplit")
 
 
 # ----------------------------------------------------------------------------- the plan
@@ -481,8 +495,9 @@ def plan(inp: PlanInputs, table: pd.DataFrame | None = None, costs: CostFn | Non
     (split, k) -> (device MACs, edge MACs, numbers sent) (default: the cost model); unsplit: (MACs,
     accuracy, test images) of the unsplit model (default: cost model and model card); quant, bler: the
     quantization table and the LDPC block error rates for digital candidates (default: the shipped ones,
-    read only when `inp.modes` has "digital"; no quantization table shipped: no digital candidate, said so in
-    `notes`); toc_results, toc_costs, toc_models: paper 001's TOC results table, cost model and the models to
+    read when `inp.modes` has "digital"; no quantization table shipped: no digital candidate, said so in
+    `notes`); the block error rates also carry the all-on-device label (`device_only`; by default the shipped
+    ones when `unsplit` is the shipped model's too, else only a `bler` given here); toc_results, toc_costs, toc_models: paper 001's TOC results table, cost model and the models to
     offer (default, with `inp.toc`: the shipped table, the models shipped now whose rows match their file, and
     `toc.costs`); toc_left_out: shipped TOC models left out (model -> why), for the note."""
     notes: list[str] = []
@@ -527,7 +542,7 @@ def plan(inp: PlanInputs, table: pd.DataFrame | None = None, costs: CostFn | Non
     edge = next((c for c in cands if c.split == "SP-0" and c.mode == "analog"), None)
     if edge is None and "analog" not in inp.modes:  # all on the edge sends the image as analog symbols
         edge = next((c for c in build_candidates(inp, table, costs) if c.split == "SP-0"), None)
-    if bler is None and shipped_unsplit:  # the label's link (all on the device): the shipped measured one, as
+    if bler is None and shipped_unsplit and inp.digital_link == "ldpc":  # the label's link (all on the device): the shipped measured one, as
         from semcom_core.digital.link import load_bler  # the shipped model card gives its accuracy
         try:
             bler = load_bler()

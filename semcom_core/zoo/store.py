@@ -108,8 +108,8 @@ def _read_card(card_file: Path) -> dict:
 
 
 def _read_weights(weights: Path) -> dict[str, torch.Tensor]:
-    """The float32 tensors of a shipped file; a damaged file (truncated, not safetensors, or a compact
-    tensor without its scales) is a DatasetError naming it, not a traceback."""
+    """The float32 tensors of a shipped file; a file that cannot be read (truncated, not safetensors) is a
+    DatasetError naming it, not a traceback."""
     try:
         return expand(load_file(str(weights)))
     except Exception as e:  # SafetensorError (a plain Exception), OSError, KeyError from expand
