@@ -157,6 +157,10 @@ def test_a_damaged_shipped_file_is_a_clear_error_not_a_traceback(tmp_path, monke
     weights.write_bytes(good[:4096])  # truncated (an interrupted copy)
     with pytest.raises(DatasetError, match="iot_classifier_mnist.safetensors cannot be read.*damaged.*zoo export"):
         load_shipped("iot_classifier_mnist")
+    from semcom_core.zoo.status import shipped_models  # the status panel does not count it as shipped
+    models = {m["name"]: m for m in shipped_models()}
+    assert models["iot_classifier_mnist"]["error"].startswith("damaged weights file")
+    assert "error" not in models["iot_learned_mnist"]
     weights.write_bytes((pt / "iot_learned_mnist.safetensors").read_bytes())  # another model's weights
     with pytest.raises(DatasetError, match="does not match its card iot_classifier_mnist.json"):
         load_shipped("iot_classifier_mnist")

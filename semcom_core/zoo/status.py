@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 
+from safetensors import safe_open
+
 from semcom_core import paths
 from semcom_core.data.prepare import info as datasets_info
 from semcom_core.data.registry import DATASETS
 
 
 def shipped_models() -> list[dict]:
-    """Model cards (`pretrained/**/<name>.json` next to `<name>.safetensors`)."""
+    """Model cards (`pretrained/**/<name>.json` next to `<name>.safetensors`); `error` when the card is missing or
+    unreadable or the weights file is damaged (not counted as shipped by the status panel)."""
     out = []
     root = paths.pretrained_dir()
     for w in sorted(root.rglob("*.safetensors")):
@@ -23,6 +26,11 @@ def shipped_models() -> list[dict]:
                 entry["error"] = f"unreadable model card: {e}"
         else:
             entry["error"] = "no model card"
+        try:  # the header only (cheap): a truncated or foreign file fails here, as loading it would
+            with safe_open(str(w), "pt"):
+                pass
+        except Exception as e:  # SafetensorError is a plain Exception
+            entry["error"] = f"damaged weights file ({str(e).splitlines()[0] if str(e) else type(e).__name__})"
         out.append(entry)
     return out
 
