@@ -202,13 +202,13 @@ def test_to_dict_says_separately_how_the_accuracy_was_read_and_what_the_link_fig
 
 def test_the_label_of_all_on_the_device_is_lost_as_often_as_a_frame_of_the_same_link():
     ok, cliff, gone = (digital_plan(s).baselines["all_on_device"] for s in (20.0, 2.5, 0.0))
-    assert ok.accuracy == pytest.approx(0.92) and "lost 0.0 %" in ok.accuracy_how  # the toy card's 92 %
+    assert ok.accuracy == pytest.approx(0.92) and "lost with probability 0 at 20 dB" in ok.accuracy_how  # the toy card's 92 %
     # TOY_BLER at 2.5 dB: half the frames lost; a lost label is a uniform guess (1 in 10)
-    assert cliff.accuracy == pytest.approx(0.92 * 0.5 + 0.1 * 0.5) and "lost 50.0 %" in cliff.accuracy_how
+    assert cliff.accuracy == pytest.approx(0.92 * 0.5 + 0.1 * 0.5) and "lost with probability 0.5 at 2.5 dB" in cliff.accuracy_how
     lo, hi = cliff.accuracy_interval
     assert lo < cliff.accuracy < hi and hi - lo == pytest.approx(0.5 * (ok.accuracy_interval[1] - ok.accuracy_interval[0]))
     assert gone.accuracy == pytest.approx(0.1)  # every label lost: chance
-    assert "one LDPC + QPSK codeword (16 information bits, 16 channel uses)" in gone.accuracy_how
+    assert "the label, 4 bits, sent in one LDPC + QPSK frame of 16 bits (16 channel uses)" in gone.accuracy_how
     # its air time and energy are those of the frame, as for a digital candidate: 16 channel uses at 1e6 per second
     assert ok.air_s == cliff.air_s == pytest.approx(16 / 1e6) and ok.bits == 16
     assert ok.energy_j == pytest.approx(6_000_000 * 1e-9 + 16 * 1e-7)

@@ -334,35 +334,59 @@ def build_digital_candidates(inp: PlanInputs, quant: pd.DataFrame, bler: pd.Data
         split, k, b = str(r.split), int(r.k), int(r.bits)
         tx, rx, _ = costs(split, k)
         payload = float(r.bits_per_image)
-        if inp.digital_link == "ldpc":
-            uses = DL.ldpc_channel_uses(payload)
-            loss, measured = frame_loss(payload)
-            sent_bits = uses
-            link_how = (f"LDPC + QPSK frame of {uses} bits lost with probability {loss:.3g} at {inp.snr_db:g} dB "
-                        + ("(measured block error rate)" if measured
-                           else "(measured block error rates, interpolated or filled: not measured at this "
-                                "codeword size and SNR)"))
-        else:
-            uses = DL.shannon_channel_uses(payload, inp.snr_db, inp.channel)
-            loss, sent_bits, measured = 0.0, payload, False  # an ideal code: modelled, never measured
-            link_how = (f"at {DL.capacity_label(inp.channel)}, {DL.capacity(inp.snr_db, inp.channel):.3g} bits per "
-                        "channel use, error-free (ideal; modelled, not measured)")
+        f = frame_on_link(inp, payload, frame_loss)
+        uses, sent_bits, loss, measured = f.uses, f.sent_bits, f.loss, f.figure == "measured"
         acc = DL.digital_accuracy(float(r.accuracy), loss, num_classes)
         lo, hi = (DL.digital_accuracy(float(v), loss, num_classes) for v in (r.ci_low, r.ci_high))
         lat = latency(tx, rx, uses, inp.device_flops, inp.edge_flops, inp.link_bps, 1)
         how = (f"quantized to {b} bit{'s' * (b != 1)}, measured with error-free bits on {int(r.n)} images "
-               f"({100 * float(r.accuracy):.1f} %); {link_how}")
+               f"({100 * float(r.accuracy):.1f} %); {f.words}")
         out.append(Candidate(split, k, acc, lat.tx_compute_s, lat.air_s, lat.rx_compute_s, int(tx), int(rx),
                              int(math.ceil(sent_bits)), inp.energy(tx, sent_bits), how, measured,
                              (lo, hi), int(r.n), mode="digital", bits_per_number=b,
                              accuracy_reading="measured",  # the quantized accuracy: error-free bits, no SNR
-                             link_figure=("modelled" if inp.digital_link == "shannon"
-                                          else "measured" if measured else "interpolated"),
+                             link_figure=f.figure,
                              extra={"numbers_sent": k, "complex_channel_uses": uses,
                                     "bits_per_image": payload, "quantized_accuracy": float(r.accuracy),
                                     "frame_loss": loss, "digital_link": inp.digital_link,
                                     "analog_complex_channel_uses": complex_channel_uses(k)}))
     return out
+
+
+@dataclass(frozen=True)
+class LinkFrame:
+    """A payload sent as one digital frame on the plan's link (`PlanInputs.digital_link`)."""
+    uses: float  # complex channel uses (LDPC + QPSK: whole codewords, one information bit per use)
+    sent_bits: float  # bits the device's radio sends, charged E_bit each: LDPC the padded frame, Shannon the payload
+    loss: float | None  # probability the frame is lost; None: no block error rates, assumed delivered
+    figure: str  # the link figure: "measured", "interpolated", "modelled" (Shannon) or "assumed" (no BLER table)
+    words: str  # how the frame is sent, for a candidate's accuracy_how
+
+
+def frame_on_link(inp: PlanInputs, payload_bits: float,
+                  frame_loss: Callable[[float], tuple[float, bool]] | None) -> LinkFrame:
+    """`payload_bits` as one frame on the plan's digital link (docs/planner.md, "Digital link"). LDPC + QPSK: the
+    payload padded to whole codewords (`digital.link.ldpc_channel_uses`), lost with the probability
+    `frame_loss(payload)` reads off the measured block error rates (`frame_loss_at`; None: assumed delivered).
+    Shannon: payload / capacity complex channel uses, error-free (an ideal code: modelled, never measured)."""
+    from semcom_core.digital import link as DL
+    if inp.digital_link == "shannon":
+        uses = DL.shannon_channel_uses(payload_bits, inp.snr_db, inp.channel)
+        return LinkFrame(uses, payload_bits, 0.0, "modelled",
+                         f"{uses:.3g} complex channel uses at {DL.capacity_label(inp.channel)}, "
+                         f"{DL.capacity(inp.snr_db, inp.channel):.3g} bits per channel use, error-free "
+                         "(ideal; modelled, not measured)")
+    uses = DL.ldpc_channel_uses(payload_bits)
+    words = f"one LDPC + QPSK frame of {uses} bits ({uses} channel uses)"
+    if frame_loss is None:
+        return LinkFrame(uses, uses, None, "assumed",
+                         words + f", assumed delivered (no measured LDPC block error rates for the {inp.channel} "
+                         "channel)")
+    loss, measured = frame_loss(payload_bits)
+    words += (f", lost with probability {loss:.3g} at {inp.snr_db:g} dB {inp.channel} ("
+              + ("measured block error rate)" if measured else
+                 "measured block error rates, interpolated or filled: not measured at this codeword size and SNR)"))
+    return LinkFrame(uses, uses, loss, "measured" if measured else "interpolated", words)
 
 
 def frame_loss_at(bler: pd.DataFrame, snr_db: float, channel: str) -> Callable[[float], tuple[float, bool]]:
@@ -382,28 +406,14 @@ def device_only(inp: PlanInputs, unsplit_macs: int, accuracy: float | None, n: i
     from semcom_core.digital import link as DL
     bits = max(1, math.ceil(math.log2(num_classes)))
     iv = accuracy_interval(accuracy, n) if accuracy is not None and n else None
-    how = "unsplit model, measured without a channel (model card); the label is sent as "
-    loss, measured = None, False
-    if inp.digital_link == "shannon":
-        uses, sent_bits, figure = DL.shannon_channel_uses(bits, inp.snr_db, inp.channel), bits, "modelled"
-        how += (f"{bits} bits at {DL.capacity_label(inp.channel)}, {uses:.3g} complex channel uses, error-free "
-                "(ideal; modelled, not measured)")
-    else:
-        uses = DL.ldpc_channel_uses(bits)
-        sent_bits = uses
-        how += f"{bits} bits in one LDPC + QPSK codeword ({DL.codewords(bits)[1]} information bits, {uses} channel uses)"
-        if accuracy is not None and bler is not None and (bler.channel == inp.channel).any():
-            loss, measured = frame_loss_at(bler, inp.snr_db, inp.channel)(bits)
-            accuracy = DL.digital_accuracy(accuracy, loss, num_classes)
-            iv = tuple(DL.digital_accuracy(v, loss, num_classes) for v in iv) if iv else None
-            how += (f", lost {100 * loss:.1f} % of the time at {inp.snr_db:g} dB {inp.channel} ("
-                    + ("measured block error rate" if measured else
-                       "measured block error rates, interpolated or filled: not measured at this size and SNR")
-                    + "; a lost label is a uniform guess)")
-            figure = "measured" if measured else "interpolated"
-        else:
-            how += f", assumed delivered (no measured LDPC block error rates for the {inp.channel} channel)"
-            figure = "assumed"
+    has_bler = bler is not None and (bler.channel == inp.channel).any()
+    f = frame_on_link(inp, bits, frame_loss_at(bler, inp.snr_db, inp.channel) if has_bler else None)
+    uses, sent_bits, loss, figure = f.uses, f.sent_bits, f.loss, f.figure
+    how = f"unsplit model, measured without a channel (model card); the label, {bits} bits, sent in {f.words}"
+    if loss and accuracy is not None:
+        accuracy = DL.digital_accuracy(accuracy, loss, num_classes)
+        iv = tuple(DL.digital_accuracy(v, loss, num_classes) for v in iv) if iv else None
+        how += " (a lost label is a uniform guess)"
     acc = math.nan if accuracy is None else accuracy
     lat = latency(unsplit_macs, 0, uses, inp.device_flops, inp.edge_flops, inp.link_bps, 1)
     return Candidate("device only", 0, acc, lat.tx_compute_s, lat.air_s, 0.0, int(unsplit_macs), 0,
