@@ -284,6 +284,9 @@ def test_the_planners_per_plan_frame_loss_equals_the_lookup_value_and_flag():
                     loss, measured = lookup(payload)
                     ref_loss, ref_measured = DL.frame_bler_lookup(bler, payload, snr, channel)
                     assert loss == pytest.approx(ref_loss, abs=1e-12) and measured == ref_measured, (snr, payload)
+    # no table, or no rows for the channel: no lookup (the LDPC frame's loss is unknown, not zero)
+    assert frame_loss_at(None, 5.0, "awgn") is None
+    assert frame_loss_at(TOY_BLER[TOY_BLER.channel != "rayleigh"], 5.0, "rayleigh") is None
 
 
 def test_digital_coverage_note_follows_the_digital_bits_filter():

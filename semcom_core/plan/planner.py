@@ -324,12 +324,11 @@ def build_digital_candidates(inp: PlanInputs, quant: pd.DataFrame, bler: pd.Data
               & (quant.dataset == inp.dataset)]
     if inp.digital_bits is not None:
         q = q[q.bits.isin([int(b) for b in inp.digital_bits])]
-    if inp.digital_link == "ldpc":
-        if bler is None or not (bler.channel == inp.channel).any():
-            return []
+    frame_loss = frame_loss_at(bler, inp.snr_db, inp.channel) if inp.digital_link == "ldpc" else None
+    if inp.digital_link == "ldpc" and frame_loss is None:
+        return []  # no measured block error rates for this channel: no LDPC candidate (the plan's notes say so)
     out = []
     q = q.sort_values(["split", "k", "bits"], key=lambda c: c.map(lambda v: int(v.split("-")[1])) if c.name == "split" else c)
-    frame_loss = frame_loss_at(bler, inp.snr_db, inp.channel) if inp.digital_link == "ldpc" else None
     for r in q.itertuples(index=False):
         split, k, b = str(r.split), int(r.k), int(r.bits)
         tx, rx, _ = costs(split, k)
@@ -389,10 +388,14 @@ def frame_on_link(inp: PlanInputs, payload_bits: float,
     return LinkFrame(uses, uses, loss, "measured" if measured else "interpolated", words)
 
 
-def frame_loss_at(bler: pd.DataFrame, snr_db: float, channel: str) -> Callable[[float], tuple[float, bool]]:
+def frame_loss_at(bler: pd.DataFrame | None, snr_db: float,
+                  channel: str) -> Callable[[float], tuple[float, bool]] | None:
     """payload bits -> (frame loss, measured) at this SNR, the BLER table read once per plan (a plan has ~120
-    digital candidates): `digital.link.frame_bler_lookup_at`."""
+    digital candidates): `digital.link.frame_bler_lookup_at`. None when the table is missing or has no rows
+    for this channel (the one place that decides whether an LDPC frame's loss is known)."""
     from semcom_core.digital import link as DL
+    if bler is None or not (bler.channel == channel).any():
+        return None
     return DL.frame_bler_lookup_at(bler, snr_db, channel)
 
 
@@ -406,8 +409,7 @@ def device_only(inp: PlanInputs, unsplit_macs: int, accuracy: float | None, n: i
     from semcom_core.digital import link as DL
     bits = max(1, math.ceil(math.log2(num_classes)))
     iv = accuracy_interval(accuracy, n) if accuracy is not None and n else None
-    has_bler = bler is not None and (bler.channel == inp.channel).any()
-    f = frame_on_link(inp, bits, frame_loss_at(bler, inp.snr_db, inp.channel) if has_bler else None)
+    f = frame_on_link(inp, bits, frame_loss_at(bler, inp.snr_db, inp.channel))
     uses, sent_bits, loss, figure = f.uses, f.sent_bits, f.loss, f.figure
     how = f"unsplit model, measured without a channel (model card); the label, {bits} bits, sent in {f.words}"
     if loss and accuracy is not None:
