@@ -180,6 +180,36 @@ def test_training_note_names_the_budget_and_explains_a_far_ceiling():
     assert X.training_note({"name": "x"}, "SP-1", 16, 0.5) is None
 
 
+def test_training_note_says_which_k_and_snr_the_model_was_trained_on():
+    # the draw follows MultiSplitModel.sample_k: with k_ref, half at k_ref and half log-uniform over k_min..k_max
+    cfg = {"k_ref": 64, "k_min": 16, "k_max": 1024, "snr_db_range": [-5.0, 20.0]}
+    m = MultiSplitModel(build_backbone("resnet20"), ["SP-2"], k_max=1024, k_ref=64, k_min=16)
+    ks = m.sample_k(4000, torch.Generator().manual_seed(0))
+    assert int(ks.min()) >= 16 and int(ks.max()) <= 1024 and 0.45 < float((ks == 64).float().mean()) < 0.6
+    assert X.training_draw(cfg, 1024) == ("k drawn per image, half at 64 and half log-uniform over 16..1024, and "
+                                          "SNR uniform over -5..20 dB (AWGN); it never saw k below 16")
+    assert X.training_draw({"k_max": 256, "snr_db_range": [0, 10]}, 1024) == (
+        "k drawn per image from the powers of two up to 256, and SNR uniform over 0..10 dB (AWGN)")
+    assert X.training_draw({}, 1024) == ""
+    card = {"name": "m", "epochs": 5, "split_test_accuracy": {"SP-4": 0.90},
+            "split_training": {"SP-4": {"epochs": 5, "end_to_end": True, "config": cfg}}}
+    assert says(X.training_note(card, "SP-4", 1024, 0.91).text, "It was trained on k drawn per image, half at 64",
+                "it never saw k below 16. Over a noiseless channel")
+    assert "trained on k" not in X.training_note({**card, "split_training": {}}, "SP-4", 1024, 0.91).text
+
+
+def test_shipped_split_cards_say_what_each_split_was_trained_on():
+    import json
+    from semcom_core.paths import pretrained_dir
+    card = json.loads((pretrained_dir() / "split" / "split_resnet18_cifar10.json").read_text())
+    drawn = {s: (t or {}).get("config") or {} for s, t in (card.get("split_training") or {}).items()}
+    drawn = {s: c for s, c in drawn.items() if c.get("k_ref")}
+    assert {"SP-2", "SP-3", "SP-4"} <= set(drawn)  # the end-to-end splits draw k around their reference k
+    for split, cfg in drawn.items():
+        assert says(X.training_note(card, split, 1024, None).text,
+                    f"half at {cfg['k_ref']} and half log-uniform over {cfg['k_min']}..{cfg['k_max']}")
+
+
 def test_min_k_for_target_is_the_smallest_k_reaching_it():
     t = synthetic_table()
     mk = R.min_k_for_target(t, 0.7, "awgn")

@@ -132,7 +132,8 @@ def training_note(card: dict, split: str, k_max: int, unsplit_acc: float | None,
         said.append((f"epochs {a}-{b} " if before else "") + f"with Cutout, one {side} x {side}-pixel square of "
                     "each training image set to the mean colour")
     how += f" ({'; '.join(said)})" if said else ""
-    text = f"{how}. Over a noiseless channel with all {k_max} numbers it reaches {100 * acc:.2f} %"
+    draw = training_draw(src.get("config") or {}, k_max)
+    text = f"{how}.{f' It was trained on {draw}.' if draw else ''} Over a noiseless channel with all {k_max} numbers it reaches {100 * acc:.2f} %"
     gap = unsplit_acc is not None and acc < unsplit_acc - far
     text += f", the unsplit model {100 * unsplit_acc:.2f} %." if unsplit_acc is not None else "."
     if gap:
@@ -143,6 +144,22 @@ def training_note(card: dict, split: str, k_max: int, unsplit_acc: float | None,
             "split shows the shape of the trade-off, not its level." if why else ".") + (
             " docs/compute.md has the numbers and the GPU recipe." if short else "")
     return TrainingNote(text, gap)
+
+
+def training_draw(cfg: dict, k_max: int) -> str:
+    """The k and SNR a split model was trained on, from the training config its card records
+    (`nets.multisplit.MultiSplit.sample_k`: with `k_ref`, half the images at k_ref and half log-uniform over
+    k_min..k_max, else the powers of two up to k_max; the SNR uniform over `snr_db_range`, AWGN), so that the
+    page can say why accuracy falls off below the smallest k trained. '' when the config says nothing."""
+    if not cfg:
+        return ""
+    km = int(cfg.get("k_max") or k_max)
+    k_ref, k_min = int(cfg.get("k_ref") or 0), int(cfg.get("k_min") or 1)
+    ks = (f"k drawn per image, half at {k_ref} and half log-uniform over {k_min}..{km}" if k_ref
+          else f"k drawn per image from the powers of two up to {km}")
+    snr = cfg.get("snr_db_range")
+    words = ks + (f", and SNR uniform over {snr[0]:g}..{snr[1]:g} dB (AWGN)" if snr else "")
+    return words + (f"; it never saw k below {k_min}" if k_ref and k_min > 1 else "")
 
 
 # ----------------------------------------------------------------------------- readings for one setting
