@@ -190,7 +190,7 @@ def test_training_note_says_which_k_and_snr_the_model_was_trained_on():
                                           "SNR uniform over -5..20 dB (AWGN); it never saw k below 16")
     assert X.training_draw({"k_max": 256, "snr_db_range": [0, 10]}, 1024) == (
         "k drawn per image from the powers of two up to 256, and SNR uniform over 0..10 dB (AWGN)")
-    assert X.training_draw({}, 1024) == ""
+    assert X.training_draw({}, 1024) == "" and X.training_draw({"epochs": 3, "lr": 0.1}, 1024) == ""
     card = {"name": "m", "epochs": 5, "split_test_accuracy": {"SP-4": 0.90},
             "split_training": {"SP-4": {"epochs": 5, "end_to_end": True, "config": cfg}}}
     assert says(X.training_note(card, "SP-4", 1024, 0.91).text, "It was trained on k drawn per image, half at 64",

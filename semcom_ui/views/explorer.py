@@ -148,10 +148,11 @@ def training_note(card: dict, split: str, k_max: int, unsplit_acc: float | None,
 
 def training_draw(cfg: dict, k_max: int) -> str:
     """The k and SNR a split model was trained on, from the training config its card records
-    (`nets.multisplit.MultiSplit.sample_k`: with `k_ref`, half the images at k_ref and half log-uniform over
-    k_min..k_max, else the powers of two up to k_max; the SNR uniform over `snr_db_range`, AWGN), so that the
-    page can say why accuracy falls off below the smallest k trained. '' when the config says nothing."""
-    if not cfg:
+    (`nets.multisplit.MultiSplitModel.sample_k`: with `k_ref`, half the images at k_ref and half log-uniform
+    over k_min..k_max, else the powers of two up to k_max; the SNR uniform over `snr_db_range`, AWGN), so that
+    the page can say why accuracy falls off below the smallest k trained. '' when the config records none of
+    k_max, k_ref and snr_db_range (nothing to say, rather than a default assumed)."""
+    if not any(cfg.get(f) for f in ("k_max", "k_ref", "snr_db_range")):
         return ""
     km = int(cfg.get("k_max") or k_max)
     k_ref, k_min = int(cfg.get("k_ref") or 0), int(cfg.get("k_min") or 1)
